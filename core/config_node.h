@@ -1,0 +1,73 @@
+// ConfigNode: a YAML or JSON document as a tree that remembers where every node came
+// from, so that every config error can say file:line:col. Duplicate keys are errors
+// (yaml-cpp accepts them silently).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostics.h"
+#include "core/status.h"
+
+namespace hone {
+
+class ConfigNode {
+ public:
+  enum class Kind { kNull, kScalar, kSequence, kMap };
+
+  Kind kind() const { return kind_; }
+  bool IsNull() const { return kind_ == Kind::kNull; }
+  bool IsScalar() const { return kind_ == Kind::kScalar; }
+  bool IsSequence() const { return kind_ == Kind::kSequence; }
+  bool IsMap() const { return kind_ == Kind::kMap; }
+  const SourceMark& mark() const { return mark_; }
+  // "a map", "a list", "a string", "a number": for messages.
+  std::string Describe() const;
+
+  // Scalars. `quoted` scalars are always strings; plain ones may be numbers/bools.
+  const std::string& scalar() const { return scalar_; }
+  bool quoted() const { return quoted_; }
+  std::optional<double> AsDouble() const;
+  std::optional<long long> AsInt() const;
+  std::optional<bool> AsBool() const;
+
+  const std::vector<ConfigNode>& items() const { return items_; }
+  const std::vector<std::pair<std::string, ConfigNode>>& entries() const { return entries_; }
+  const ConfigNode* Find(const std::string& key) const;
+  // Mark of a map key (for "unknown key" errors); the value's mark when unknown.
+  SourceMark KeyMark(const std::string& key) const;
+
+  // Plain JSON value: plain scalars become numbers/bools/null where they parse so.
+  nlohmann::json ToJson() const;
+
+  // Parses YAML (JSON is accepted too). Syntax errors and duplicate keys go to `diag`;
+  // returns nullopt when the text could not be parsed at all.
+  static std::optional<ConfigNode> Parse(const std::string& text, const std::string& file,
+                                         Diagnostics& diag);
+  static std::optional<ConfigNode> ParseFile(const std::string& path, Diagnostics& diag,
+                                             const SourceMark& referenced_from = {});
+
+  // Building by hand (used by the YAML walker and by tests).
+  static ConfigNode Null(SourceMark mark);
+  static ConfigNode Scalar(std::string value, bool quoted, SourceMark mark);
+  static ConfigNode Sequence(std::vector<ConfigNode> items, SourceMark mark);
+  static ConfigNode Map(std::vector<std::pair<std::string, ConfigNode>> entries,
+                        std::vector<SourceMark> key_marks, SourceMark mark);
+  // From JSON (no source positions): lets tools hand a search space over as JSON.
+  static ConfigNode FromJson(const nlohmann::json& value, const std::string& file = "");
+
+ private:
+  Kind kind_ = Kind::kNull;
+  SourceMark mark_;
+  std::string scalar_;
+  bool quoted_ = false;
+  std::vector<ConfigNode> items_;
+  std::vector<std::pair<std::string, ConfigNode>> entries_;
+  std::vector<SourceMark> key_marks_;
+};
+
+}  // namespace hone

@@ -1,0 +1,62 @@
+// ExperimentConfig: one experiment's YAML, validated. NNI v2 key names are accepted
+// unchanged (searchSpace/searchSpaceFile, trialCommand, trialConcurrency, tuner, assessor,
+// trainingService, ...) plus hone's own (`seed`). Durations are seconds here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostics.h"
+#include "core/search_space.h"
+#include "core/status.h"
+#include "core/trial_record.h"
+
+namespace hone {
+
+class Registry;
+
+struct AlgorithmConfig {
+  std::string name;  // canonical registry name ("random", "medianstop", "none")
+  nlohmann::json class_args = nlohmann::json::object();
+  OptimizeMode mode = OptimizeMode::kMaximize;
+  bool mode_explicit = false;  // optimize_mode given in classArgs
+};
+
+struct ExperimentConfig {
+  std::string source_file;   // absolute path of the YAML, "" when built in code
+  std::string base_dir;      // directory relative paths resolve against
+  std::string experiment_name;
+  SearchSpace search_space;
+  nlohmann::json search_space_json = nlohmann::json::object();
+  std::string trial_command;
+  std::string trial_code_directory;  // absolute
+  int trial_concurrency = 1;
+  std::optional<int> trial_gpu_number;  // unset: CPU trial that sees every GPU
+  std::optional<int64_t> max_trial_number;
+  std::optional<double> max_experiment_duration_s;
+  std::optional<double> max_trial_duration_s;
+  AlgorithmConfig tuner{"random"};
+  AlgorithmConfig assessor{"none"};
+  std::string platform = "local";
+  nlohmann::json platform_args = nlohmann::json::object();  // trainingService minus platform
+  std::vector<int> gpu_indices;        // local: restrict to these GPUs (empty = all)
+  int max_trial_number_per_gpu = 1;    // local
+  bool use_active_gpu = true;          // local
+  uint64_t seed = 0;
+  bool seed_given = false;
+  // Notes for the user (ignored NNI keys, assumed optimize mode): "file:line:col: note: ..."
+  std::vector<std::string> notes;
+
+  // The config as JSON, as stored in the experiment database (paths absolute).
+  nlohmann::json ToJson() const;
+  static StatusOr<ExperimentConfig> FromJson(const nlohmann::json& json, const Registry& registry);
+};
+
+// Parses "30s", "10m", "1.5h", "2d" or a plain number of seconds.
+std::optional<double> ParseDuration(const std::string& text);
+
+}  // namespace hone

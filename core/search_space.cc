@@ -1,0 +1,421 @@
+#include "core/search_space.h"
+
+#include <cmath>
+#include <set>
+
+namespace hone {
+namespace {
+
+struct TypeInfo {
+  ParamType type;
+  std::string_view name;
+};
+constexpr TypeInfo kTypes[] = {
+    {ParamType::kChoice, "choice"},           {ParamType::kRandint, "randint"},
+    {ParamType::kUniform, "uniform"},         {ParamType::kQuniform, "quniform"},
+    {ParamType::kLoguniform, "loguniform"},   {ParamType::kQloguniform, "qloguniform"},
+    {ParamType::kNormal, "normal"},           {ParamType::kQnormal, "qnormal"},
+    {ParamType::kLognormal, "lognormal"},     {ParamType::kQlognormal, "qlognormal"},
+};
+
+std::string Fmt(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+bool IsNestedOption(const ConfigNode& n) { return n.IsMap() && n.Find("_name") != nullptr; }
+
+void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& spec,
+                 Diagnostics& diag) {
+  if (value.items().empty()) {
+    diag.Error(value.mark(), path + "._value", "choice needs at least one option, but got an empty list");
+    return;
+  }
+  bool any_nested = false, all_nested = true;
+  for (const auto& item : value.items()) {
+    bool nested = IsNestedOption(item);
+    any_nested |= nested;
+    all_nested &= nested;
+  }
+  if (any_nested && !all_nested) {
+    diag.Error(value.mark(), path + "._value",
+               "a nested choice needs every option to be a map with '_name', but some options are not");
+    return;
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < value.items().size(); ++i) {
+    const ConfigNode& item = value.items()[i];
+    std::string item_path = path + "._value[" + std::to_string(i) + "]";
+    if (all_nested) {
+      const ConfigNode* name = item.Find("_name");
+      if (!name->IsScalar()) {
+        diag.Error(name->mark(), item_path + "._name", "must be a string or number, but got " + name->Describe());
+        continue;
+      }
+      std::vector<std::pair<std::string, ConfigNode>> rest;
+      std::vector<SourceMark> marks;
+      for (const auto& [k, v] : item.entries()) {
+        if (k == "_name") continue;
+        rest.emplace_back(k, v);
+        marks.push_back(item.KeyMark(k));
+      }
+      ConfigNode sub_node = ConfigNode::Map(std::move(rest), std::move(marks), item.mark());
+      auto sub = SearchSpace::Parse(sub_node, item_path, diag);
+      spec.options.push_back(name->ToJson());
+      spec.nested.push_back(sub ? std::move(*sub) : SearchSpace());
+      continue;
+    }
+    if (!item.IsScalar()) {
+      diag.Error(item.mark(), item_path,
+                 "choice options must be numbers or strings (or maps with '_name' for a nested "
+                 "choice), but got " + item.Describe());
+      continue;
+    }
+    nlohmann::json v = item.ToJson();
+    if (!seen.insert(v.dump()).second) {
+      diag.Error(item.mark(), item_path, "duplicate choice option " + v.dump());
+      continue;
+    }
+    spec.options.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+std::string_view ParamTypeName(ParamType type) {
+  for (const auto& t : kTypes)
+    if (t.type == type) return t.name;
+  return "?";
+}
+
+std::optional<ParamType> ParseParamType(std::string_view name) {
+  for (const auto& t : kTypes)
+    if (t.name == name) return t.type;
+  return std::nullopt;
+}
+
+bool IsNormalKind(ParamType t) {
+  return t == ParamType::kNormal || t == ParamType::kQnormal || t == ParamType::kLognormal ||
+         t == ParamType::kQlognormal;
+}
+bool IsLogKind(ParamType t) {
+  return t == ParamType::kLoguniform || t == ParamType::kQloguniform ||
+         t == ParamType::kLognormal || t == ParamType::kQlognormal;
+}
+bool IsQuantized(ParamType t) {
+  return t == ParamType::kQuniform || t == ParamType::kQloguniform || t == ParamType::kQnormal ||
+         t == ParamType::kQlognormal;
+}
+
+double QRound(double x, double q) { return std::nearbyint(x / q) * q; }
+
+std::optional<double> ParamSpec::DiscreteCount() const {
+  switch (type) {
+    case ParamType::kChoice: return static_cast<double>(options.size());
+    case ParamType::kRandint: return b - a;
+    case ParamType::kQuniform:
+    case ParamType::kQloguniform: {
+      // Distinct values of clip(round(x/q)*q, low, high) for x in [low, high].
+      std::set<double> values{a, b};
+      double lo = std::nearbyint(a / q), hi = std::nearbyint(b / q);
+      if (hi - lo > 1e6) return std::nullopt;
+      for (double k = lo; k <= hi; k += 1) values.insert(std::clamp(k * q, a, b));
+      return static_cast<double>(values.size());
+    }
+    default: return std::nullopt;
+  }
+}
+
+nlohmann::json ParamSpec::Finish(double raw) const {
+  switch (type) {
+    case ParamType::kRandint: return static_cast<long long>(std::floor(raw));
+    case ParamType::kUniform:
+    case ParamType::kLoguniform: return std::clamp(raw, a, b);
+    case ParamType::kQuniform:
+    case ParamType::kQloguniform: return std::clamp(QRound(raw, q), a, b);
+    case ParamType::kNormal:
+    case ParamType::kLognormal: return raw;
+    case ParamType::kQnormal:
+    case ParamType::kQlognormal: return QRound(raw, q);
+    case ParamType::kChoice: break;
+  }
+  return raw;
+}
+
+std::optional<SearchSpace> SearchSpace::Parse(const ConfigNode& node, const std::string& path,
+                                              Diagnostics& diag) {
+  SearchSpace space;
+  if (node.IsNull()) return space;
+  if (!node.IsMap()) {
+    diag.Error(node.mark(), path, "a search space must be a map of parameter names to {_type, _value}, but got " + node.Describe());
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (const auto& [name, spec_node] : node.entries()) {
+    std::string p = path.empty() ? name : path + "." + name;
+    if (!spec_node.IsMap()) {
+      diag.Error(spec_node.mark(), p, "expected a map with '_type' and '_value', but got " + spec_node.Describe());
+      ok = false;
+      continue;
+    }
+    for (const auto& [k, v] : spec_node.entries()) {
+      if (k == "_type" || k == "_value") continue;
+      std::string hint = DidYouMean(k, {"_type", "_value"});
+      diag.Error(spec_node.KeyMark(k), p + "." + k,
+                 "unknown key in a parameter spec (expected '_type' and '_value')" +
+                     (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
+      ok = false;
+    }
+    const ConfigNode* type_node = spec_node.Find("_type");
+    const ConfigNode* value_node = spec_node.Find("_value");
+    if (!type_node) {
+      diag.Error(spec_node.mark(), p, "missing '_type'");
+      ok = false;
+    }
+    if (!value_node) {
+      diag.Error(spec_node.mark(), p, "missing '_value'");
+      ok = false;
+    }
+    if (!type_node || !value_node) continue;
+    std::optional<ParamType> type;
+    if (type_node->IsScalar()) type = ParseParamType(type_node->scalar());
+    if (!type) {
+      std::vector<std::string> names;
+      for (const auto& t : kTypes) names.emplace_back(t.name);
+      std::string hint = type_node->IsScalar() ? DidYouMean(type_node->scalar(), names) : "";
+      diag.Error(type_node->mark(), p + "._type",
+                 "expected one of {choice, randint, uniform, quniform, loguniform, qloguniform, "
+                 "normal, qnormal, lognormal, qlognormal}, but got " + type_node->Describe() +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      ok = false;
+      continue;
+    }
+    if (!value_node->IsSequence()) {
+      diag.Error(value_node->mark(), p + "._value", "must be a list, but got " + value_node->Describe());
+      ok = false;
+      continue;
+    }
+    ParamSpec spec;
+    spec.name = name;
+    spec.type = *type;
+    if (*type == ParamType::kChoice) {
+      size_t before = diag.all().size();
+      ParseChoice(*value_node, p, spec, diag);
+      if (diag.all().size() != before && diag.has_errors()) ok = false;
+      space.params_.push_back(std::move(spec));
+      continue;
+    }
+    const auto& items = value_node->items();
+    size_t want = IsQuantized(*type) ? 3 : 2;
+    std::string tname(ParamTypeName(*type));
+    if (items.size() != want) {
+      diag.Error(value_node->mark(), p + "._value",
+                 tname + " needs " + std::to_string(want) + " values " +
+                     (IsQuantized(*type) ? (IsNormalKind(*type) ? "[mu, sigma, q]" : "[low, high, q]")
+                                         : (IsNormalKind(*type) ? "[mu, sigma]" : "[low, high]")) +
+                     ", but got " + std::to_string(items.size()));
+      ok = false;
+      continue;
+    }
+    double v[3] = {0, 0, 0};
+    bool numbers = true;
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto d = items[i].AsDouble();
+      if (!d || !std::isfinite(*d)) {
+        diag.Error(items[i].mark(), p + "._value[" + std::to_string(i) + "]",
+                   "must be a finite number, but got " + items[i].Describe());
+        numbers = false;
+        continue;
+      }
+      v[i] = *d;
+    }
+    if (!numbers) {
+      ok = false;
+      continue;
+    }
+    spec.a = v[0];
+    spec.b = v[1];
+    spec.q = v[2];
+    bool param_ok = true;
+    auto fail = [&](const ConfigNode& at, const std::string& where, const std::string& msg) {
+      diag.Error(at.mark(), p + "._value" + where, msg);
+      param_ok = false;
+    };
+    if (*type == ParamType::kRandint) {
+      if (!items[0].AsInt() || !items[1].AsInt())
+        fail(*value_node, "", "randint bounds must be integers, but got [" + items[0].scalar() + ", " + items[1].scalar() + "]");
+      else if (!(spec.a < spec.b))
+        fail(*value_node, "", "randint needs lower < upper (upper is exclusive), but got [" + Fmt(spec.a) + ", " + Fmt(spec.b) + "]");
+    } else if (IsNormalKind(*type)) {
+      if (!(spec.b > 0)) fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
+    } else {
+      if (!(spec.a < spec.b))
+        fail(*value_node, "", "low < high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
+      if (IsLogKind(*type) && !(spec.a > 0))
+        fail(items[0], "[0]", tname + " needs low > 0, but got " + Fmt(spec.a));
+    }
+    if (IsQuantized(*type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + Fmt(spec.q));
+    ok &= param_ok;
+    space.params_.push_back(std::move(spec));
+  }
+  if (!ok) return std::nullopt;
+  return space;
+}
+
+StatusOr<SearchSpace> SearchSpace::FromJson(const nlohmann::json& json) {
+  Diagnostics diag;
+  auto space = Parse(ConfigNode::FromJson(json, "<search space>"), "", diag);
+  if (!space) return diag.ToStatus();
+  return std::move(*space);
+}
+
+std::optional<double> SearchSpace::DiscreteSize() const {
+  double size = 1;
+  for (const auto& p : params_) {
+    if (p.IsNestedChoice()) {
+      double sum = 0;
+      for (const auto& sub : p.nested) {
+        auto s = sub.DiscreteSize();
+        if (!s) return std::nullopt;
+        sum += *s;
+      }
+      size *= sum;
+      continue;
+    }
+    auto c = p.DiscreteCount();
+    if (!c) return std::nullopt;
+    size *= *c;
+  }
+  return size;
+}
+
+namespace {
+bool Fail(std::string* why, std::string msg) {
+  if (why) *why = std::move(msg);
+  return false;
+}
+}  // namespace
+
+bool SearchSpace::Contains(const nlohmann::json& config, std::string* why) const {
+  if (!config.is_object()) return Fail(why, "configuration is not an object");
+  for (const auto& [k, v] : config.items()) {
+    if (k == "_name") continue;
+    bool known = false;
+    for (const auto& p : params_) known |= p.name == k;
+    if (!known) return Fail(why, "unknown parameter '" + k + "'");
+  }
+  for (const auto& p : params_) {
+    auto it = config.find(p.name);
+    if (it == config.end()) return Fail(why, "missing parameter '" + p.name + "'");
+    const auto& v = *it;
+    const std::string& n = p.name;
+    switch (p.type) {
+      case ParamType::kChoice: {
+        if (p.IsNestedChoice()) {
+          if (!v.is_object() || !v.contains("_name")) return Fail(why, n + ": nested choice value needs '_name'");
+          bool found = false;
+          for (size_t i = 0; i < p.options.size(); ++i) {
+            if (p.options[i] != v["_name"]) continue;
+            found = true;
+            std::string inner;
+            if (!p.nested[i].Contains(v, &inner)) return Fail(why, n + "." + inner);
+          }
+          if (!found) return Fail(why, n + ": '_name' " + v["_name"].dump() + " is not an option");
+        } else {
+          bool found = false;
+          for (const auto& o : p.options) found |= (o == v);
+          if (!found) return Fail(why, n + ": " + v.dump() + " is not an option");
+        }
+        break;
+      }
+      case ParamType::kRandint:
+        if (!v.is_number_integer() || v.get<double>() < p.a || v.get<double>() >= p.b)
+          return Fail(why, n + ": " + v.dump() + " is not an integer in [low, high)");
+        break;
+      default: {
+        if (!v.is_number()) return Fail(why, n + ": " + v.dump() + " is not a number");
+        double x = v.get<double>();
+        if (!IsNormalKind(p.type) && (x < p.a || x > p.b))
+          return Fail(why, n + ": " + v.dump() + " is outside [" + Fmt(p.a) + ", " + Fmt(p.b) + "]");
+        if ((p.type == ParamType::kLognormal || p.type == ParamType::kQlognormal) && x < 0)
+          return Fail(why, n + ": " + v.dump() + " is negative");
+        if (IsQuantized(p.type)) {
+          double k = x / p.q;
+          bool on_grid = std::fabs(k - std::nearbyint(k)) < 1e-6 || x == p.a || x == p.b;
+          if (!on_grid) return Fail(why, n + ": " + v.dump() + " is not a multiple of q=" + Fmt(p.q));
+        }
+      }
+    }
+  }
+  return true;
+}
+
+nlohmann::json SearchSpace::ToJson() const {
+  auto out = nlohmann::json::object();
+  for (const auto& p : params_) {
+    nlohmann::json value = nlohmann::json::array();
+    if (p.type == ParamType::kChoice) {
+      for (size_t i = 0; i < p.options.size(); ++i) {
+        if (p.IsNestedChoice()) {
+          nlohmann::json sub = p.nested[i].ToJson();
+          sub["_name"] = p.options[i];
+          value.push_back(sub);
+        } else {
+          value.push_back(p.options[i]);
+        }
+      }
+    } else if (p.type == ParamType::kRandint) {
+      value = {static_cast<long long>(p.a), static_cast<long long>(p.b)};
+    } else {
+      value = {p.a, p.b};
+      if (IsQuantized(p.type)) value.push_back(p.q);
+    }
+    out[p.name] = {{"_type", ParamTypeName(p.type)}, {"_value", value}};
+  }
+  return out;
+}
+
+nlohmann::json SearchSpace::Sample(std::mt19937_64& rng) const {
+  auto out = nlohmann::json::object();
+  for (const auto& p : params_) {
+    switch (p.type) {
+      case ParamType::kChoice: {
+        std::uniform_int_distribution<size_t> pick(0, p.options.size() - 1);
+        size_t i = pick(rng);
+        if (p.IsNestedChoice()) {
+          nlohmann::json sub = p.nested[i].Sample(rng);
+          sub["_name"] = p.options[i];
+          out[p.name] = std::move(sub);
+        } else {
+          out[p.name] = p.options[i];
+        }
+        break;
+      }
+      case ParamType::kRandint: {
+        std::uniform_int_distribution<long long> pick(static_cast<long long>(p.a), static_cast<long long>(p.b) - 1);
+        out[p.name] = pick(rng);
+        break;
+      }
+      case ParamType::kUniform:
+      case ParamType::kQuniform:
+        out[p.name] = p.Finish(std::uniform_real_distribution<double>(p.a, p.b)(rng));
+        break;
+      case ParamType::kLoguniform:
+      case ParamType::kQloguniform:
+        out[p.name] = p.Finish(std::exp(std::uniform_real_distribution<double>(std::log(p.a), std::log(p.b))(rng)));
+        break;
+      case ParamType::kNormal:
+      case ParamType::kQnormal:
+        out[p.name] = p.Finish(std::normal_distribution<double>(p.a, p.b)(rng));
+        break;
+      case ParamType::kLognormal:
+      case ParamType::kQlognormal:
+        out[p.name] = p.Finish(std::exp(std::normal_distribution<double>(p.a, p.b)(rng)));
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace hone
