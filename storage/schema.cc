@@ -1,0 +1,149 @@
+#include "storage/schema.h"
+
+#include <string>
+
+#include "storage/sqlite_util.h"
+
+namespace hone {
+namespace {
+
+// Row times that the Storage interface does not pass (metrics, commands) are taken
+// from SQLite's clock: unix seconds, millisecond resolution. They are informational
+// (charts, listings); no decision reads them.
+#define HONE_SQL_NOW "((julianday('now') - 2440587.5) * 86400.0)"
+
+// Version 1. Value encodings (see sqlite_util.h for the JSON ones):
+// - trials.final: the default final metric as REAL, NULL when there is none or it is
+//   NaN (SQLite stores NaN as NULL); has_final tells the two apart. +-Inf are stored
+//   as REAL as they are. -0.0 reads back as 0.0.
+// - metrics.value: NULL is NaN (an intermediate value is always present).
+// - params / final_metrics: standard JSON with non-finite numbers as null, and the
+//   *_nonfinite column (NULL almost always) saying where they were.
+// - reason, detail, raw: TEXT holding the exact bytes given (stderr may be any bytes).
+constexpr Migration kExperimentMigrations[] = {
+    {1, R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE trials (
+  seq INTEGER PRIMARY KEY,
+  trial_id TEXT NOT NULL,
+  config_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  params TEXT NOT NULL,
+  params_nonfinite TEXT,
+  has_final INTEGER NOT NULL DEFAULT 0,
+  final REAL,
+  final_metrics TEXT,
+  final_metrics_nonfinite TEXT,
+  created_at REAL NOT NULL DEFAULT 0,
+  started_at REAL NOT NULL DEFAULT 0,
+  ended_at REAL NOT NULL DEFAULT 0,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE metrics (
+  seq INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL,
+  raw TEXT NOT NULL DEFAULT '',
+  time REAL NOT NULL DEFAULT )sql" HONE_SQL_NOW R"sql(
+);
+CREATE INDEX metrics_seq_step ON metrics (seq, step);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time REAL NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_seq ON events (seq);
+-- AUTOINCREMENT: a taken (deleted) command's id is never handed out again.
+CREATE TABLE commands (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  args TEXT NOT NULL,
+  created REAL NOT NULL DEFAULT )sql" HONE_SQL_NOW R"sql(
+);
+)sql"},
+};
+
+constexpr Migration kRegistryMigrations[] = {
+    {1, R"sql(
+CREATE TABLE experiments (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  dir TEXT NOT NULL,
+  status TEXT NOT NULL,
+  manager_pid INTEGER NOT NULL DEFAULT 0,
+  ui_port INTEGER NOT NULL DEFAULT 0,
+  created REAL NOT NULL,
+  updated REAL NOT NULL,
+  config_path TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX experiments_created ON experiments (created);
+)sql"},
+};
+
+#undef HONE_SQL_NOW
+
+StatusOr<int> UserVersion(sqlite3* db) {
+  auto stmt = Statement::Prepare(db, "PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  auto row = (*stmt)->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>((*stmt)->ColumnInt(0)) : 0;
+}
+
+Status CheckNotNewer(int version, int latest) {
+  if (version > latest)
+    return FailedPrecondition("database schema version " + std::to_string(version) +
+                              " is newer than this hone knows (" + std::to_string(latest) +
+                              "); it was written by a newer hone");
+  return Status::Ok();
+}
+
+Status ApplyInTransaction(sqlite3* db, std::span<const Migration> migrations, int latest) {
+  // Read again under the write lock: another process may have migrated meanwhile.
+  auto version = UserVersion(db);
+  if (!version.ok()) return version.status();
+  HONE_RETURN_IF_ERROR(CheckNotNewer(*version, latest));
+  for (const Migration& m : migrations) {
+    if (m.version <= *version) continue;
+    HONE_RETURN_IF_ERROR(ExecSql(db, m.sql).WithContext("migration to version " + std::to_string(m.version)));
+  }
+  return ExecSql(db, "PRAGMA user_version = " + std::to_string(latest));
+}
+
+}  // namespace
+
+std::span<const Migration> ExperimentMigrations() { return kExperimentMigrations; }
+std::span<const Migration> RegistryMigrations() { return kRegistryMigrations; }
+
+int LatestVersion(std::span<const Migration> migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i)
+    assert(migrations[i].version == static_cast<int>(i) + 1 && "migrations are numbered 1, 2, ...");
+  return static_cast<int>(migrations.size());
+}
+
+Status Migrate(sqlite3* db, std::span<const Migration> migrations, bool read_only) {
+  const int latest = LatestVersion(migrations);
+  auto version = UserVersion(db);
+  if (!version.ok()) return version.status();
+  HONE_RETURN_IF_ERROR(CheckNotNewer(*version, latest));
+  if (*version == latest) return Status::Ok();
+  if (read_only)
+    return FailedPrecondition("database schema version " + std::to_string(*version) + " is older than " +
+                              std::to_string(latest) + "; open it read-write once to migrate it");
+
+  HONE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
+  Status applied = ApplyInTransaction(db, migrations, latest);
+  if (!applied.ok()) {
+    ExecSql(db, "ROLLBACK");  // the error that matters is `applied`
+    return applied;
+  }
+  return ExecSql(db, "COMMIT");
+}
+
+}  // namespace hone
