@@ -116,8 +116,10 @@ std::optional<double> ParamSpec::DiscreteCount() const {
     case ParamType::kRandint: return b - a;
     case ParamType::kQuniform:
     case ParamType::kQloguniform: {
-      // Distinct values of clip(round(x/q)*q, low, high) for x in [low, high].
-      std::set<double> values{a, b};
+      // Distinct values of clip(round(x/q)*q, low, high) for x in [low, high]; round(x/q)
+      // takes every integer from round(low/q) to round(high/q), and no other, so low and
+      // high themselves count only when one of those multiples clips onto them.
+      std::set<double> values;
       double lo = std::nearbyint(a / q), hi = std::nearbyint(b / q);
       if (hi - lo > 1e6) return std::nullopt;
       for (double k = lo; k <= hi; k += 1) values.insert(std::clamp(k * q, a, b));
