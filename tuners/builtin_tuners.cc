@@ -1,0 +1,46 @@
+#include "tuners/builtin_tuners.h"
+
+#include "tuners/grid_tuner.h"
+#include "tuners/random_tuner.h"
+
+namespace hone {
+namespace {
+
+ArgSpec OptimizeModeArg() {
+  ArgSpec arg;
+  arg.key = "optimize_mode";
+  arg.kind = ArgSpec::Kind::kEnum;
+  arg.choices = {"maximize", "minimize"};
+  return arg;
+}
+
+ArgSpec SeedArg() {
+  ArgSpec arg;
+  arg.key = "seed";
+  arg.kind = ArgSpec::Kind::kInt;
+  return arg;
+}
+
+}  // namespace
+
+void RegisterBuiltinTuners(Registry& registry) {
+  TunerInfo random;
+  random.name = "random";
+  random.aliases = {"Random"};
+  random.summary = "uniform draws from the search space, never repeating a configuration";
+  random.args = {SeedArg(), OptimizeModeArg()};
+  random.uses_optimize_mode = false;
+  random.create = &RandomTuner::Create;
+  registry.AddTuner(std::move(random));
+
+  TunerInfo grid;
+  grid.name = "grid";
+  grid.aliases = {"GridSearch"};
+  grid.summary = "every discrete combination; continuous ranges subdivided ever finer";
+  grid.args = {OptimizeModeArg()};
+  grid.uses_optimize_mode = false;
+  grid.create = &GridTuner::Create;
+  registry.AddTuner(std::move(grid));
+}
+
+}  // namespace hone

@@ -1,0 +1,40 @@
+// SeenConfigs: the configurations a tuner has suggested or been told about, by
+// canonical key, plus how much of a finite space they cover. Deduplicating tuners
+// (random, grid) never suggest a configuration twice, also across a resume.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/search_space.h"
+#include "tuners/space_enumerator.h"
+
+namespace hone {
+
+class SeenConfigs {
+ public:
+  // REQUIRES: `space` outlives this object.
+  explicit SeenConfigs(const SearchSpace& space) : enumerator_(SpaceEnumerator::Create(space)) {}
+
+  // Records `config`; false when it was already recorded.
+  bool Insert(const nlohmann::json& config);
+  bool Has(const nlohmann::json& config) const;
+  // Distinct configurations recorded, inside the space or not.
+  size_t size() const { return keys_.size(); }
+
+  // The enumeration of a finite space (nullopt for continuous or huge spaces).
+  const std::optional<SpaceEnumerator>& enumerator() const { return enumerator_; }
+  // True once every configuration of a finite space has been recorded.
+  bool CoversSpace() const { return enumerator_ && covered_ >= enumerator_->size(); }
+
+ private:
+  std::optional<SpaceEnumerator> enumerator_;
+  std::unordered_set<std::string> keys_;
+  uint64_t covered_ = 0;  // recorded configurations that the enumerator knows
+};
+
+}  // namespace hone
