@@ -163,7 +163,7 @@ std::optional<ConfigNode> ConfigNode::Parse(const std::string& text, const std::
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    diag.Error(ToMark(e.mark, file), "", "invalid YAML: " + e.msg);
+    diag.Error(ToMark(e.mark, file), "", "syntax error: " + e.msg);
     return std::nullopt;
   }
   return Convert(root, file, "", diag);

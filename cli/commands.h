@@ -1,0 +1,16 @@
+// The subcommands. Each Setup function adds its subcommand(s) to `app`; the callback
+// runs the command and leaves its outcome in *result (main.cc turns it into an exit code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+
+namespace hone {
+
+void SetupRunCommands(CLI::App& app, const CliContext& ctx, Status* result);     // run, create, resume, _manager
+void SetupStopCommand(CLI::App& app, const CliContext& ctx, Status* result);     // stop
+void SetupExperimentCommands(CLI::App& app, const CliContext& ctx, Status* result);  // experiment ...
+void SetupTrialCommands(CLI::App& app, const CliContext& ctx, Status* result);   // trial ...
+
+}  // namespace hone

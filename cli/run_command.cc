@@ -1,0 +1,141 @@
+// `hone run`, `hone create`, `hone resume` and the hidden `hone _manager`.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/experiment_session.h"
+#include "core/config_reader.h"
+#include "core/experiment_manager.h"
+#include "storage/experiment_registry.h"
+#include "storage/sqlite_storage.h"
+
+namespace hone {
+namespace {
+
+struct RunOptions {
+  std::string config;
+  std::string id;
+  bool quiet = false;
+  bool detach = false;
+};
+
+StatusOr<std::string> CreateFromFile(const CliContext& ctx, const std::string& path) {
+  auto config = ReadExperimentConfig(path, *ctx.registry);
+  if (!config.ok()) return config.status();
+  for (const auto& note : config->notes) std::fprintf(stderr, "%s\n", note.c_str());
+  // Fail on an impossible platform request now, before anything is created.
+  const PlatformInfo* info = ctx.registry->FindPlatform(config->platform);
+  auto platform = info->create(*config);
+  if (!platform.ok()) return InvalidArgument(path + ": error: trainingService: " + platform.status().message());
+  Status can_start = (*platform)->Start();
+  (void)(*platform)->Stop(std::chrono::milliseconds(0));
+  if (!can_start.ok()) return InvalidArgument(path + ": error: trainingService: " + can_start.message());
+  return CreateExperiment(ctx, std::move(*config), path);
+}
+
+// Prints the best trial of a finished run.
+void PrintOutcome(const CliContext& ctx, const std::string& id, const std::string& status) {
+  auto storage = SqliteStorage::Open(ExperimentDir(ctx, id) + "/hone.db", OpenMode::kReadOnly);
+  if (!storage.ok()) return;
+  auto trials = (*storage)->LoadTrials(false);
+  auto config_text = (*storage)->GetMeta("config");
+  if (!trials.ok() || !config_text) return;
+  auto cfg = nlohmann::json::parse(*config_text, nullptr, false);
+  OptimizeMode mode = cfg.is_object() && cfg["tuner"]["classArgs"].value("optimize_mode", "") == "minimize"
+                          ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
+  if (cfg.is_object() && !cfg["tuner"]["classArgs"].contains("optimize_mode") &&
+      cfg["assessor"]["classArgs"].value("optimize_mode", "") == "minimize")
+    mode = OptimizeMode::kMinimize;
+  const TrialRecord* best = nullptr;
+  int succeeded = 0;
+  for (const auto& t : *trials) {
+    if (t.status == TrialStatus::kSucceeded) ++succeeded;
+    if (IsFinished(t.status) && t.HasRankableFinal() && (!best || Better(*t.final_value, *best->final_value, mode)))
+      best = &t;
+  }
+  std::printf("experiment %s %s: %zu trials, %d succeeded\n", id.c_str(), status.c_str(), trials->size(), succeeded);
+  if (best) {
+    std::printf("best trial: %s  %s = %.6g  params %s\n", best->id.c_str(), std::string(OptimizeModeName(mode)).c_str(),
+                *best->final_value, best->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("no trial reported a usable final metric\n");
+  }
+}
+
+Status Foreground(const CliContext& ctx, const std::string& id, bool quiet) {
+  SessionOptions opts;
+  opts.terminal = ::isatty(STDOUT_FILENO);
+  opts.quiet = quiet;
+  std::printf("experiment %s  (dir %s)\n", id.c_str(), ExperimentDir(ctx, id).c_str());
+  std::fflush(stdout);
+  auto status = RunManager(ctx, id, opts);
+  if (!status.ok()) return status.status();
+  PrintOutcome(ctx, id, *status);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void SetupRunCommands(CLI::App& app, const CliContext& ctx, Status* result) {
+  auto opts = std::make_shared<RunOptions>();
+
+  auto* run = app.add_subcommand("run", "Run an experiment in the foreground with a live progress view");
+  run->add_option("config", opts->config, "Experiment YAML")->required();
+  run->add_flag("-q,--quiet", opts->quiet, "Print only the outcome");
+  run->callback([&ctx, opts, result] {
+    auto id = CreateFromFile(ctx, opts->config);
+    if (!id.ok()) { *result = id.status(); return; }
+    *result = Foreground(ctx, *id, opts->quiet);
+  });
+
+  auto* create = app.add_subcommand("create", "Start an experiment in the background; prints its id");
+  create->add_option("config", opts->config, "Experiment YAML")->required();
+  create->callback([&ctx, opts, result] {
+    auto id = CreateFromFile(ctx, opts->config);
+    if (!id.ok()) { *result = id.status(); return; }
+    auto pid = SpawnDetachedManager(ctx, *id);
+    if (!pid.ok()) { *result = pid.status(); return; }
+    std::printf("%s\n", id->c_str());
+    std::fprintf(stderr, "experiment %s started (manager pid %d, log %s/manager.log)\n", id->c_str(), *pid,
+                 ExperimentDir(ctx, *id).c_str());
+    *result = Status::Ok();
+  });
+
+  auto* resume = app.add_subcommand("resume", "Continue an experiment after a crash or a stop");
+  resume->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
+  resume->add_flag("-d,--detach", opts->detach, "Run the manager in the background");
+  resume->add_flag("-q,--quiet", opts->quiet, "Print only the outcome");
+  resume->callback([&ctx, opts, result] {
+    auto registry = ExperimentRegistry::Open(ctx.hone_home);
+    if (!registry.ok()) { *result = registry.status(); return; }
+    auto entry = (*registry)->Get(opts->id);
+    if (!entry.ok()) { *result = entry.status(); return; }
+    if (ManagerLock::IsHeld(ExperimentDir(ctx, entry->id))) {
+      *result = FailedPrecondition("experiment " + entry->id + " is already running");
+      return;
+    }
+    if (opts->detach) {
+      auto pid = SpawnDetachedManager(ctx, entry->id);
+      if (!pid.ok()) { *result = pid.status(); return; }
+      std::printf("%s\n", entry->id.c_str());
+      *result = Status::Ok();
+      return;
+    }
+    *result = Foreground(ctx, entry->id, opts->quiet);
+  });
+
+  auto* manager = app.add_subcommand("_manager", "Run an experiment's manager (used by create)");
+  manager->group("");  // hidden
+  manager->add_option("id", opts->id)->required();
+  manager->callback([&ctx, opts, result] {
+    SessionOptions sopts;
+    auto status = RunManager(ctx, opts->id, sopts);
+    *result = status.ok() ? Status::Ok() : status.status();
+    if (!status.ok()) std::fprintf(stderr, "error: %s\n", status.status().message().c_str());
+  });
+}
+
+}  // namespace hone

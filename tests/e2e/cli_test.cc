@@ -1,0 +1,80 @@
+// End-to-end: exit codes, --help on every command, config errors on stderr.
+#include <gtest/gtest.h>
+
+#include "e2e_util.h"
+
+namespace hone::e2e {
+namespace {
+
+TEST(CliTest, HelpWorksForEveryCommand) {
+  HoneEnv env;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"run", "--help"}, {"create", "--help"}, {"resume", "--help"}, {"stop", "--help"},
+           {"experiment", "--help"}, {"experiment", "list", "--help"}, {"experiment", "show", "--help"},
+           {"experiment", "export", "--help"}, {"experiment", "delete", "--help"}, {"trial", "--help"},
+           {"trial", "ls", "--help"}, {"trial", "log", "--help"}, {"trial", "kill", "--help"}}) {
+    RunResult r = env.Run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << args[0] << ": " << r.out;
+  }
+}
+
+TEST(CliTest, UsageErrorsExitWithTwo) {
+  HoneEnv env;
+  EXPECT_EQ(env.Run({}).exit_code, 2);
+  EXPECT_EQ(env.Run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(env.Run({"run"}).exit_code, 2);
+  EXPECT_EQ(env.Run({"experiment", "export", "nosuchid", "--format", "xml"}).exit_code, 2);
+}
+
+TEST(CliTest, ConfigErrorsPrintFileLineColumnAndExitWithTwo) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("bad.yaml",
+                           "searchSpace:\n  lr: {_type: uniform, _value: [1, 0]}\n"
+                           "trialCommand: python3 t.py\ntrialConcurency: 2\n");
+  RunResult r = env.Run({"run", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.yaml:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'trialConcurrency'"), std::string::npos) << r.err;
+  EXPECT_EQ(env.Run({"run", env.work() + "/missing.yaml"}).exit_code, 2);
+}
+
+TEST(CliTest, ImpossibleGpuRequestFailsAtStart) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("exp.yaml", Config("true", 1, 1, "  x: {_type: uniform, _value: [0, 1]}\n",
+                                              "trialGpuNumber: 64\n"));
+  RunResult r = env.Run({"run", cfg}, 30);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("GPU"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, UnknownExperimentIsAnError) {
+  HoneEnv env;
+  RunResult r = env.Run({"experiment", "show", "doesnotexist"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("doesnotexist"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, ShowListExportDelete) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("exp.yaml", Config("/usr/bin/python3 -c 'import hone; hone.report_final(hone.get_params()[\"x\"])'", 2, 3,
+                                              "  x: {_type: uniform, _value: [0, 1]}\n"));
+  ASSERT_EQ(env.Run({"run", cfg}).exit_code, 0);
+  std::string id = env.OnlyExperimentId();
+  RunResult show = env.Run({"experiment", "show", id.substr(0, 4)});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("3 succeeded"), std::string::npos) << show.out;
+  RunResult csv = env.Run({"experiment", "export", id, "--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 0);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4) << csv.out;
+  EXPECT_NE(csv.out.find("param.x"), std::string::npos);
+  RunResult ls = env.Run({"trial", "ls", id});
+  EXPECT_EQ(ls.exit_code, 0);
+  RunResult del = env.Run({"experiment", "delete", id});
+  EXPECT_EQ(del.exit_code, 0) << del.err;
+  RunResult list = env.Run({"experiment", "list"});
+  EXPECT_EQ(list.out.find(id), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hone::e2e
