@@ -22,7 +22,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON = "/usr/bin/python3"  # Debian's, which has python3-optuna 3.1
+PYTHON = os.environ.get("OVERHEAD_PYTHON", "/usr/bin/python3")  # Debian's has python3-optuna 3.1
 CONCURRENCY = 8
 
 EXPERIMENT_YAML = """\
@@ -120,8 +120,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--tmp", default=tempfile.gettempdir(), help="on-disk scratch directory")
     ap.add_argument("--tmpfs", default="/dev/shm", help="in-memory scratch directory")
+    ap.add_argument("--out", default=os.path.join(HERE, "out"), help="where results.{md,json} go")
+    ap.add_argument("--skip-optuna", action="store_true", help="hone rows only")
     args = ap.parse_args()
-    out_dir = os.path.join(HERE, "out")
+    out_dir = args.out
     os.makedirs(out_dir, exist_ok=True)
     n, nd = args.trials, args.disk_trials
     has_tmpfs = os.path.isdir(args.tmpfs)
@@ -133,7 +135,7 @@ def main():
     if has_tmpfs:
         cases.append(("hone, process trials, c=8, HONE_HOME on tmpfs", n,
                       lambda: hone_once(args.hone, args.trial, n, args.tmpfs)))
-    cases += [
+    optuna_cases = [
         ("optuna in-process, sqlite, n_jobs=1", nd, lambda: optuna_once(nd, "sqlite", 1, tmp_parent=args.tmp)),
         ("optuna in-process, sqlite, n_jobs=8", nd, lambda: optuna_once(nd, "sqlite", 8, tmp_parent=args.tmp)),
         ("optuna subprocess, sqlite, n_jobs=8", nd,
@@ -142,13 +144,16 @@ def main():
          lambda: optuna_once(nd, "sqlite", 1, args.trial, tmp_parent=args.tmp)),
     ]
     if has_tmpfs:
-        cases.append(("optuna in-process, sqlite on tmpfs, n_jobs=1", n,
-                      lambda: optuna_once(n, "sqlite", 1, tmp_parent=args.tmpfs)))
-    cases.append(("optuna in-process, in-memory, n_jobs=1", n, lambda: optuna_once(n, "memory", 1)))
+        optuna_cases.append(("optuna in-process, sqlite on tmpfs, n_jobs=1", n,
+                             lambda: optuna_once(n, "sqlite", 1, tmp_parent=args.tmpfs)))
+    optuna_cases.append(("optuna in-process, in-memory, n_jobs=1", n, lambda: optuna_once(n, "memory", 1)))
+    if not args.skip_optuna:
+        cases += optuna_cases
 
     started, load = time.time(), os.getloadavg()[0]
-    print(f"trivial trial alone: {n} sequential runs with hyperfine ...", file=sys.stderr, flush=True)
-    alone = trial_alone(args.trial, n, out_dir)
+    alone_runs = min(n, 500)
+    print(f"trivial trial alone: {alone_runs} sequential runs with hyperfine ...", file=sys.stderr, flush=True)
+    alone = trial_alone(args.trial, alone_runs, out_dir)
     rows = []
     for label, trials, thunk in cases:
         runs = []
@@ -181,24 +186,28 @@ def main():
         f"{n} trials, drain); the repeats took {', '.join(f'{w:.3f}' for w in hone['walls_s'])} s.",
         f"- hone in-database span, min(started_at) to max(ended_at): {hone['db_span_s']:.3f} s "
         f"({n / hone['db_span_s']:.1f} trials/s); the rest of the wall time is start-up and shutdown.",
-        f"- The trivial trial alone (hyperfine, {n} sequential runs, median): {alone['bare']['wall_ms']:.3f} ms bare, "
-        f"{t_sh:.3f} ms through `/bin/sh -c` as hone runs it; CPU {alone['sh']['cpu_ms']:.3f} ms.",
+        f"- The trivial trial alone (hyperfine, {alone_runs} sequential runs, median): {alone['bare']['wall_ms']:.3f} ms bare, "
+        f"{t_sh:.3f} ms through `/bin/sh -c` as hone runs it; CPU through sh {alone['sh']['cpu_ms']:.3f} ms (mean).",
         f"- hone per-slot overhead = wall x {CONCURRENCY} / N - t_trial(sh) = {slot_ms:.3f} - {t_sh:.3f} = "
         f"{slot_ms - t_sh:.3f} ms: each of the {CONCURRENCY} slots turns over N/{CONCURRENCY} trials in the wall "
         f"time, so this is how long a slot waits per trial beyond the trial's own run time "
-        f"(on {os.cpu_count()} cores it includes queueing for a core behind the other slots' trials).",
+        f"(on {len(os.sched_getaffinity(0))} cores it includes queueing for a core behind the other slots' trials).",
         f"- hone's own CPU per trial = CPU ms/trial - the trial's CPU through sh = {hone['cpu_s'] / n * 1e3:.3f} - "
         f"{alone['sh']['cpu_ms']:.3f} = {own_cpu_ms:.3f} ms.",
-        "- Optuna wall is create_study + optimize inside the interpreter; start-up and `import optuna` "
-        "are left out of its wall and CPU figures and took "
-        f"{statistics.median(r['process_wall_s'] - r['wall_s'] for r in optuna_rows):.3f} s per process (median).",
-        f"- Optuna's on-disk SQLite rows use {nd} trials to keep the run short: its default SQLite "
-        "settings (rollback journal, synchronous=FULL) fsync on every commit. The tmpfs row shows "
-        "the same storage without the disk.",
         f"- Date {datetime.datetime.now().isoformat(timespec='minutes')}, {platform.node()}, "
-        f"{os.cpu_count()} cores, load average before the run {load:.2f}; total benchmark time "
+        f"{len(os.sched_getaffinity(0))} cores, load average before the run {load:.2f}; total benchmark time "
         f"{elapsed:.0f} s.",
     ]
+    if optuna_rows:
+        notes[-1:-1] = [
+            "- Optuna wall is create_study + optimize inside the interpreter; start-up and `import optuna` "
+            "are left out of its wall and CPU figures and took "
+            f"{statistics.median(r['process_wall_s'] - r['wall_s'] for r in optuna_rows):.3f} s per process "
+            "(median).",
+            f"- Optuna's on-disk SQLite rows use {nd} trials to keep the run short: its default SQLite "
+            "settings (rollback journal, synchronous=FULL) fsync on every commit. The tmpfs row shows "
+            "the same storage without the disk.",
+        ]
     text = "\n".join(lines + notes) + "\n"
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(text)
