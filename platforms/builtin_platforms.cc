@@ -1,0 +1,37 @@
+#include "platforms/builtin_platforms.h"
+
+#include <cstdlib>
+
+#include "core/experiment_config.h"
+#include "platforms/local_platform.h"
+
+namespace hone {
+
+void RegisterBuiltinPlatforms(Registry& registry) {
+  PlatformInfo local;
+  local.name = "local";
+  local.summary = "run trials as processes on this machine; GPUs via CUDA_VISIBLE_DEVICES";
+  auto arg = [](std::string key, ArgSpec::Kind kind) {
+    ArgSpec spec;
+    spec.key = std::move(key);
+    spec.kind = kind;
+    return spec;
+  };
+  local.args.push_back(arg("useActiveGpu", ArgSpec::Kind::kBool));
+  ArgSpec per_gpu = arg("maxTrialNumberPerGpu", ArgSpec::Kind::kInt);
+  per_gpu.min = 1;
+  local.args.push_back(per_gpu);
+  // A list of ints, one int, or "0,1": checked by ParseGpuIndices in the factory.
+  local.args.push_back(arg("gpuIndices", ArgSpec::Kind::kAny));
+  // NNI's trial-keeper reuse; hone runs trials directly, so it is accepted and ignored.
+  local.args.push_back(arg("reuseMode", ArgSpec::Kind::kBool));
+  local.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
+    const char* path = std::getenv("PATH");
+    StatusOr<LocalPlatformOptions> options = LocalPlatformOptionsFromConfig(config, path ? path : "");
+    if (!options.ok()) return options.status();
+    return std::unique_ptr<Platform>(std::make_unique<LocalPlatform>(std::move(*options)));
+  };
+  registry.AddPlatform(std::move(local));
+}
+
+}  // namespace hone
