@@ -1,5 +1,6 @@
 #include "tuners/builtin_tuners.h"
 
+#include "tuners/evolution/evolution_tuner.h"
 #include "tuners/grid_tuner.h"
 #include "tuners/random_tuner.h"
 
@@ -41,6 +42,7 @@ void RegisterBuiltinTuners(Registry& registry) {
   grid.uses_optimize_mode = false;
   grid.create = &GridTuner::Create;
   registry.AddTuner(std::move(grid));
+  RegisterEvolutionTuners(registry);
 }
 
 }  // namespace hone
