@@ -1,6 +1,8 @@
 #include "tuners/builtin_tuners.h"
 
 #include "tuners/evolution/evolution_tuner.h"
+#include "tuners/cmaes/cmaes_tuner.h"
+#include "tuners/gp/gp_tuner.h"
 #include "tuners/grid_tuner.h"
 #include "tuners/random_tuner.h"
 
@@ -42,6 +44,8 @@ void RegisterBuiltinTuners(Registry& registry) {
   grid.uses_optimize_mode = false;
   grid.create = &GridTuner::Create;
   registry.AddTuner(std::move(grid));
+  RegisterGpTuner(registry);
+  RegisterCmaesTuner(registry);
   RegisterEvolutionTuners(registry);
 }
 

@@ -1,0 +1,226 @@
+#include "tuners/cmaes/cmaes_tuner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tuners/config_key.h"
+
+namespace hone {
+namespace {
+
+constexpr int kRedraws = 16;
+
+uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
+uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+
+// Reflects x into [0, 1].
+double Mirror(double x) {
+  x = std::fmod(std::fabs(x), 2.0);
+  return x > 1 ? 2 - x : x;
+}
+
+std::vector<size_t> NumericTopLevel(const UnitCubeEncoding& enc) {
+  std::vector<size_t> out;
+  for (size_t j = 0; j < enc.size(); ++j)
+    if (!enc.dims()[j].categorical && !enc.dims()[j].nested) out.push_back(j);
+  return out;
+}
+
+int Population(const CmaesTunerOptions& o, size_t n) {
+  return o.popsize > 0 ? o.popsize : CmaEs::DefaultPopulation(static_cast<int>(n));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Tuner>> CmaesTuner::Create(const TunerContext& ctx) {
+  if (ctx.space == nullptr) return InvalidArgument("cmaes: no search space");
+  CmaesTunerOptions o;
+  o.seed = ctx.seed;
+  o.mode = ctx.mode;
+  const auto& args = ctx.class_args;
+  auto has = [&](const char* key) { return args.is_object() && args.contains(key); };
+  auto is_int = [](const nlohmann::json& v) {
+    return v.is_number() && std::trunc(v.get<double>()) == v.get<double>();
+  };
+  if (has("seed")) {
+    if (!is_int(args["seed"]))
+      return InvalidArgument("cmaes: classArgs.seed: expected an integer, but got " + args["seed"].dump());
+    o.seed = static_cast<uint64_t>(static_cast<long long>(args["seed"].get<double>()));
+  }
+  if (has("optimize_mode")) {
+    const auto& m = args["optimize_mode"];
+    if (m == "maximize") o.mode = OptimizeMode::kMaximize;
+    else if (m == "minimize") o.mode = OptimizeMode::kMinimize;
+    else return InvalidArgument("cmaes: classArgs.optimize_mode: expected maximize or minimize, but got " + m.dump());
+  }
+  if (has("popsize")) {
+    if (!is_int(args["popsize"]) || args["popsize"].get<double>() < 2)
+      return InvalidArgument("cmaes: classArgs.popsize: expected an integer >= 2, but got " + args["popsize"].dump());
+    o.popsize = static_cast<int>(args["popsize"].get<double>());
+  }
+  if (has("sigma0")) {
+    const auto& s = args["sigma0"];
+    if (!s.is_number() || !(s.get<double>() > 0))
+      return InvalidArgument("cmaes: classArgs.sigma0: expected a number > 0, but got " + s.dump());
+    o.sigma0 = s.get<double>();
+  }
+  return std::unique_ptr<Tuner>(new CmaesTuner(*ctx.space, o));
+}
+
+CmaesTuner::CmaesTuner(const SearchSpace& space, CmaesTunerOptions options)
+    : space_(space),
+      options_(options),
+      encoding_(space),
+      numeric_dims_(NumericTopLevel(encoding_)),
+      es_(Eigen::VectorXd::Constant(numeric_dims_.size(), 0.5), options.sigma0,
+          Population(options, numeric_dims_.size())),
+      seen_(space) {}
+
+std::mt19937_64 CmaesTuner::RngFor(uint64_t generation) const {
+  std::seed_seq seq{Low(options_.seed), High(options_.seed), Low(generation), High(generation), 0xc3au};
+  return std::mt19937_64(seq);
+}
+
+// A configuration whose numeric top-level values come from the strategy and whose
+// choices are random; redrawn while it repeats one of this tuner's configurations.
+std::optional<nlohmann::json> CmaesTuner::FillSlot(std::mt19937_64& rng, Eigen::VectorXd& x) {
+  for (int attempt = 0; attempt < kRedraws; ++attempt) {
+    std::vector<double> cube = encoding_.Encode(space_.Sample(rng));
+    if (!numeric_dims_.empty()) {
+      x = es_.SampleOne(rng).unaryExpr([](double v) { return Mirror(v); });
+      for (size_t i = 0; i < numeric_dims_.size(); ++i) cube[numeric_dims_[i]] = x[i];
+    }
+    nlohmann::json config = encoding_.Decode(cube);
+    if (generated_.insert(ConfigKey(config)).second) return config;
+  }
+  // Fall back to any configuration not yet generated: random draws, then the
+  // enumeration of a finite space.
+  auto accept = [&](nlohmann::json config) -> std::optional<nlohmann::json> {
+    if (!generated_.insert(ConfigKey(config)).second) return std::nullopt;
+    std::vector<double> cube = encoding_.Encode(config);
+    x.resize(numeric_dims_.size());
+    for (size_t i = 0; i < numeric_dims_.size(); ++i) x[i] = cube[numeric_dims_[i]];
+    return config;
+  };
+  const auto& enumerator = seen_.enumerator();
+  for (int i = 0; i < (enumerator ? kRedraws : 1000); ++i)
+    if (auto c = accept(space_.Sample(rng))) return c;
+  if (!enumerator) return std::nullopt;
+  uint64_t n = enumerator->size();
+  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
+  for (uint64_t j = 0; j < n; ++j)
+    if (auto c = accept(enumerator->At((start + j) % n))) return c;
+  return std::nullopt;
+}
+
+void CmaesTuner::StartGeneration() {
+  slots_.clear();
+  std::mt19937_64 rng = RngFor(es_.generation());
+  for (int k = 0; k < es_.lambda(); ++k) {
+    Slot slot;
+    auto config = FillSlot(rng, slot.x);
+    if (!config) break;
+    slot.key = ConfigKey(*config);
+    slot.config = std::move(*config);
+    auto it = unmatched_.find(slot.key);
+    if (it != unmatched_.end()) {
+      slot.handed_out = slot.done = true;
+      slot.value = it->second;
+      unmatched_.erase(it);
+    }
+    slots_.push_back(std::move(slot));
+  }
+}
+
+bool CmaesTuner::AdvanceIfComplete() {
+  if (slots_.empty()) return false;
+  for (const auto& s : slots_)
+    if (!s.done) return false;
+  std::vector<Eigen::VectorXd> xs;
+  std::vector<double> values;
+  for (const auto& s : slots_) {
+    xs.push_back(s.x);
+    values.push_back(s.value);
+  }
+  es_.Tell(xs, values);
+  StartGeneration();
+  return true;
+}
+
+void CmaesTuner::Record(const std::string& key, double value) {
+  for (auto& s : slots_) {
+    if (s.key != key || s.done) continue;
+    s.handed_out = s.done = true;
+    s.value = value;
+    while (AdvanceIfComplete()) {
+    }
+    return;
+  }
+  unmatched_.emplace(key, value);
+}
+
+StatusOr<std::vector<nlohmann::json>> CmaesTuner::Suggest(int count) {
+  std::vector<nlohmann::json> out;
+  if (count <= 0) return out;
+  if (slots_.empty() && es_.generation() == 0 && generated_.empty()) StartGeneration();
+  while (static_cast<int>(out.size()) < count && !IsExhausted()) {
+    Slot* next = nullptr;
+    for (auto& s : slots_)
+      if (!s.handed_out) {
+        next = &s;
+        break;
+      }
+    if (!next) break;  // the rest of the generation is still running
+    next->handed_out = true;
+    seen_.Insert(next->config);
+    out.push_back(next->config);
+  }
+  if (out.empty() && (IsExhausted() || slots_.empty())) {
+    return Exhausted("cmaes: every configuration of the search space has been suggested");
+  }
+  return out;
+}
+
+void CmaesTuner::Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
+  if (slots_.empty() && es_.generation() == 0 && generated_.empty()) StartGeneration();
+  for (const auto& r : completed) {
+    if (!r.params.is_object()) continue;
+    seen_.Insert(r.params);
+    double value = std::numeric_limits<double>::quiet_NaN();
+    if (r.HasRankableFinal())
+      value = options_.mode == OptimizeMode::kMinimize ? *r.final_value : -*r.final_value;
+    Record(ConfigKey(r.params), value);
+  }
+  for (const auto& r : active) {
+    if (!r.params.is_object()) continue;
+    seen_.Insert(r.params);
+    std::string key = ConfigKey(r.params);
+    for (auto& s : slots_)
+      if (s.key == key) s.handed_out = true;
+  }
+}
+
+namespace {
+ArgSpec Arg(const char* key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt) {
+  ArgSpec a;
+  a.key = key;
+  a.kind = kind;
+  a.min = min;
+  if (kind == ArgSpec::Kind::kEnum) a.choices = {"maximize", "minimize"};
+  return a;
+}
+}  // namespace
+
+void RegisterCmaesTuner(Registry& registry) {
+  TunerInfo info;
+  info.name = "cmaes";
+  info.aliases = {"CMAES", "CmaEs"};
+  info.summary = "CMA-ES over the numeric parameters (warped to the unit cube); choices drawn at random";
+  info.args = {Arg("optimize_mode", ArgSpec::Kind::kEnum), Arg("seed", ArgSpec::Kind::kInt),
+               Arg("popsize", ArgSpec::Kind::kInt, 2), Arg("sigma0", ArgSpec::Kind::kNumber, 0)};
+  info.create = &CmaesTuner::Create;
+  registry.AddTuner(std::move(info));
+}
+
+}  // namespace hone
