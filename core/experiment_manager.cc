@@ -62,6 +62,18 @@ std::vector<TrialRecord> ExperimentManager::ActiveRecords() const {
   return out;
 }
 
+Status ExperimentManager::ReclaimLost(const TrialRecord& trial) {
+  auto events = storage_.LoadEvents(trial.seq);
+  if (!events.ok()) return events.status();
+  for (const auto& e : *events) {
+    if (e.kind != "started" || e.detail.rfind("pid ", 0) != 0) continue;
+    int64_t pid = std::atoll(e.detail.c_str() + 4);
+    Status st = platform_.Reclaim(trial.seq, TrialDir(trial.seq), pid);
+    if (!st.ok()) Say("trial " + trial.id + ": could not end its leftover processes: " + st.message());
+  }
+  return Status::Ok();
+}
+
 Status ExperimentManager::Recover() {
   auto trials = storage_.LoadTrials(/*with_intermediate=*/true);
   if (!trials.ok()) return trials.status();
@@ -73,6 +85,7 @@ Status ExperimentManager::Recover() {
     next_seq_ = std::max(next_seq_, t.seq + 1);
     configs_created_ = std::max(configs_created_, t.config_id + 1);
     if (t.status == TrialStatus::kWaiting || t.status == TrialStatus::kRunning) {
+      HONE_RETURN_IF_ERROR(ReclaimLost(t));
       t.status = TrialStatus::kLost;
       t.ended_at = clock_.Now();
       t.reason = kReasonManagerLost;
@@ -321,7 +334,11 @@ Status ExperimentManager::FinishTrial(Live& live, const PlatformEvent& event) {
   }
   if (r.status == TrialStatus::kFailed && !event.stderr_tail.empty()) {
     std::string tail = event.stderr_tail;
-    if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
+    if (tail.size() > 2000) {
+      size_t cut = tail.size() - 2000;
+      while (cut < tail.size() && (static_cast<unsigned char>(tail[cut]) & 0xC0) == 0x80) ++cut;  // UTF-8 boundary
+      tail = tail.substr(cut);
+    }
     r.reason += "; stderr: " + tail;
   }
   counts_[r.status]++;
@@ -364,6 +381,10 @@ Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
       live.record.started_at = clock_.Now();
       counts_[TrialStatus::kRunning]++;
       HONE_RETURN_IF_ERROR(storage_.UpdateTrial(live.record));
+      // Kept so that a resumed manager can end what a dead one left running.
+      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), live.record.seq, "started",
+                                              "pid " + std::to_string(event.pid) +
+                                                  (event.devices.empty() ? "" : " devices " + event.devices)}));
       dirty_ = true;
       return Status::Ok();
     case PlatformEvent::Kind::kStdoutLine:

@@ -75,6 +75,7 @@ class ExperimentManager {
   };
 
   Status Recover();
+  Status ReclaimLost(const TrialRecord& trial);
   Status FillSlots();
   Status LaunchTrial(TrialRecord record);
   Status HandleEvent(const PlatformEvent& event);

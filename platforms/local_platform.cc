@@ -1,10 +1,14 @@
 #include "platforms/local_platform.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -214,6 +218,7 @@ Status LocalPlatform::Launch(const TrialLaunch& launch) {
   started.kind = PlatformEvent::Kind::kStarted;
   started.seq = launch.seq;
   started.devices = std::move(devices);
+  started.pid = trial->process->pid();
   pending_.push_back(std::move(started));
   trials_[launch.seq] = std::move(trial);
   return Status::Ok();
@@ -374,6 +379,50 @@ Status LocalPlatform::Stop(std::chrono::milliseconds grace) {
   }
   for (auto& [seq, trial] : trials_) Finish(trial.get(), trial->process->KillAndReap(), &pending_);
   trials_.clear();
+  return Status::Ok();
+}
+
+}  // namespace hone
+
+namespace hone {
+namespace {
+
+// The process group of `pid` from /proc/<pid>/stat (field 5), or -1.
+long ProcessGroupOf(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return -1;
+  size_t close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string state;
+  long ppid = 0, pgrp = -1;
+  fields >> state >> ppid >> pgrp;
+  return pgrp;
+}
+
+bool EnvironHas(const std::string& pid, const std::string& entry) {
+  std::ifstream in("/proc/" + pid + "/environ", std::ios::binary);
+  std::string var;
+  while (std::getline(in, var, '\0'))
+    if (var == entry) return true;
+  return false;
+}
+
+}  // namespace
+
+Status LocalPlatform::Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
+  if (pid <= 0) return Status::Ok();
+  const std::string marker = "HONE_TRIAL_DIR=" + trial_dir;
+  std::error_code ec;
+  int killed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    if (ProcessGroupOf(name) != pid || !EnvironHas(name, marker)) continue;
+    if (::kill(static_cast<pid_t>(std::stol(name)), SIGKILL) == 0) ++killed;
+  }
+  (void)killed;
   return Status::Ok();
 }
 

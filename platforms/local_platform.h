@@ -75,6 +75,9 @@ class LocalPlatform : public Platform {
   Status Kill(int64_t seq) override;
   Status Poll(std::chrono::milliseconds timeout, std::vector<PlatformEvent>* out) override;
   Status Stop(std::chrono::milliseconds grace) override;
+  // SIGKILLs every process of group `pid` whose environment carries this trial's
+  // HONE_TRIAL_DIR (a recycled group id belongs to someone else and is left alone).
+  Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) override;
 
   // What Capacity returns when GPUs do not limit it (the manager's trialConcurrency does).
   static constexpr int kUnlimited = 1 << 20;

@@ -40,6 +40,7 @@ struct PlatformEvent {
   int signal = 0;          // kExited: signal number when it was killed by one
   std::string stderr_tail; // kExited: last lines of stderr
   std::string devices;     // kStarted: CUDA_VISIBLE_DEVICES given to it
+  int64_t pid = 0;         // kStarted: the trial's process (group) id where there is one
 };
 
 class Platform {
@@ -51,6 +52,12 @@ class Platform {
   virtual Status Kill(int64_t seq) = 0;
   virtual Status Poll(std::chrono::milliseconds timeout, std::vector<PlatformEvent>* out) = 0;
   virtual Status Stop(std::chrono::milliseconds grace) = 0;
+  // Resume: ends whatever is left of a trial that an earlier manager launched and then
+  // lost when it died (`pid` as that manager's kStarted reported it). Must never touch a
+  // process that is not that trial's. Platforms that cannot reach it do nothing.
+  virtual Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
+    return Status::Ok();
+  }
 };
 
 }  // namespace hone

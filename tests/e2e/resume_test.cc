@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -116,6 +118,55 @@ TEST(ResumeTest, TrialKillFromTheCliCancelsOneTrial) {
     auto rows = env.Query(id, "SELECT status FROM trials WHERE seq = 0");
     return !rows.empty() && rows[0]["status"] == "canceled";
   }, 20));
+}
+
+}  // namespace
+}  // namespace hone::e2e
+
+namespace hone::e2e {
+namespace {
+
+bool ProcessAlive(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  std::getline(stat, s);
+  return s.find(") Z ") == std::string::npos;
+}
+
+TEST(ResumeTest, ResumeEndsTrialsOrphanedByAKilledManager) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("exp.yaml", Config("/usr/bin/python3 " + TrialScript("behave.py") + " grandchild hang", 1, 1,
+                                              "  x: {_type: uniform, _value: [0, 1]}\n", "maxTrialDuration: 3s\n"));
+  pid_t manager = env.Start({"run", cfg});
+  std::string pid_file;
+  auto found = [&] {
+    std::error_code ec;
+    if (!std::filesystem::exists(env.home() + "/experiments", ec)) return false;
+    for (const auto& e : std::filesystem::directory_iterator(env.home() + "/experiments", ec)) {
+      pid_file = (e.path() / "trials/0/output/grandchild.pid").string();
+      return std::filesystem::exists(pid_file);
+    }
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!found() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(found());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  pid_t orphan = 0;
+  std::ifstream(pid_file) >> orphan;
+  ASSERT_GT(orphan, 0);
+  ASSERT_EQ(kill(manager, SIGKILL), 0);
+  env.Wait(manager);
+  ASSERT_TRUE(ProcessAlive(orphan)) << "the trial should outlive a SIGKILLed manager until resume";
+  std::string id = env.OnlyExperimentId();
+  RunResult resumed = env.Run({"resume", id}, 60);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_FALSE(ProcessAlive(orphan)) << "resume left the lost trial's process " << orphan << " running";
+  auto rows = env.Query(id, "SELECT status FROM trials ORDER BY seq");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["status"], "lost");
+  EXPECT_EQ(rows[1]["status"], "timeout");
 }
 
 }  // namespace
