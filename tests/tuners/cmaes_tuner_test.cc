@@ -106,13 +106,35 @@ TEST(CmaesTunerTest, WaitsForTheGenerationBeforeStartingTheNext) {
   }
   done[0].status = TrialStatus::kFailed;  // ranks worst
   done[0].final_value.reset();
-  tuner->Update(std::span<const TrialRecord>(done).first(5), {});
+  tuner->Update(std::span<const TrialRecord>(done).first(5), std::span<const TrialRecord>(done).subspan(5));
   EXPECT_EQ(tuner->generation(), 0);
   tuner->Update(std::span<const TrialRecord>(done).subspan(5), {});
   EXPECT_EQ(tuner->generation(), 1);
   auto next = tuner->Suggest(10);
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->size(), 6u);
+}
+
+TEST(CmaesTunerTest, ACanceledTrialRanksWorstInsteadOfStallingTheGeneration) {
+  SearchSpace space = Space(kSphere5);
+  auto tuner = Make(space, 3, OptimizeMode::kMinimize, {{"popsize", 4}});
+  auto first = tuner->Suggest(4);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 4u);
+  std::vector<TrialRecord> done;
+  for (size_t i = 0; i < 3; ++i) {
+    TrialRecord r;
+    r.status = TrialStatus::kSucceeded;
+    r.params = (*first)[i];
+    r.final_value = Sphere(r.params);
+    done.push_back(r);
+  }
+  // The fourth was canceled: it never finishes and is no longer active.
+  tuner->Update(done, {});
+  EXPECT_EQ(tuner->generation(), 1);
+  auto next = tuner->Suggest(4);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->size(), 4u);
 }
 
 TEST(CmaesTunerTest, ReplayRebuildsTheDistribution) {

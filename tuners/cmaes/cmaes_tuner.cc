@@ -192,12 +192,26 @@ void CmaesTuner::Update(std::span<const TrialRecord> completed, std::span<const 
       value = options_.mode == OptimizeMode::kMinimize ? *r.final_value : -*r.final_value;
     Record(ConfigKey(r.params), value);
   }
+  std::unordered_set<std::string> running;
   for (const auto& r : active) {
     if (!r.params.is_object()) continue;
     seen_.Insert(r.params);
-    std::string key = ConfigKey(r.params);
-    for (auto& s : slots_)
-      if (s.key == key) s.handed_out = true;
+    running.insert(ConfigKey(r.params));
+  }
+  for (auto& s : slots_)
+    if (running.count(s.key)) s.handed_out = true;
+  // A configuration handed out that is neither finished nor running was canceled: it
+  // will never report, so it ranks worst and the generation can complete.
+  bool vanished = false;
+  for (auto& s : slots_) {
+    if (!s.handed_out || s.done || running.count(s.key)) continue;
+    s.done = true;
+    s.value = std::numeric_limits<double>::quiet_NaN();
+    vanished = true;
+  }
+  if (vanished) {
+    while (AdvanceIfComplete()) {
+    }
   }
 }
 

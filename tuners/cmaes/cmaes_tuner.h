@@ -7,7 +7,8 @@
 // Ask/tell: generation g's lambda configurations are drawn when g starts, from an RNG
 // seeded by (seed, g), and handed out in order across Suggest calls; Suggest returns
 // fewer while the generation waits for results. When every one has finished (a failure
-// or a non-finite value ranks worst) the distribution is updated and g + 1 starts.
+// or a non-finite value ranks worst; so does one that Update reports neither finished
+// nor active, i.e. canceled) the distribution is updated and g + 1 starts.
 // Resume: replaying the finished trials in order rebuilds every generation exactly,
 // because each is a function of (seed, g) and the values of the ones before; a
 // configuration that matches no slot is remembered and credited if a later generation
