@@ -5,6 +5,8 @@
 #include "tuners/gp/gp_tuner.h"
 #include "tuners/grid_tuner.h"
 #include "tuners/random_tuner.h"
+#include "tuners/anneal/register_anneal.h"
+#include "tuners/tpe/register_tpe.h"
 
 namespace hone {
 namespace {
@@ -44,6 +46,8 @@ void RegisterBuiltinTuners(Registry& registry) {
   grid.uses_optimize_mode = false;
   grid.create = &GridTuner::Create;
   registry.AddTuner(std::move(grid));
+  RegisterTpeTuner(registry);
+  RegisterAnnealTuner(registry);
   RegisterGpTuner(registry);
   RegisterCmaesTuner(registry);
   RegisterEvolutionTuners(registry);

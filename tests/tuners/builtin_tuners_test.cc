@@ -23,7 +23,8 @@ TEST(BuiltinTunersTest, RegistersRandomAndGridUnderNniNames) {
   ASSERT_NE(registry.FindTuner("GridSearch"), nullptr);
   EXPECT_EQ(registry.FindTuner("gridsearch")->name, "grid");
   EXPECT_EQ(registry.FindTuner("GRID")->name, "grid");
-  EXPECT_EQ(registry.FindTuner("tpe"), nullptr);
+  ASSERT_NE(registry.FindTuner("TPE"), nullptr);
+  EXPECT_EQ(registry.FindTuner("TPE")->name, "tpe");
 }
 
 TEST(BuiltinTunersTest, DeclaresClassArgs) {
