@@ -144,7 +144,14 @@ def plot(runs, path, batch=1):
     cols = 4
     rows = max(1, math.ceil((len(functions) + 1) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
-    cmap = plt.get_cmap("tab20")
+    hone_colors, optuna_colors = plt.get_cmap("tab10"), plt.get_cmap("Dark2")
+    hone_tuners = [t for t in tuners if t.startswith("hone")]
+    other_tuners = [t for t in tuners if not t.startswith("hone")]
+
+    def color(t):
+        if t in hone_tuners:
+            return hone_colors(hone_tuners.index(t) % 10)
+        return optuna_colors(other_tuners.index(t) % 8)
     for i, f in enumerate(functions):
         ax = axes[i // cols][i % cols]
         for j, t in enumerate(tuners):
@@ -153,7 +160,7 @@ def plot(runs, path, batch=1):
                 continue
             n = min(len(c) for c in cs)
             med = [max(quantile([c[k] for c in cs], .5), FLOOR) for k in range(n)]
-            ax.plot(range(1, n + 1), med, label=t, color=cmap(j % 20),
+            ax.plot(range(1, n + 1), med, label=t, color=color(t),
                     linestyle="-" if t.startswith("hone") else "--", linewidth=1.4)
         ax.set_yscale("log")
         ax.set_title(f)
