@@ -13,6 +13,7 @@
 #include "platforms/builtin_platforms.h"
 #include "storage/experiment_registry.h"
 #include "tuners/builtin_tuners.h"
+#include "tuners/plugin/plugin_store.h"
 
 namespace fs = std::filesystem;
 
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
   ctx.hone_home = hone::DefaultHoneHome();
   ctx.exe_path = SelfPath(argv[0]);
   ctx.sdk_python_dir = FindSdkDir(ctx.exe_path);
+  // Plugins registered with `hone algo register` work by name, like the built-ins.
+  auto plugins = hone::plugin::LoadPluginEntries(ctx.hone_home);
+  if (!plugins.ok()) std::fprintf(stderr, "hone: warning: %s\n", plugins.status().message().c_str());
+  hone::plugin::RegisterPluginAlgorithms(registry, plugins.ok() ? *plugins : std::vector<hone::plugin::PluginEntry>{},
+                                         ctx.sdk_python_dir);
 
   CLI::App app{"hone: hyperparameter tuning and model compression experiments"};
   app.require_subcommand(1);
@@ -58,6 +64,7 @@ int main(int argc, char** argv) {
   hone::SetupStopCommand(app, ctx, &result);
   hone::SetupExperimentCommands(app, ctx, &result);
   hone::SetupTrialCommands(app, ctx, &result);
+  hone::SetupAlgoCommands(app, ctx, &result);
 
   try {
     app.parse(argc, argv);

@@ -254,6 +254,11 @@ class Reader {
     for (const auto& [key, value] : args.entries()) {
       std::string p = Join(path, key);
       auto it = std::find_if(specs.begin(), specs.end(), [&](const ArgSpec& s) { return s.key == key; });
+      bool any = std::any_of(specs.begin(), specs.end(), [](const ArgSpec& s) { return s.key == "*"; });
+      if (it == specs.end() && any) {  // plugins: every key is theirs to judge
+        out[key] = value.ToJson();
+        continue;
+      }
       if (it == specs.end()) {
         std::string hint = DidYouMean(key, names);
         std::string accepted;
@@ -328,12 +333,13 @@ class Reader {
       diag_.Error(n.mark(), path, "expected a map with 'name' and optional 'classArgs', but got " + n.Describe());
       return nullptr;
     }
-    CheckKeys(n, path, {"name", "classArgs", "className", "codeDirectory"}, false);
+    CheckKeys(n, path, {"name", "classArgs", "className", "codeDirectory", "plugin", "pluginDir"}, false);
     if (n.Find("className") || n.Find("codeDirectory")) {
       diag_.Error(n.KeyMark(n.Find("className") ? "className" : "codeDirectory"), path,
-                  "Python classes are not loaded in-process; register a plugin instead");
+                  "Python classes are not loaded in-process; give `plugin: <command>` instead");
     }
     const ConfigNode* name = n.Find("name");
+    if (const ConfigNode* plugin = n.Find("plugin")) return ReadPlugin(n, *plugin, path, out, find);
     if (!name) {
       diag_.Error(n.mark(), Join(path, "name"), "is required");
       return nullptr;
@@ -358,6 +364,55 @@ class Reader {
         out.mode = out.class_args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
       }
     }
+    return info;
+  }
+
+  // `plugin: <library.so or command>` (tuners/plugin/plugin_protocol.h): the "plugin"
+  // entry of the registry, told where the plugin is through classArgs._plugin.
+  template <typename Info>
+  const Info* ReadPlugin(const ConfigNode& n, const ConfigNode& plugin, const std::string& path,
+                         AlgorithmConfig& out, const Info* (Registry::*find)(const std::string&) const) {
+    if (auto* name = n.Find("name"); name && !(name->IsScalar() && name->scalar() == "plugin")) {
+      diag_.Error(n.KeyMark("name"), path, "give either 'name' or 'plugin', not both");
+      return nullptr;
+    }
+    auto spec = String(plugin, Join(path, "plugin"));
+    if (!spec) return nullptr;
+    if (spec->find_first_not_of(" \t") == std::string::npos) {
+      diag_.Error(plugin.mark(), Join(path, "plugin"), "must name a shared library or a command");
+      return nullptr;
+    }
+    const Info* info = (registry_.*find)("plugin");
+    if (!info) {
+      diag_.Error(plugin.mark(), Join(path, "plugin"), "plugins are not available in this build");
+      return nullptr;
+    }
+    std::string dir = base_dir_;
+    if (auto* d = n.Find("pluginDir")) {
+      auto s = String(*d, Join(path, "pluginDir"));
+      if (!s) return nullptr;
+      dir = ResolvePath(*s);
+    }
+    nlohmann::json where;
+    bool library = spec->find_first_of(" \t") == std::string::npos &&
+                   (spec->ends_with(".so") || spec->find(".so.") != std::string::npos);
+    if (library) {
+      where["library"] = fs::path(*spec).is_absolute() ? *spec : (fs::path(dir) / *spec).lexically_normal().string();
+      std::error_code ec;
+      if (!fs::exists(where["library"].get<std::string>(), ec))
+        diag_.Error(plugin.mark(), Join(path, "plugin"), "library " + where["library"].get<std::string>() + " does not exist");
+    } else {
+      where = {{"command", *spec}, {"dir", dir}};
+    }
+    out.name = info->name;
+    if (auto* args = n.Find("classArgs")) {
+      CheckArgs(*args, Join(path, "classArgs"), info->args, out.class_args);
+      if (out.class_args.contains("optimize_mode")) {
+        out.mode_explicit = true;
+        out.mode = out.class_args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
+      }
+    }
+    out.class_args["_plugin"] = where;  // the key tuners/plugin reads (kPluginArgKey)
     return info;
   }
 
@@ -547,8 +602,19 @@ nlohmann::json ExperimentConfig::ToJson() const {
   if (max_trial_number) j["maxTrialNumber"] = *max_trial_number;
   if (max_experiment_duration_s) j["maxExperimentDuration"] = std::to_string(*max_experiment_duration_s) + "s";
   if (max_trial_duration_s) j["maxTrialDuration"] = std::to_string(*max_trial_duration_s) + "s";
-  j["tuner"] = {{"name", tuner.name}, {"classArgs", tuner.class_args}};
-  j["assessor"] = {{"name", assessor.name}, {"classArgs", assessor.class_args}};
+  // A plugin's location travels as `plugin`/`pluginDir`, as the user wrote it.
+  auto algorithm = [](const AlgorithmConfig& a) {
+    nlohmann::json args = a.class_args;
+    if (!args.is_object() || !args.contains("_plugin")) return nlohmann::json{{"name", a.name}, {"classArgs", args}};
+    nlohmann::json where = args["_plugin"];
+    args.erase("_plugin");
+    nlohmann::json out = {{"name", a.name}, {"classArgs", args}};
+    if (where.contains("library")) out["plugin"] = where["library"];
+    else out["plugin"] = where.value("command", std::string()), out["pluginDir"] = where.value("dir", std::string());
+    return out;
+  };
+  j["tuner"] = algorithm(tuner);
+  j["assessor"] = algorithm(assessor);
   nlohmann::json ts = platform_args;
   ts["platform"] = platform;
   j["trainingService"] = ts;
