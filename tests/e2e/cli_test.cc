@@ -15,7 +15,9 @@ TEST(CliTest, HelpWorksForEveryCommand) {
            {"--help"}, {"run", "--help"}, {"create", "--help"}, {"resume", "--help"}, {"stop", "--help"},
            {"experiment", "--help"}, {"experiment", "list", "--help"}, {"experiment", "show", "--help"},
            {"experiment", "export", "--help"}, {"experiment", "delete", "--help"}, {"trial", "--help"},
-           {"trial", "ls", "--help"}, {"trial", "log", "--help"}, {"trial", "kill", "--help"}}) {
+           {"trial", "ls", "--help"}, {"trial", "log", "--help"}, {"trial", "kill", "--help"},
+           {"algo", "--help"}, {"algo", "register", "--help"}, {"algo", "list", "--help"},
+           {"algo", "unregister", "--help"}}) {
     RunResult r = env.Run(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args[0] << ": " << r.out;
