@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "trials/run_command.h"
@@ -246,6 +248,29 @@ TEST(ProcessGroupTest, ExecutesArgvDirectly) {
   EXPECT_EQ(ReadLine(*g), "a  b $HOME");
   StatusOr<std::unique_ptr<ProcessGroup>> missing = ProcessGroup::Spawn({.argv = {"/nonexistent/tool"}});
   EXPECT_FALSE(missing.ok());
+}
+
+TEST(ProcessGroupTest, PlainCommandsRunWithoutAShell) {
+  auto g = SpawnOrDie({.command = "sleep 30"});
+  ASSERT_TRUE(g);
+  std::error_code ec;
+  std::string exe = std::filesystem::read_symlink("/proc/" + std::to_string(g->pid()) + "/exe", ec).string();
+  EXPECT_NE(exe.find("sleep"), std::string::npos) << exe;
+  g->KillAndReap();
+}
+
+TEST(ProcessGroupTest, ShellSyntaxAndUnknownProgramsGoThroughTheShell) {
+  auto words = SpawnOrDie({.command = "echo  a   b"});
+  ASSERT_TRUE(words);
+  EXPECT_EQ(ReadLine(*words), "a b");
+  auto quoted = SpawnOrDie({.command = "echo 'a   b' \"$HONE_PG_UNSET\"x"});
+  ASSERT_TRUE(quoted);
+  EXPECT_EQ(ReadLine(*quoted), "a   b x");
+  auto missing = SpawnOrDie({.command = "hone_no_such_program_xyz arg"});
+  ASSERT_TRUE(missing);
+  std::optional<ExitStatus> s = WaitExit(*missing);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->exit_code, 127);
 }
 
 TEST(RunCommandTest, CollectsOutputAndStatus) {
