@@ -4,10 +4,6 @@
 
 namespace hone {
 namespace {
-// Draws per configuration before a finite space falls back to its enumeration.
-constexpr int kDrawsBeforeFallback = 16;
-// Draws per configuration in an infinite space (only unbounded q kinds can collide).
-constexpr int kDrawsInfinite = 1000;
 
 uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
 uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
@@ -39,22 +35,7 @@ std::mt19937_64 RandomTuner::RngFor(uint64_t k) const {
 
 std::optional<nlohmann::json> RandomTuner::Next() {
   std::mt19937_64 rng = RngFor(handed_out_);
-  const auto& enumerator = seen_.enumerator();
-  int draws = enumerator ? kDrawsBeforeFallback : kDrawsInfinite;
-  for (int i = 0; i < draws; ++i) {
-    nlohmann::json config = space_.Sample(rng);
-    if (seen_.Insert(config)) return config;
-  }
-  if (!enumerator) return std::nullopt;
-  // Scan the enumeration from a random start: an unseen configuration turns up within
-  // (number seen + 1) steps.
-  uint64_t n = enumerator->size();
-  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
-  for (uint64_t j = 0; j < n; ++j) {
-    nlohmann::json config = enumerator->At((start + j) % n);
-    if (seen_.Insert(config)) return config;
-  }
-  return std::nullopt;
+  return seen_.DrawUnseen(space_, rng);
 }
 
 StatusOr<std::vector<nlohmann::json>> RandomTuner::Suggest(int count) {

@@ -14,4 +14,22 @@ bool SeenConfigs::Has(const nlohmann::json& config) const {
   return keys_.count(ConfigKey(config)) > 0;
 }
 
+std::optional<nlohmann::json> SeenConfigs::DrawUnseen(const SearchSpace& space,
+                                                     std::mt19937_64& rng, int draws) {
+  if (draws <= 0) draws = enumerator_ ? 16 : 1000;
+  for (int i = 0; i < draws; ++i) {
+    nlohmann::json config = space.Sample(rng);
+    if (Insert(config)) return config;
+  }
+  if (!enumerator_) return std::nullopt;
+  // An unseen configuration turns up within (number seen + 1) steps.
+  uint64_t n = enumerator_->size();
+  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
+  for (uint64_t j = 0; j < n; ++j) {
+    nlohmann::json config = enumerator_->At((start + j) % n);
+    if (Insert(config)) return config;
+  }
+  return std::nullopt;
+}
+
 }  // namespace hone

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_set>
 
@@ -28,6 +29,12 @@ class SeenConfigs {
 
   // The enumeration of a finite space (nullopt for continuous or huge spaces).
   const std::optional<SpaceEnumerator>& enumerator() const { return enumerator_; }
+  // An unrecorded configuration, recorded before it is returned: `draws` draws from the
+  // prior (default: 16 in a finite space; 1000 otherwise, where only unbounded q kinds can
+  // collide), then, in a finite space, a scan
+  // of the enumeration from a random start. nullopt when none was found.
+  std::optional<nlohmann::json> DrawUnseen(const SearchSpace& space, std::mt19937_64& rng,
+                                           int draws = 0);
   // True once every configuration of a finite space has been recorded.
   bool CoversSpace() const { return enumerator_ && covered_ >= enumerator_->size(); }
 

@@ -8,8 +8,6 @@ namespace hone {
 namespace {
 
 constexpr int kModelTries = 8;
-constexpr int kRandomDraws = 16;
-constexpr int kRandomDrawsInfinite = 1000;
 
 uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
 uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
@@ -126,20 +124,7 @@ nlohmann::json AnnealTuner::Perturb(const SearchSpace& space, const std::vector<
 }
 
 std::optional<nlohmann::json> AnnealTuner::RandomUnseen(std::mt19937_64& rng) {
-  const auto& enumerator = seen_.enumerator();
-  int draws = enumerator ? kRandomDraws : kRandomDrawsInfinite;
-  for (int i = 0; i < draws; ++i) {
-    nlohmann::json config = space_.Sample(rng);
-    if (seen_.Insert(config)) return config;
-  }
-  if (!enumerator) return std::nullopt;
-  uint64_t n = enumerator->size();
-  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
-  for (uint64_t j = 0; j < n; ++j) {
-    nlohmann::json config = enumerator->At((start + j) % n);
-    if (seen_.Insert(config)) return config;
-  }
-  return std::nullopt;
+  return seen_.DrawUnseen(space_, rng);
 }
 
 std::optional<nlohmann::json> AnnealTuner::Next() {

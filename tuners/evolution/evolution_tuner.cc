@@ -125,19 +125,7 @@ std::optional<nlohmann::json> EvolutionTuner::Next() {
       if (seen_.Insert(child)) return child;
     }
   }
-  const auto& enumerator = seen_.enumerator();
-  for (int i = 0; i < kDrawTries; ++i) {
-    nlohmann::json config = space_.Sample(rng);
-    if (seen_.Insert(config)) return config;
-  }
-  if (!enumerator) return std::nullopt;
-  uint64_t n = enumerator->size();
-  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
-  for (uint64_t j = 0; j < n; ++j) {
-    nlohmann::json config = enumerator->At((start + j) % n);
-    if (seen_.Insert(config)) return config;
-  }
-  return std::nullopt;
+  return seen_.DrawUnseen(space_, rng, kDrawTries);
 }
 
 StatusOr<std::vector<nlohmann::json>> EvolutionTuner::Suggest(int count) {

@@ -9,8 +9,6 @@
 namespace hone {
 namespace {
 
-constexpr int kDrawsBeforeFallback = 16;
-constexpr int kDrawsInfinite = 1000;
 constexpr size_t kMaxFitPoints = 150;
 constexpr size_t kTopObserved = 5;
 constexpr int kPerturbationsEach = 40;
@@ -98,20 +96,7 @@ std::mt19937_64 GpTuner::RngFor(uint64_t k) const {
 }
 
 std::optional<nlohmann::json> GpTuner::RandomNext(std::mt19937_64& rng) {
-  const auto& enumerator = seen_.enumerator();
-  int draws = enumerator ? kDrawsBeforeFallback : kDrawsInfinite;
-  for (int i = 0; i < draws; ++i) {
-    nlohmann::json config = space_.Sample(rng);
-    if (seen_.Insert(config)) return config;
-  }
-  if (!enumerator) return std::nullopt;
-  uint64_t n = enumerator->size();
-  uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
-  for (uint64_t j = 0; j < n; ++j) {
-    nlohmann::json config = enumerator->At((start + j) % n);
-    if (seen_.Insert(config)) return config;
-  }
-  return std::nullopt;
+  return seen_.DrawUnseen(space_, rng);
 }
 
 const GpHyper& GpTuner::Hyper() {
