@@ -63,10 +63,10 @@ export class Shell {
       this.tokenBtn.textContent = 'Read-only';
       this.tokenBtn.title = 'This server was started by hone view: actions are disabled';
     } else if (i?.token_ok) {
-      this.tokenBtn.textContent = '🔓 Actions on';
+      this.tokenBtn.textContent = 'Actions on';
       this.tokenBtn.title = 'The token is accepted: actions are enabled';
     } else {
-      this.tokenBtn.textContent = '🔒 Token';
+      this.tokenBtn.textContent = 'Token';
       this.tokenBtn.title = 'Enter the token printed by hone to enable actions';
     }
   }

@@ -14,7 +14,7 @@ export function fmtMetric(v: Num | undefined): string {
   if (typeof v === 'string') return v;
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(4);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(4).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(6)));
 }
 

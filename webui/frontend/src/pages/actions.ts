@@ -8,7 +8,7 @@ export function actionsPanel(ctx: Ctx, exp: Experiment): HTMLElement {
   if (!ctx.canAct()) {
     return h('p', { class: 'muted hint' },
       ctx.info?.read_only ? 'Read-only view: actions are disabled.'
-        : 'Actions need the token: open the address hone printed, or use 🔒 Token.');
+        : 'Actions need the token: open the address hone printed, or use Token at the top.');
   }
   const base = expPath(exp.id);
   const run = async (what: string, f: () => Promise<unknown>) => {

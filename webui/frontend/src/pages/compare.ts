@@ -5,6 +5,7 @@ import { axisStyle, baseOption, kPalette, makeChart } from '../charts';
 import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtValue, flatten, num } from '../format';
 import { navigate } from '../router';
+import { cssVar } from '../theme';
 import { badge, card, errorBox, expHeader, loading } from '../widgets';
 
 const kMaxCompared = 10;
@@ -55,11 +56,12 @@ export async function renderCompare(main: HTMLElement, ctx: Ctx, id: string, que
   if (ctx.gone()) return;
 
   const chart = makeChart(chartEl);
+  chartEl.dataset.series = String(trials.length);
   ctx.onDispose(() => chart.dispose());
   chart.setOption({
     ...baseOption(),
     tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
-    legend: { top: 0, textStyle: { color: 'inherit' } },
+    legend: { top: 0, textStyle: { color: cssVar('--fg') } },
     grid: { left: 56, right: 20, top: 40, bottom: 40 },
     xAxis: { type: 'value', name: 'step', minInterval: 1, ...axisStyle() },
     yAxis: { type: 'value', scale: true, ...axisStyle() },

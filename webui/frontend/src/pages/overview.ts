@@ -95,6 +95,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
       ]);
       if (ctx.gone()) return;
       const accent = cssVar('--accent');
+      bestChartEl.dataset.points = String(best.points.length);
       bestChart.setOption({
         ...baseOption(),
         tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
@@ -103,8 +104,6 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
         series: [
           { name: 'best', type: 'line', step: 'end', showSymbol: false, color: accent,
             data: best.points.map((p) => [p.seq, num(p.best)]).filter((p) => Number.isFinite(p[1])) },
-          { name: 'trial', type: 'line', lineStyle: { width: 0 }, symbolSize: 5, color: cssVar('--muted'),
-            data: best.points.map((p) => [p.seq, num(p.value)]).filter((p) => Number.isFinite(p[1])) },
         ],
       }, true);
       durChart.setOption({

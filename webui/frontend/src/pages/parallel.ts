@@ -4,7 +4,7 @@ import { expPath, get, type Experiment, type Parallel } from '../api';
 import type { Ctx } from '../app';
 import { baseOption, makeChart } from '../charts';
 import { h, replace } from '../dom';
-import { fmtValue, num } from '../format';
+import { fmtMetric, fmtValue, num } from '../format';
 import { cssVar } from '../theme';
 import { card, errorBox, expHeader, loading } from '../widgets';
 
@@ -59,7 +59,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
       };
       if (numeric) {
         const log = param.type.includes('log') && values.every((v) => v === undefined || (v as number) > 0);
-        return { ...common, type: log ? 'log' : 'value', scale: true };
+        return { ...common, type: log ? 'log' : 'value', scale: true, axisLabel: { color: muted, formatter: (v: number) => fmtMetric(v) } };
       }
       const cats = new Set<string>();
       for (const v of param.values ?? []) cats.add(fmtValue(typeof v === 'object' && v !== null && '_name' in v ? (v as { _name: unknown })._name : v));
@@ -69,7 +69,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
     const metricDim = axes.length;
     axes.push({
       dim: metricDim, name: p.metric, nameLocation: 'end', nameTextStyle: { color: cssVar('--fg') },
-      axisLine: { lineStyle: { color: muted } }, axisLabel: { color: muted }, type: 'value', scale: true,
+      axisLine: { lineStyle: { color: muted } }, axisLabel: { color: muted, formatter: (v: number) => fmtMetric(v) }, type: 'value', scale: true,
     } as (typeof axes)[number]);
     const data = p.lines.map((l) => [
       ...p.parameters.map((param, i) => {
@@ -79,19 +79,22 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
       }),
       num(l.value),
     ]);
+    chartEl.dataset.points = String(data.length);
     const values = data.map((d) => d[metricDim] as number).filter(Number.isFinite);
     const lo = values.length ? Math.min(...values) : 0;
     const hi = values.length ? Math.max(...values) : 1;
     const good = '#d9462b';
     const bad = '#3b6fd9';
+    const narrow = chartEl.clientWidth < 600;
     chart.setOption({
       ...baseOption(),
       tooltip: { show: false },
-      parallel: { left: 40, right: 90, top: 50, bottom: 30, parallelAxisDefault: { nameGap: 12, nameTextStyle: { fontSize: 12 } } },
+      parallel: { left: 40, right: narrow ? 40 : 90, top: 50, bottom: 30, parallelAxisDefault: { nameGap: 12, nameTextStyle: { fontSize: 12 } } },
       parallelAxis: axes,
       visualMap: {
-        type: 'continuous', dimension: metricDim, min: lo, max: hi === lo ? lo + 1 : hi, calculable: true,
+        show: !narrow, type: 'continuous', dimension: metricDim, min: lo, max: hi === lo ? lo + 1 : hi, calculable: true,
         orient: 'vertical', right: 4, top: 'center', itemHeight: 140, textStyle: { color: muted },
+        formatter: (v: number) => fmtMetric(Number(v.toPrecision(4))),
         inRange: { color: p.mode === 'minimize' ? [good, bad] : [bad, good] },
       },
       series: [{ type: 'parallel', lineStyle: { width: 1, opacity: 0.5 }, data, progressive: 0 }],

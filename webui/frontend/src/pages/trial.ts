@@ -44,7 +44,7 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
   replace(main,
     expHeader(exp, 'trials'),
     h('h2', { class: 'page-sub' }, `Trial ${seq}`),
-    h('div', { class: 'cards' },
+    h('div', { class: 'cards two' },
       card('Summary', summary),
       card('Parameters', paramsBox)),
     card('Intermediate results', h('div', { class: 'toolbar' }, metricSel), chartEl),
@@ -71,6 +71,7 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
     const data = trial.intermediate
       .map((r) => [r.step, num(key === 'default' ? r.value : r.metrics?.[key] ?? null)])
       .filter((p) => Number.isFinite(p[1]));
+    chartEl.dataset.points = String(data.length);
     chart.setOption({
       ...baseOption(),
       tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
