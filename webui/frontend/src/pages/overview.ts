@@ -129,9 +129,6 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
     refreshStatic();
     if (u.trials.some((t) => t.ended !== null)) refreshSeries();
   }));
-  const rerender = () => { renderStatic(); void loadSeries(); };
-  window.addEventListener('hone:rerender', rerender);
-  ctx.onDispose(() => window.removeEventListener('hone:rerender', rerender));
 }
 
 function topTable(exp: Experiment, page: TrialPage): HTMLElement {

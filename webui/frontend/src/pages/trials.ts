@@ -1,7 +1,7 @@
 // The trials table (leaderboard): server-side paging, sorting and search, a state filter,
 // a column chooser for metric keys and parameters, selection for comparing, and live
 // updates. The view's state lives in the query string so it survives a reload.
-import { expPath, get, kStates, type Experiment, type Trial, type TrialPage } from '../api';
+import { expPath, get, kStates, url, type Experiment, type Trial, type TrialPage } from '../api';
 import type { Ctx } from '../app';
 import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten } from '../format';
@@ -155,7 +155,9 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
 
   replace(main,
     expHeader(exp, 'trials'),
-    h('div', { class: 'toolbar' }, search, stateSel, sizeSel, chooser, compareBtn),
+    h('div', { class: 'toolbar' }, search, stateSel, sizeSel, chooser, compareBtn,
+      h('a', { class: 'btn ghost', href: url(`${expPath(exp.id)}/export`, { format: 'csv' }), attrs: { download: '' } }, 'CSV'),
+      h('a', { class: 'btn ghost', href: url(`${expPath(exp.id)}/export`, { format: 'json' }), attrs: { download: '' } }, 'JSON')),
     status,
     tableWrap,
     pager);
@@ -204,6 +206,14 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
     replace(pager, prev, h('span', { class: 'muted', id: 'page-info' }, `${from}–${to} of ${page.total}`), next);
   }
 
+  // User Timing mark once the first page of rows is painted (read by bench/webui).
+  let marked = false;
+  function markFirstRender(): void {
+    if (marked) return;
+    marked = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('hone:leaderboard')));
+  }
+
   let seqNo = 0;
   async function load(): Promise<void> {
     const mine = ++seqNo;
@@ -218,6 +228,7 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
       replace(status);
       renderTable();
       renderPager();
+      markFirstRender();
     } catch (e) {
       if (!ctx.gone() && mine === seqNo) replace(status, errorBox(e));
     }
