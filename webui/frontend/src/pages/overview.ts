@@ -96,14 +96,18 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
       if (ctx.gone()) return;
       const accent = cssVar('--accent');
       bestChartEl.dataset.points = String(best.points.length);
+      // Improvement points only: hold the last best flat up to the newest trial.
+      const curve = best.points.map((p) => [p.seq, num(p.best)]).filter((p) => Number.isFinite(p[1]));
+      const last = curve[curve.length - 1];
+      if (last && exp.trial_count - 1 > last[0]) curve.push([exp.trial_count - 1, last[1]]);
       bestChart.setOption({
         ...baseOption(),
         tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
         xAxis: { type: 'value', name: 'trial', minInterval: 1, ...axisStyle() },
         yAxis: { type: 'value', scale: true, ...axisStyle() },
         series: [
-          { name: 'best', type: 'line', step: 'end', showSymbol: false, color: accent,
-            data: best.points.map((p) => [p.seq, num(p.best)]).filter((p) => Number.isFinite(p[1])) },
+          { name: 'best', type: 'line', step: 'end', color: accent, data: curve,
+            showSymbol: curve.length <= 60, symbolSize: 5 },
         ],
       }, true);
       durChart.setOption({
