@@ -6,7 +6,9 @@ import { currentTheme, setTheme } from './theme';
 import { getToken, setToken } from './token';
 
 export interface Ctx {
-  info: Info | null;
+  readonly info: Info | null;
+  /** Resolves once `info` is known; pages await it before offering actions. */
+  ready: Promise<void>;
   /** Actions can be offered: a manager may act and the token is right. */
   canAct(): boolean;
   /** Runs `f` when the page is left. */
@@ -27,6 +29,7 @@ export class Shell {
   private disposers: (() => void)[] = [];
   private generation = 0;
   info: Info | null = null;
+  ready: Promise<void> = Promise.resolve();
 
   constructor(root: HTMLElement) {
     const themeBtn = h('button', { class: 'btn ghost', type: 'button', id: 'theme-toggle', title: 'Switch light/dark theme' });
@@ -48,13 +51,16 @@ export class Shell {
       this.notices);
   }
 
-  async loadInfo(): Promise<void> {
-    try {
-      this.info = await get<Info>('/info');
-    } catch {
-      this.info = null;
-    }
-    this.updateTokenBtn();
+  loadInfo(): Promise<void> {
+    this.ready = (async () => {
+      try {
+        this.info = await get<Info>('/info');
+      } catch {
+        this.info = null;
+      }
+      this.updateTokenBtn();
+    })();
+    return this.ready;
   }
 
   private updateTokenBtn(): void {
@@ -97,8 +103,10 @@ export class Shell {
     const gen = ++this.generation;
     replace(this.main);
     replace(this.crumbBar);
+    const shell = this;
     return {
-      info: this.info,
+      get info() { return shell.info; },
+      ready: this.ready,
       canAct: () => !!this.info && !this.info.read_only && this.info.token_ok && getToken() !== '',
       onDispose: (f) => this.disposers.push(f),
       notify: (m, k) => this.notify(m, k),

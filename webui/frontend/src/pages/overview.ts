@@ -14,7 +14,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
   replace(main, loading());
   let exp: Experiment;
   try {
-    exp = await get<Experiment>(expPath(id));
+    [exp] = await Promise.all([get<Experiment>(expPath(id)), ctx.ready]);
   } catch (e) {
     replace(main, errorBox(e));
     return;

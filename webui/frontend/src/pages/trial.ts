@@ -16,6 +16,7 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
     [exp, trial] = await Promise.all([
       get<Experiment>(expPath(id)),
       get<TrialDetail>(`${expPath(id)}/trials/${seq}`),
+      ctx.ready,
     ]);
   } catch (e) {
     replace(main, errorBox(e));

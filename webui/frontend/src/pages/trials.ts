@@ -28,9 +28,24 @@ function defaultColumns(exp: Experiment): string[] {
 
 export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, query: URLSearchParams): Promise<void> {
   replace(main, loading());
+  const view = {
+    offset: Math.max(0, Number(query.get('offset') ?? 0) || 0),
+    limit: kPageSizes.includes(Number(query.get('limit'))) ? Number(query.get('limit')) : 50,
+    q: query.get('q') ?? '',
+    states: (query.get('state') ?? '').split(',').filter((s) => (kStates as string[]).includes(s)),
+  };
+  const pageQuery = (sort: string, order: string) => ({
+    offset: view.offset, limit: view.limit, sort, order,
+    q: view.q || undefined, state: view.states.length ? view.states.join(',') : undefined,
+  });
+  // The first page is asked for together with the experiment, best first for a
+  // maximizing experiment (the common case); a minimizing one asks again.
+  const guess = pageQuery(query.get('sort') ?? 'final', query.get('order') ?? 'desc');
+  const firstPage = get<TrialPage>(`${expPath(id)}/trials`, guess);
+  firstPage.catch(() => { /* load() reports errors */ });
   let exp: Experiment;
   try {
-    exp = await get<Experiment>(expPath(id));
+    [exp] = await Promise.all([get<Experiment>(expPath(id)), ctx.ready]);
   } catch (e) {
     replace(main, errorBox(e));
     return;
@@ -39,12 +54,9 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
   ctx.crumbs(['Experiments', '/'], [exp.name || exp.id, expPath(exp.id)], 'Trials');
 
   const state = {
-    sort: query.get('sort') ?? (exp.best ? 'final' : 'seq'),
-    order: query.get('order') ?? (exp.best ? (exp.optimize_mode === 'minimize' ? 'asc' : 'desc') : 'asc'),
-    offset: Math.max(0, Number(query.get('offset') ?? 0) || 0),
-    limit: kPageSizes.includes(Number(query.get('limit'))) ? Number(query.get('limit')) : 50,
-    q: query.get('q') ?? '',
-    states: (query.get('state') ?? '').split(',').filter((s) => (kStates as string[]).includes(s)),
+    ...view,
+    sort: query.get('sort') ?? 'final',
+    order: query.get('order') ?? (exp.optimize_mode === 'minimize' ? 'asc' : 'desc'),
     cols: query.has('cols') ? (query.get('cols') ?? '').split(',').filter(Boolean) : defaultColumns(exp),
   };
   const selected = new Set<number>();
@@ -215,14 +227,14 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
   }
 
   let seqNo = 0;
-  async function load(): Promise<void> {
+  async function load(prefetched?: Promise<TrialPage>): Promise<void> {
     const mine = ++seqNo;
     saveQuery();
     try {
-      const p = await get<TrialPage>(`${expPath(exp.id)}/trials`, {
+      const p = await (prefetched ?? get<TrialPage>(`${expPath(exp.id)}/trials`, {
         offset: state.offset, limit: state.limit, sort: state.sort, order: state.order,
         q: state.q || undefined, state: state.states.length ? state.states.join(',') : undefined,
-      });
+      }));
       if (ctx.gone() || mine !== seqNo) return;
       page = p;
       replace(status);
@@ -234,7 +246,7 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
     }
   }
 
-  await load();
+  await load(state.sort === guess.sort && state.order === guess.order ? firstPage : undefined);
   if (ctx.gone()) return;
   if (page) cursor = (page as TrialPage).cursor || cursor;
 
