@@ -98,11 +98,25 @@ test('a parameter holding HTML is shown as text and runs nothing', async () => {
   assert.deepEqual(dialogs, []);
 });
 
-test('kill a running trial from the UI', async () => {
-  const slow = await until(async () => {
+async function slowTrial() {
+  return until(async () => {
     const r = await api(`/experiments/${expId}/trials?param_eq=lr:0.001&param_eq=tag:plain&state=running`);
     return r.trials[0];
   }, 90000, 'the slow trial to run');
+}
+
+test('change the concurrency from the overview', async () => {
+  await slowTrial();  // the manager runs until that trial is killed
+  await goto(`/experiments/${expId}`);
+  const input = page.locator('#limit-trial_concurrency');
+  await input.fill('3');
+  await input.press('Enter');
+  await until(async () => (await api(`/experiments/${expId}`)).budget.trial_concurrency === 3, 15000, 'concurrency 3');
+  await page.waitForFunction(() => document.querySelector('#concurrency')?.textContent === '3', null, { timeout: 15000 });
+});
+
+test('kill a running trial from the UI', async () => {
+  const slow = await slowTrial();
   await goto(`/experiments/${expId}/trials?sort=seq&order=asc&limit=50`);
   const kill = page.locator(`#trials button[data-kill="${slow.seq}"]`);
   await kill.click();
