@@ -97,7 +97,8 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
         formatter: (v: number) => fmtMetric(Number(v.toPrecision(4))),
         inRange: { color: p.mode === 'minimize' ? [good, bad] : [bad, good] },
       },
-      series: [{ type: 'parallel', lineStyle: { width: 1, opacity: 0.5 }, data, progressive: 0 }],
+      series: [{ type: 'parallel', data, progressive: 0,
+        lineStyle: { width: data.length < 50 ? 2 : 1, opacity: data.length < 200 ? 0.8 : 0.45 } }],
     }, true);
   };
 
