@@ -219,6 +219,20 @@ test('screenshots of every page in both themes at desktop and phone width', asyn
   }
 });
 
+test('hone view serves the same pages read-only', async () => {
+  const port = await freePort();
+  const view = await startHone(hone, ['view', expId, '--port', String(port)], { HONE_HOME: path.join(tmp, 'home') },
+    fs.createWriteStream(path.join(artifacts, 'hone-view.log')), 60000, port);
+  try {
+    await page.goto(`${view.origin}/experiments/${expId}/trials`);
+    await page.waitForSelector('#trials tbody tr[data-seq]');
+    await page.waitForFunction(() => document.querySelector('#token-btn')?.textContent === 'Read-only');
+    assert.equal(await page.locator('#trials button[data-kill]').count(), 0);
+  } finally {
+    await stopProcess(view.child);
+  }
+});
+
 test('no dialog opened and no script error on any page', () => {
   assert.deepEqual(dialogs, []);
   assert.deepEqual(pageErrors, []);
