@@ -161,7 +161,7 @@ test('a trial shows its curve and log', async () => {
   await page.locator(`#trials tr[data-seq="${done.seq}"] a`).first().click();
   await page.waitForURL(new RegExp(`/experiments/${expId}/trials/${done.seq}$`));
   await page.waitForFunction(() => Number(document.querySelector('#trial-curve')?.dataset.points) >= 15);
-  assert.equal(await page.locator('#trial-curve canvas').count() > 0, true);
+  await page.waitForSelector('#trial-curve canvas');
   await page.waitForFunction(() => document.querySelector('#trial-log')?.textContent?.includes('step 14 value'));
   const fin = await page.locator('#trial-final').textContent();
   assert.ok(Math.abs(Number(fin) - Number(done.final)) < 1e-4, `${fin} vs ${done.final}`);

@@ -2,7 +2,11 @@
 import './style.css';
 import { Shell } from './app';
 import { h, link } from './dom';
+import { renderCompare } from './pages/compare';
 import { renderExperiments } from './pages/experiments';
+import { renderOverview } from './pages/overview';
+import { renderParallel } from './pages/parallel';
+import { renderTrial } from './pages/trial';
 import { renderTrials } from './pages/trials';
 import { currentRoute, startRouter } from './router';
 import { initTheme, onThemeChange } from './theme';
@@ -18,17 +22,14 @@ if (root) {
     const r = currentRoute();
     const main = shell.main;
     document.body.dataset.page = r.name;
-    const lazy = <M>(load: () => Promise<M>, run: (m: M) => unknown) => {
-      load().then((m) => { if (!ctx.gone()) void run(m); }, (e) => ctx.notify(String(e), 'error'));
-    };
     switch (r.name) {
       case 'experiments': renderExperiments(main, ctx); break;
-      // Pages with charts load ECharts on demand: the list and the leaderboard do not wait for it.
-      case 'overview': lazy(() => import('./pages/overview'), (m) => m.renderOverview(main, ctx, r.params.id)); break;
+      // Charts load ECharts on first use (lazy_chart.ts): no page waits for it to show data.
+      case 'overview': void renderOverview(main, ctx, r.params.id); break;
       case 'trials': void renderTrials(main, ctx, r.params.id, r.query); break;
-      case 'trial': lazy(() => import('./pages/trial'), (m) => m.renderTrial(main, ctx, r.params.id, Number(r.params.seq))); break;
-      case 'parallel': lazy(() => import('./pages/parallel'), (m) => m.renderParallel(main, ctx, r.params.id, r.query)); break;
-      case 'compare': lazy(() => import('./pages/compare'), (m) => m.renderCompare(main, ctx, r.params.id, r.query)); break;
+      case 'trial': void renderTrial(main, ctx, r.params.id, Number(r.params.seq)); break;
+      case 'parallel': void renderParallel(main, ctx, r.params.id, r.query); break;
+      case 'compare': void renderCompare(main, ctx, r.params.id, r.query); break;
       default:
         ctx.crumbs('Not found');
         main.append(h('h1', null, 'Not found'), h('p', null, link('/', 'All experiments')));

@@ -1,7 +1,7 @@
 // Compare selected trials: their intermediate curves overlaid and a parameter table.
 import { expPath, get, type Experiment, type TrialDetail, type TrialPage } from '../api';
 import type { Ctx } from '../app';
-import { axisStyle, baseOption, kPalette, makeChart } from '../charts';
+import { LazyChart } from '../lazy_chart';
 import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtValue, flatten, num } from '../format';
 import { navigate } from '../router';
@@ -55,10 +55,10 @@ export async function renderCompare(main: HTMLElement, ctx: Ctx, id: string, que
   }
   if (ctx.gone()) return;
 
-  const chart = makeChart(chartEl);
+  const chart = new LazyChart(chartEl);
   chartEl.dataset.series = String(trials.length);
   ctx.onDispose(() => chart.dispose());
-  chart.setOption({
+  chart.draw(({ axisStyle, baseOption, kPalette }) => ({
     ...baseOption(),
     tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
     legend: { top: 0, textStyle: { color: cssVar('--fg') } },
@@ -69,7 +69,7 @@ export async function renderCompare(main: HTMLElement, ctx: Ctx, id: string, que
       name: `trial ${t.seq}`, type: 'line', showSymbol: false, color: kPalette[i % kPalette.length],
       data: t.intermediate.map((r) => [r.step, num(r.value)]).filter((p) => Number.isFinite(p[1])),
     })),
-  }, true);
+  }));
 
   const flats = trials.map((t) => flatten(t.params));
   const keys = [...new Set(flats.flatMap((f) => Object.keys(f)))];

@@ -2,7 +2,7 @@
 // best-so-far curve, the duration histogram and the top trials; kept live by the stream.
 import { expPath, get, kStates, type BestSeries, type Durations, type Experiment, type TrialPage } from '../api';
 import type { Ctx } from '../app';
-import { axisStyle, baseOption, makeChart } from '../charts';
+import { LazyChart } from '../lazy_chart';
 import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten, num } from '../format';
 import { subscribe, throttle } from '../live';
@@ -43,8 +43,8 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
       card('Trial durations', durChartEl)),
     card('Top trials', topBody));
 
-  const bestChart = makeChart(bestChartEl);
-  const durChart = makeChart(durChartEl);
+  const bestChart = new LazyChart(bestChartEl);
+  const durChart = new LazyChart(durChartEl);
   ctx.onDispose(() => { bestChart.dispose(); durChart.dispose(); });
 
   let actionsFor: boolean | null = null;
@@ -100,7 +100,7 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
       const curve = best.points.map((p) => [p.seq, num(p.best)]).filter((p) => Number.isFinite(p[1]));
       const last = curve[curve.length - 1];
       if (last && exp.trial_count - 1 > last[0]) curve.push([exp.trial_count - 1, last[1]]);
-      bestChart.setOption({
+      bestChart.draw(({ axisStyle, baseOption }) => ({
         ...baseOption(),
         tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
         xAxis: { type: 'value', name: 'trial', minInterval: 1, ...axisStyle() },
@@ -109,14 +109,14 @@ export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): P
           { name: 'best', type: 'line', step: 'end', color: accent, data: curve,
             showSymbol: curve.length <= 60, symbolSize: 5 },
         ],
-      }, true);
-      durChart.setOption({
+      }));
+      durChart.draw(({ axisStyle, baseOption }) => ({
         ...baseOption(),
         tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
         xAxis: { type: 'category', data: durs.bins.map((b) => fmtDuration(b.lo)), ...axisStyle() },
         yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
         series: [{ name: 'trials', type: 'bar', data: durs.bins.map((b) => b.count), color: accent }],
-      }, true);
+      }));
       replace(topBody, topTable(exp, top));
     } catch (e) {
       if (!ctx.gone()) replace(topBody, errorBox(e));

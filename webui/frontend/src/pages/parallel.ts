@@ -2,7 +2,7 @@
 // and one for the metric, coloured by the metric.
 import { expPath, get, type Experiment, type Parallel } from '../api';
 import type { Ctx } from '../app';
-import { baseOption, makeChart } from '../charts';
+import { LazyChart } from '../lazy_chart';
 import { h, replace } from '../dom';
 import { fmtMetric, fmtValue, num } from '../format';
 import { cssVar } from '../theme';
@@ -33,7 +33,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
     card('Parallel coordinates',
       h('div', { class: 'toolbar' }, h('label', null, 'Show ', topSel), h('label', null, 'Metric ', metricSel), info),
       status, chartEl));
-  const chart = makeChart(chartEl);
+  const chart = new LazyChart(chartEl);
   ctx.onDispose(() => chart.dispose());
 
   const load = async () => {
@@ -86,7 +86,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
     const good = '#d9462b';
     const bad = '#3b6fd9';
     const narrow = chartEl.clientWidth < 600;
-    chart.setOption({
+    chart.draw(({ baseOption }) => ({
       ...baseOption(),
       tooltip: { show: false },
       parallel: { left: 40, right: narrow ? 40 : 90, top: 50, bottom: 30, parallelAxisDefault: { nameGap: 12, nameTextStyle: { fontSize: 12 } } },
@@ -99,7 +99,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
       },
       series: [{ type: 'parallel', data, progressive: 0,
         lineStyle: { width: data.length < 50 ? 2 : 1, opacity: data.length < 200 ? 0.8 : 0.45 } }],
-    }, true);
+    }));
   };
 
   const onChange = () => {

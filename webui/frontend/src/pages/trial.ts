@@ -1,7 +1,7 @@
 // One trial: summary, parameters, the intermediate curve (live), events and a log viewer.
 import { expPath, get, url, type Experiment, type LogTail, type TrialDetail } from '../api';
 import type { Ctx } from '../app';
-import { axisStyle, baseOption, makeChart } from '../charts';
+import { LazyChart } from '../lazy_chart';
 import { h, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten, num } from '../format';
 import { subscribe, throttle } from '../live';
@@ -52,7 +52,7 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
     card('Log', h('div', { class: 'toolbar' }, streamBtns, refreshBtn, download, logInfo), logPre),
     card('Events', eventsBox));
 
-  const chart = makeChart(chartEl);
+  const chart = new LazyChart(chartEl);
   ctx.onDispose(() => chart.dispose());
 
   const metricKeys = () => {
@@ -73,13 +73,13 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
       .map((r) => [r.step, num(key === 'default' ? r.value : r.metrics?.[key] ?? null)])
       .filter((p) => Number.isFinite(p[1]));
     chartEl.dataset.points = String(data.length);
-    chart.setOption({
+    chart.draw(({ axisStyle, baseOption }) => ({
       ...baseOption(),
       tooltip: { ...(baseOption().tooltip as object), trigger: 'axis' },
       xAxis: { type: 'value', name: 'step', minInterval: 1, ...axisStyle() },
       yAxis: { type: 'value', scale: true, ...axisStyle() },
       series: [{ name: key, type: 'line', showSymbol: data.length < 60, data, color: cssVar('--accent') }],
-    }, true);
+    }));
   };
 
   const renderSummary = () => {
