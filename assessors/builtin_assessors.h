@@ -6,7 +6,9 @@
 
 namespace hone {
 
-// Adds none and medianstop (NNI alias: Medianstop).
+// Adds none, medianstop (NNI alias: Medianstop), curvefitting (NNI alias: Curvefitting),
+// percentile, threshold, patience and asha. REQUIRES: `registry` outlives the assessors'
+// factories (patience builds the assessor it wraps from it).
 void RegisterBuiltinAssessors(Registry& registry);
 
 }  // namespace hone

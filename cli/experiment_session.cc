@@ -133,6 +133,7 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   tctx.class_args = config->tuner.class_args;
   tctx.seed = config->seed;
   tctx.mode = config->tuner.mode;
+  tctx.experiment_dir = dir;
   auto tuner = tuner_info->create(tctx);
   if (!tuner.ok()) return tuner.status().WithContext("tuner '" + tuner_info->name + "'");
   AssessorContext actx;
@@ -162,7 +163,9 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   mopts.stop_requested = &g_stop_requested;
   (void)(*registry)->SetStatus(id, kExpRunning, SystemClock().Now());
   (void)(*registry)->SetManagerPid(id, ::getpid(), SystemClock().Now());
-  ExperimentManager manager(*config, mopts, storage, **platform, **tuner, **assessor, clock, view.get());
+  const Clock* simulated = (*platform)->SimulatedClock();
+  ExperimentManager manager(*config, mopts, storage, **platform, **tuner, **assessor,
+                            simulated ? *simulated : clock, view.get());
   auto result = manager.Run();
   (void)(*registry)->SetStatus(id, result.ok() ? *result : std::string(kExpFailed), SystemClock().Now());
   (void)(*registry)->SetManagerPid(id, 0, SystemClock().Now());

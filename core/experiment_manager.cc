@@ -227,7 +227,7 @@ Status ExperimentManager::FillSlots() {
     } else {
       for (auto& params : *suggested) {
         std::string why;
-        if (!config_.search_space.Contains(params, &why))
+        if (!config_.search_space.Contains(WithoutSchedulerParams(params, config_.search_space), &why))
           return Internal("tuner '" + std::string(tuner_.Name()) + "' suggested a configuration outside the search space: " + why);
         TrialRecord r;
         r.config_id = configs_created_++;

@@ -1,9 +1,11 @@
 #include "platforms/builtin_platforms.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/experiment_config.h"
 #include "platforms/local_platform.h"
+#include "platforms/replay_platform.h"
 
 namespace hone {
 
@@ -32,6 +34,27 @@ void RegisterBuiltinPlatforms(Registry& registry) {
     return std::unique_ptr<Platform>(std::make_unique<LocalPlatform>(std::move(*options)));
   };
   registry.AddPlatform(std::move(local));
+
+  PlatformInfo replay;
+  replay.name = "replay";
+  replay.summary = "replay recorded learning curves as trials, instantly, on a simulated clock";
+  replay.args.push_back(arg("curves", ArgSpec::Kind::kString));
+  ArgSpec scale = arg("timeScale", ArgSpec::Kind::kNumber);
+  scale.min = 0;
+  replay.args.push_back(scale);
+  replay.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
+    const auto& args = config.platform_args;
+    if (!args.contains("curves") || !args["curves"].is_string())
+      return InvalidArgument("trainingService.curves: the replay platform needs a curve file");
+    std::filesystem::path path(args["curves"].get<std::string>());
+    if (path.is_relative() && !config.base_dir.empty()) path = std::filesystem::path(config.base_dir) / path;
+    auto curves = ReplayCurves::Load(path.string());
+    if (!curves.ok()) return curves.status();
+    ReplayOptions options;
+    if (args.contains("timeScale") && args["timeScale"].is_number()) options.time_scale = args["timeScale"].get<double>();
+    return std::unique_ptr<Platform>(std::make_unique<ReplayPlatform>(std::move(*curves), options));
+  };
+  registry.AddPlatform(std::move(replay));
 }
 
 }  // namespace hone

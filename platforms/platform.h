@@ -43,6 +43,8 @@ struct PlatformEvent {
   int64_t pid = 0;         // kStarted: the trial's process (group) id where there is one
 };
 
+class Clock;  // core/experiment_manager.h
+
 class Platform {
  public:
   virtual ~Platform() = default;
@@ -58,6 +60,10 @@ class Platform {
   virtual Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
     return Status::Ok();
   }
+  // A platform that simulates time (replay) returns its clock, and the manager then reads
+  // time from it (trial timestamps, maxExperimentDuration, maxTrialDuration); others
+  // return nullptr and the manager uses the system clock. Valid while the platform lives.
+  virtual const Clock* SimulatedClock() const { return nullptr; }
 };
 
 }  // namespace hone

@@ -4,6 +4,7 @@
 #include "tuners/cmaes/cmaes_tuner.h"
 #include "tuners/gp/gp_tuner.h"
 #include "tuners/grid_tuner.h"
+#include "tuners/hyperband/register_schedulers.h"
 #include "tuners/random_tuner.h"
 #include "tuners/anneal/register_anneal.h"
 #include "tuners/tpe/register_tpe.h"
@@ -51,6 +52,7 @@ void RegisterBuiltinTuners(Registry& registry) {
   RegisterGpTuner(registry);
   RegisterCmaesTuner(registry);
   RegisterEvolutionTuners(registry);
+  RegisterSchedulerTuners(registry);
 }
 
 }  // namespace hone

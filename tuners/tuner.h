@@ -14,11 +14,28 @@
 // - Resume: a fresh tuner gets every finished trial in one Update, then the lost
 //   trials' configurations (which rerun) as active. Seed randomness from ctx.seed and
 //   the number of configurations already handed out, so resuming repeats nothing.
+//
+// Early stopping and multi-fidelity. Two kinds of algorithm cut training short:
+// - assessors (assessors/assessor.h: medianstop, curvefitting, percentile, threshold,
+//   patience, asha) work with any tuner and stop a running trial from its intermediate
+//   values; `asha` puts its rungs on the number of intermediate values reported.
+// - scheduling tuners (hyperband, bohb, pbt) decide how much each trial trains. Beside
+//   the search space's parameters their configurations carry, as NNI's do:
+//     TRIAL_BUDGET         (hyperband, bohb) how many epochs (or other resource units)
+//                          the trial trains; a promoted configuration runs again as a new
+//                          trial with a larger budget;
+//     load_checkpoint_dir  (pbt) where the trial loads its model from ("" = from scratch)
+//     save_checkpoint_dir  (pbt) where the trial saves its model when it ends.
+//   The manager checks the rest of the configuration against the search space
+//   (WithoutSchedulerParams); trials read these keys like any other parameter.
+// Scheduling tuners keep the same ask/tell contract, but a configuration may come back
+// with another budget, so "never suggested twice" holds for (configuration, budget).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,8 +47,27 @@
 
 namespace hone {
 
+// Parameters scheduling tuners add beside the search space's (NNI's names).
+inline constexpr const char* kTrialBudgetParam = "TRIAL_BUDGET";
+inline constexpr const char* kLoadCheckpointParam = "load_checkpoint_dir";
+inline constexpr const char* kSaveCheckpointParam = "save_checkpoint_dir";
+
+// `params` without the scheduler keys above that are not the search space's own.
+inline nlohmann::json WithoutSchedulerParams(nlohmann::json params, const SearchSpace& space) {
+  if (!params.is_object()) return params;
+  for (const char* key : {kTrialBudgetParam, kLoadCheckpointParam, kSaveCheckpointParam}) {
+    bool own = false;
+    for (const auto& p : space.params()) own |= p.name == key;
+    if (!own) params.erase(key);
+  }
+  return params;
+}
+
 struct TunerContext {
   const SearchSpace* space = nullptr;  // outlives the tuner
+  // The experiment's directory ("" when there is none, as in tests); pbt keeps its
+  // checkpoints under <experiment_dir>/checkpoints unless classArgs say otherwise.
+  std::string experiment_dir;
   nlohmann::json class_args = nlohmann::json::object();  // already validated
   uint64_t seed = 0;
   OptimizeMode mode = OptimizeMode::kMaximize;

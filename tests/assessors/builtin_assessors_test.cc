@@ -5,13 +5,15 @@
 namespace hone {
 namespace {
 
-TEST(BuiltinAssessorsTest, RegistersNoneAndMedianstop) {
+TEST(BuiltinAssessorsTest, RegistersEveryBuiltinWithNniAliases) {
   Registry registry;
   RegisterBuiltinAssessors(registry);
-  EXPECT_EQ(registry.AssessorNames(), (std::vector<std::string>{"none", "medianstop"}));
+  EXPECT_EQ(registry.AssessorNames(), (std::vector<std::string>{"none", "medianstop", "curvefitting", "percentile",
+                                                                "threshold", "patience", "asha"}));
   ASSERT_NE(registry.FindAssessor("Medianstop"), nullptr);
   EXPECT_EQ(registry.FindAssessor("MedianStop")->name, "medianstop");
-  EXPECT_EQ(registry.FindAssessor("curvefitting"), nullptr);
+  ASSERT_NE(registry.FindAssessor("Curvefitting"), nullptr);
+  EXPECT_EQ(registry.FindAssessor("Curvefitting")->name, "curvefitting");
 }
 
 TEST(BuiltinAssessorsTest, MedianstopDeclaresClassArgs) {

@@ -1,6 +1,7 @@
 // The Assessor contract (assessors/assessor.h), run over every assessor
 // RegisterBuiltinAssessors adds: a new built-in is covered by adding it to the table.
 #include <limits>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,9 @@ using nlohmann::json;
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// classArgs an assessor cannot do without (every other one runs on its defaults).
+const std::map<std::string, json> kRequiredArgs = {{"threshold", {{"threshold", 0.5}}}};
 
 std::vector<std::string> BuiltinAssessorNames() {
   Registry registry;
@@ -57,6 +61,7 @@ class AssessorContractTest : public testing::TestWithParam<std::string> {
     if (!info) return nullptr;
     AssessorContext ctx;
     ctx.mode = mode;
+    if (auto it = kRequiredArgs.find(GetParam()); it != kRequiredArgs.end()) ctx.class_args = it->second;
     auto assessor = info->create(ctx);
     EXPECT_TRUE(assessor.ok()) << assessor.status().message();
     return assessor.ok() ? std::move(*assessor) : nullptr;

@@ -47,10 +47,17 @@ constexpr const char* kFiniteSpace = R"({
     {"_name": "y"}]}})";
 constexpr size_t kFiniteSize = 54;
 
+// Scheduling tuners hand a configuration out again with another budget and add keys
+// beside the space's: scheduler_contract_test.cc holds their contract.
+const std::set<std::string> kSchedulers = {"hyperband", "bohb", "pbt"};
+
 std::vector<std::string> BuiltinTunerNames() {
   Registry registry;
   RegisterBuiltinTuners(registry);
-  return registry.TunerNames();
+  std::vector<std::string> names;
+  for (const auto& name : registry.TunerNames())
+    if (!kSchedulers.count(name)) names.push_back(name);
+  return names;
 }
 
 SearchSpace Space(const char* text) {
