@@ -110,8 +110,10 @@ export class Shell {
       canAct: () => !!this.info && !this.info.read_only && this.info.token_ok && getToken() !== '',
       onDispose: (f) => this.disposers.push(f),
       notify: (m, k) => this.notify(m, k),
-      crumbs: (...items) => replace(this.crumbBar, items.map((it) =>
-        typeof it === 'string' ? h('span', null, it) : link(it[1], it[0]))),
+      crumbs: (...items) => {
+        replace(this.crumbBar, items.map((it) => typeof it === 'string' ? h('span', null, it) : link(it[1], it[0])));
+        document.title = [...items].reverse().map((it) => (typeof it === 'string' ? it : it[0])).join(' · ') + ' · hone';
+      },
       gone: () => gen !== this.generation,
     };
   }
