@@ -10,11 +10,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "cli/progress_view.h"
 #include "core/experiment_manager.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
+#include "webui/token.h"
+#include "webui/web_server.h"
 
 extern char** environ;
 
@@ -27,6 +30,31 @@ namespace {
 std::atomic<bool> g_stop_requested{false};
 
 void OnStopSignal(int) { g_stop_requested.store(true); }
+
+constexpr int kUiDefaultPort = 8080;
+constexpr int kUiPortTries = 20;
+
+// Starts the web UI beside a manager; null (after a warning) when it cannot.
+std::unique_ptr<webui::WebServer> StartUi(const CliContext& ctx, const std::string& id, const SessionOptions& options,
+                                          ExperimentRegistry& registry) {
+  if (!options.ui) return nullptr;
+  webui::WebServerOptions wopts;
+  wopts.home = ctx.hone_home;
+  wopts.port = options.ui_port > 0 ? options.ui_port : kUiDefaultPort;
+  wopts.port_tries = options.ui_port > 0 ? 1 : kUiPortTries;
+  auto server = webui::WebServer::Start(wopts);
+  if (!server.ok()) {
+    std::fprintf(stderr, "hone: warning: %s; running without it\n", server.status().message().c_str());
+    return nullptr;
+  }
+  (void)registry.SetUiPort(id, (*server)->port(), SystemClock().Now());
+  // A detached manager's log is world-readable: its line carries no token.
+  std::string url = options.ui_url_with_token ? (*server)->Url(id)
+                                              : webui::UiUrl(wopts.host, (*server)->port(), id, "");
+  std::printf("web UI: %s\n", url.c_str());
+  std::fflush(stdout);
+  return std::move(*server);
+}
 
 void InstallStopHandlers() {
   struct sigaction sa {};
@@ -163,16 +191,45 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   mopts.stop_requested = &g_stop_requested;
   (void)(*registry)->SetStatus(id, kExpRunning, SystemClock().Now());
   (void)(*registry)->SetManagerPid(id, ::getpid(), SystemClock().Now());
+  std::unique_ptr<webui::WebServer> ui = StartUi(ctx, id, options, **registry);
   const Clock* simulated = (*platform)->SimulatedClock();
   ExperimentManager manager(*config, mopts, storage, **platform, **tuner, **assessor,
                             simulated ? *simulated : clock, view.get());
   auto result = manager.Run();
   (void)(*registry)->SetStatus(id, result.ok() ? *result : std::string(kExpFailed), SystemClock().Now());
-  (void)(*registry)->SetManagerPid(id, 0, SystemClock().Now());
+  (void)(*registry)->SetManagerPid(id, 0, SystemClock().Now());  // the UI now shows no manager to act
+  if (ui && options.keep_ui) {
+    std::printf("experiment %s ended; the web UI stays at %s until Ctrl-C\n", id.c_str(), ui->Url(id).c_str());
+    std::fflush(stdout);
+    while (!g_stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (ui) {
+    ui->Stop();
+    (void)(*registry)->SetUiPort(id, 0, SystemClock().Now());
+  }
   return result;
 }
 
-StatusOr<int> SpawnDetachedManager(const CliContext& ctx, const std::string& id) {
+void PrintDetachedUiAddress(const CliContext& ctx, const std::string& id, int manager_pid, double timeout_s) {
+  auto registry = ExperimentRegistry::Open(ctx.hone_home);
+  if (!registry.ok()) return;
+  const double deadline = SystemClock().Now() + timeout_s;
+  while (SystemClock().Now() < deadline) {
+    auto entry = (*registry)->Get(id);
+    if (entry.ok() && entry->ui_port > 0) {
+      auto token = webui::LoadOrCreateToken(ctx.hone_home);
+      std::fprintf(stderr, "web UI: %s\n",
+                   webui::UiUrl("127.0.0.1", entry->ui_port, id, token.ok() ? *token : "").c_str());
+      return;
+    }
+    if (::kill(manager_pid, 0) != 0) break;  // the manager is gone
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::fprintf(stderr, "web UI: not serving (see %s/manager.log)\n", ExperimentDir(ctx, id).c_str());
+}
+
+StatusOr<int> SpawnDetachedManager(const CliContext& ctx, const std::string& id,
+                                   const std::vector<std::string>& extra_args) {
   std::string log = ExperimentDir(ctx, id) + "/manager.log";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -183,6 +240,7 @@ StatusOr<int> SpawnDetachedManager(const CliContext& ctx, const std::string& id)
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
   std::vector<std::string> args = {ctx.exe_path, "_manager", id};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

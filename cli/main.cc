@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   hone::SetupExperimentCommands(app, ctx, &result);
   hone::SetupTrialCommands(app, ctx, &result);
   hone::SetupAlgoCommands(app, ctx, &result);
+  hone::SetupWebuiCommands(app, ctx, &result);
 
   try {
     app.parse(argc, argv);

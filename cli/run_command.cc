@@ -20,7 +20,24 @@ struct RunOptions {
   std::string id;
   bool quiet = false;
   bool detach = false;
+  int port = 0;        // web UI port (0: the first free one of 8080-8099)
+  bool no_ui = false;
+  bool keep_ui = false;
 };
+
+// The detached manager's arguments that carry the web UI options.
+std::vector<std::string> UiArgs(const RunOptions& o) {
+  if (o.no_ui) return {"--no-ui"};
+  if (o.port > 0) return {"--ui-port", std::to_string(o.port)};
+  return {};
+}
+
+void AddUiOptions(CLI::App* cmd, RunOptions* o, bool keep) {
+  cmd->add_option("--port", o->port, "Web UI port (default: the first free one of 8080-8099)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_flag("--no-ui", o->no_ui, "Do not start the web UI");
+  if (keep) cmd->add_flag("--keep-ui", o->keep_ui, "Keep serving the web UI after the experiment ends (until Ctrl-C)");
+}
 
 StatusOr<std::string> CreateFromFile(const CliContext& ctx, const std::string& path) {
   auto config = ReadExperimentConfig(path, *ctx.registry);
@@ -65,10 +82,13 @@ void PrintOutcome(const CliContext& ctx, const std::string& id, const std::strin
   }
 }
 
-Status Foreground(const CliContext& ctx, const std::string& id, bool quiet) {
+Status Foreground(const CliContext& ctx, const std::string& id, const RunOptions& run) {
   SessionOptions opts;
   opts.terminal = ::isatty(STDOUT_FILENO);
-  opts.quiet = quiet;
+  opts.quiet = run.quiet;
+  opts.ui = !run.no_ui;
+  opts.ui_port = run.port;
+  opts.keep_ui = run.keep_ui;
   std::printf("experiment %s  (dir %s)\n", id.c_str(), ExperimentDir(ctx, id).c_str());
   std::fflush(stdout);
   auto status = RunManager(ctx, id, opts);
@@ -88,21 +108,25 @@ void SetupRunCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   run->callback([&ctx, opts, result] {
     auto id = CreateFromFile(ctx, opts->config);
     if (!id.ok()) { *result = id.status(); return; }
-    *result = Foreground(ctx, *id, opts->quiet);
+    *result = Foreground(ctx, *id, *opts);
   });
+  AddUiOptions(run, opts.get(), /*keep=*/true);
 
   auto* create = app.add_subcommand("create", "Start an experiment in the background; prints its id");
   create->add_option("config", opts->config, "Experiment YAML")->required();
   create->callback([&ctx, opts, result] {
     auto id = CreateFromFile(ctx, opts->config);
     if (!id.ok()) { *result = id.status(); return; }
-    auto pid = SpawnDetachedManager(ctx, *id);
+    auto pid = SpawnDetachedManager(ctx, *id, UiArgs(*opts));
     if (!pid.ok()) { *result = pid.status(); return; }
     std::printf("%s\n", id->c_str());
+    std::fflush(stdout);
     std::fprintf(stderr, "experiment %s started (manager pid %d, log %s/manager.log)\n", id->c_str(), *pid,
                  ExperimentDir(ctx, *id).c_str());
+    if (!opts->no_ui) PrintDetachedUiAddress(ctx, *id, *pid, 10.0);
     *result = Status::Ok();
   });
+  AddUiOptions(create, opts.get(), /*keep=*/false);
 
   auto* resume = app.add_subcommand("resume", "Continue an experiment after a crash or a stop");
   resume->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
@@ -118,20 +142,28 @@ void SetupRunCommands(CLI::App& app, const CliContext& ctx, Status* result) {
       return;
     }
     if (opts->detach) {
-      auto pid = SpawnDetachedManager(ctx, entry->id);
+      auto pid = SpawnDetachedManager(ctx, entry->id, UiArgs(*opts));
       if (!pid.ok()) { *result = pid.status(); return; }
       std::printf("%s\n", entry->id.c_str());
+      std::fflush(stdout);
+      if (!opts->no_ui) PrintDetachedUiAddress(ctx, entry->id, *pid, 10.0);
       *result = Status::Ok();
       return;
     }
-    *result = Foreground(ctx, entry->id, opts->quiet);
+    *result = Foreground(ctx, entry->id, *opts);
   });
+  AddUiOptions(resume, opts.get(), /*keep=*/true);
 
   auto* manager = app.add_subcommand("_manager", "Run an experiment's manager (used by create)");
   manager->group("");  // hidden
   manager->add_option("id", opts->id)->required();
+  manager->add_option("--ui-port", opts->port);
+  manager->add_flag("--no-ui", opts->no_ui);
   manager->callback([&ctx, opts, result] {
     SessionOptions sopts;
+    sopts.ui = !opts->no_ui;
+    sopts.ui_port = opts->port;
+    sopts.ui_url_with_token = false;
     auto status = RunManager(ctx, opts->id, sopts);
     *result = status.ok() ? Status::Ok() : status.status();
     if (!status.ok()) std::fprintf(stderr, "error: %s\n", status.status().message().c_str());

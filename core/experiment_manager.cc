@@ -42,7 +42,8 @@ ExperimentManager::ExperimentManager(const ExperimentConfig& config, ManagerOpti
                                      Assessor& assessor, const Clock& clock, ProgressSink* progress)
     : config_(config), options_(std::move(options)), storage_(storage), platform_(platform),
       tuner_(tuner), assessor_(assessor), clock_(clock), progress_(progress),
-      concurrency_(config.trial_concurrency) {}
+      concurrency_(config.trial_concurrency), max_trial_number_(config.max_trial_number),
+      max_trial_duration_s_(config.max_trial_duration_s) {}
 
 double ExperimentManager::Elapsed() const { return elapsed_before_ + (clock_.Now() - started_at_); }
 
@@ -78,6 +79,19 @@ Status ExperimentManager::Recover() {
   auto trials = storage_.LoadTrials(/*with_intermediate=*/true);
   if (!trials.ok()) return trials.status();
   if (auto e = storage_.GetMeta("elapsed")) elapsed_before_ = std::atof(e->c_str());
+  if (auto text = storage_.GetMeta("limits")) {
+    // Budgets changed by commands in an earlier run stay in force.
+    auto limits = nlohmann::json::parse(*text, nullptr, false);
+    if (limits.is_object()) {
+      if (limits.value("trial_concurrency", 0) >= 1) concurrency_ = limits["trial_concurrency"].get<int>();
+      if (limits.contains("max_trial_number"))
+        max_trial_number_ = limits["max_trial_number"].is_number_integer()
+                                ? std::optional<int64_t>(limits["max_trial_number"].get<int64_t>()) : std::nullopt;
+      if (limits.contains("max_trial_duration_s"))
+        max_trial_duration_s_ = limits["max_trial_duration_s"].is_number()
+                                    ? std::optional<double>(limits["max_trial_duration_s"].get<double>()) : std::nullopt;
+    }
+  }
   std::vector<TrialRecord> completed;
   std::map<int64_t, bool> config_finished;
   std::map<int64_t, TrialRecord> config_last;
@@ -127,7 +141,7 @@ Status ExperimentManager::Recover() {
 }
 
 bool ExperimentManager::BudgetAllowsNewConfigs() const {
-  if (config_.max_trial_number && configs_created_ >= *config_.max_trial_number) return false;
+  if (max_trial_number_ && configs_created_ >= *max_trial_number_) return false;
   if (config_.max_experiment_duration_s && Elapsed() >= *config_.max_experiment_duration_s) return false;
   return true;
 }
@@ -215,8 +229,8 @@ Status ExperimentManager::FillSlots() {
   }
   if (free > 0 && !tuner_exhausted_ && BudgetAllowsNewConfigs()) {
     int want = free;
-    if (config_.max_trial_number)
-      want = static_cast<int>(std::min<int64_t>(want, *config_.max_trial_number - configs_created_));
+    if (max_trial_number_)
+      want = static_cast<int>(std::min<int64_t>(want, *max_trial_number_ - configs_created_));
     auto suggested = tuner_.Suggest(want);
     if (!suggested.ok()) {
       if (suggested.status().code() != StatusCode::kExhausted)
@@ -271,13 +285,13 @@ void ExperimentManager::RequestKill(Live& live, TrialStatus as, const std::strin
 }
 
 void ExperimentManager::EnforceTrialDurations() {
-  if (!config_.max_trial_duration_s) return;
+  if (!max_trial_duration_s_) return;
   double now = clock_.Now();
   for (auto& [seq, live] : live_) {
     if (live.kill_as || live.record.status != TrialStatus::kRunning) continue;
-    if (now - live.record.started_at >= *config_.max_trial_duration_s)
+    if (now - live.record.started_at >= *max_trial_duration_s_)
       RequestKill(live, TrialStatus::kTimeout,
-                  "ran longer than maxTrialDuration (" + FormatValue(*config_.max_trial_duration_s) + " s)");
+                  "ran longer than maxTrialDuration (" + FormatValue(*max_trial_duration_s_) + " s)");
   }
 }
 
@@ -398,22 +412,71 @@ Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
 Status ExperimentManager::HandleCommands() {
   auto commands = storage_.TakeCommands();
   if (!commands.ok()) return commands.status();
-  for (const auto& c : *commands) {
-    if (c.kind == "stop") {
-      if (!stopping_) Say("stop requested");
-      stopping_ = true;
-    } else if (c.kind == "kill_trial") {
-      int64_t seq = c.args.value("seq", int64_t{-1});
-      auto it = live_.find(seq);
-      if (it != live_.end()) RequestKill(it->second, TrialStatus::kCanceled, "killed by user");
-    } else if (c.kind == "set_concurrency") {
-      int n = c.args.value("value", concurrency_);
-      if (n >= 1) concurrency_ = n;
+  for (const auto& c : *commands) HONE_RETURN_IF_ERROR(HandleCommand(c));
+  return Status::Ok();
+}
+
+// Commands come from other processes (CLI, web UI) and are checked there; a value that
+// still does not fit is recorded as a warning, never fatal.
+Status ExperimentManager::HandleCommand(const Command& c) {
+  auto warn = [&](const std::string& what) {
+    return storage_.AddEvent({clock_.Now(), -1, "warning", "command '" + c.kind + "': " + what});
+  };
+  const nlohmann::json value = c.args.is_object() && c.args.contains("value") ? c.args["value"] : nlohmann::json();
+  if (c.kind == "stop") {
+    if (!stopping_) Say("stop requested");
+    stopping_ = true;
+  } else if (c.kind == "kill_trial") {
+    int64_t seq = c.args.value("seq", int64_t{-1});
+    auto it = live_.find(seq);
+    if (it != live_.end()) RequestKill(it->second, TrialStatus::kCanceled, "killed by user");
+  } else if (c.kind == "set_concurrency") {
+    if (!value.is_number_integer() || value.get<int64_t>() < 1) return warn("value must be an integer >= 1");
+    concurrency_ = static_cast<int>(std::min<int64_t>(value.get<int64_t>(), 100000));
+    Say("trial concurrency set to " + std::to_string(concurrency_));
+    return SaveLimits();
+  } else if (c.kind == "set_max_trial_number") {
+    if (!value.is_number_integer() || value.get<int64_t>() < 1) return warn("value must be an integer >= 1");
+    max_trial_number_ = value.get<int64_t>();
+    tuner_exhausted_ = tuner_exhausted_ && tuner_.IsExhausted();
+    Say("max trial number set to " + std::to_string(*max_trial_number_));
+    return SaveLimits();
+  } else if (c.kind == "set_max_trial_duration") {
+    if (value.is_null()) {
+      max_trial_duration_s_.reset();
+      Say("max trial duration removed");
+    } else if (value.is_number() && value.get<double>() > 0 && std::isfinite(value.get<double>())) {
+      max_trial_duration_s_ = value.get<double>();
+      Say("max trial duration set to " + FormatValue(*max_trial_duration_s_) + " s");
     } else {
-      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), -1, "warning", "unknown command '" + c.kind + "'"}));
+      return warn("value must be a number of seconds > 0, or null");
     }
+    return SaveLimits();
+  } else if (c.kind == "add_trial") {
+    // NNI's customized trial: runs next (before tuner suggestions) as a new configuration.
+    nlohmann::json params = c.args.is_object() ? c.args.value("parameters", nlohmann::json()) : nlohmann::json();
+    std::string why;
+    if (!params.is_object() || !config_.search_space.Contains(params, &why))
+      return warn("parameters outside the search space: " + why);
+    TrialRecord added;
+    added.config_id = configs_created_++;
+    added.params = std::move(params);
+    Say("trial added by user: " + JsonDump(added.params));
+    HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), -1, "trial_added", JsonDump(added.params)}));
+    reruns_.push_back(std::move(added));
+  } else {
+    return storage_.AddEvent({clock_.Now(), -1, "warning", "unknown command '" + c.kind + "'"});
   }
   return Status::Ok();
+}
+
+// Kept in meta "limits" so that readers (web UI) and a resumed manager see them.
+Status ExperimentManager::SaveLimits() {
+  nlohmann::json limits = {{"trial_concurrency", concurrency_}};
+  limits["max_trial_number"] = max_trial_number_ ? nlohmann::json(*max_trial_number_) : nlohmann::json();
+  limits["max_trial_duration_s"] = max_trial_duration_s_ ? nlohmann::json(*max_trial_duration_s_) : nlohmann::json();
+  dirty_ = true;
+  return storage_.PutMeta("limits", limits.dump());
 }
 
 void ExperimentManager::Snapshot(bool force) {
@@ -425,7 +488,7 @@ void ExperimentManager::Snapshot(bool force) {
   for (const auto& [status, n] : counts_)
     if (n > 0) s.counts[status] = n;
   s.configs_created = configs_created_;
-  s.max_trial_number = config_.max_trial_number;
+  s.max_trial_number = max_trial_number_;
   s.elapsed_s = Elapsed();
   s.max_duration_s = config_.max_experiment_duration_s;
   s.best = best_;

@@ -82,6 +82,8 @@ class ExperimentManager {
   Status HandleLine(Live& live, const PlatformEvent& event);
   Status FinishTrial(Live& live, const PlatformEvent& event);
   Status HandleCommands();
+  Status HandleCommand(const Command& command);
+  Status SaveLimits();
   void RequestKill(Live& live, TrialStatus as, const std::string& reason);
   void EnforceTrialDurations();
   bool BudgetAllowsNewConfigs() const;
@@ -110,6 +112,9 @@ class ExperimentManager {
   int64_t next_seq_ = 0;
   int64_t configs_created_ = 0;
   int concurrency_ = 1;
+  // Budgets in force: the config's, or what a command changed (stored in meta "limits").
+  std::optional<int64_t> max_trial_number_;
+  std::optional<double> max_trial_duration_s_;
   bool tuner_exhausted_ = false;
   bool stopping_ = false;
   std::string stop_status_;

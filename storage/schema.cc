@@ -67,6 +67,25 @@ CREATE TABLE commands (
   created REAL NOT NULL DEFAULT )sql" HONE_SQL_NOW R"sql(
 );
 )sql"},
+    // Version 2: what the web UI reads fast at 100,000 trials. trial_changes logs
+    // every insert and update of a trial (by triggers, so no writer needs to know):
+    // its id is the live-update cursor. The indexes serve the leaderboard's default
+    // sorts and the state filter.
+    {2, R"sql(
+CREATE TABLE trial_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER NOT NULL
+);
+CREATE TRIGGER trials_inserted AFTER INSERT ON trials BEGIN
+  INSERT INTO trial_changes (seq) VALUES (new.seq);
+END;
+CREATE TRIGGER trials_updated AFTER UPDATE ON trials BEGIN
+  INSERT INTO trial_changes (seq) VALUES (new.seq);
+END;
+INSERT INTO trial_changes (seq) SELECT seq FROM trials ORDER BY seq;
+CREATE INDEX trials_final ON trials (final, seq);
+CREATE INDEX trials_status ON trials (status, seq);
+)sql"},
 };
 
 constexpr Migration kRegistryMigrations[] = {

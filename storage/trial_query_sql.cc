@@ -1,0 +1,155 @@
+#include "storage/trial_query_sql.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace hone::sql {
+
+std::string BoundSql::Add(std::variant<int64_t, double, std::string> value) {
+  values.push_back(std::move(value));
+  return "?" + std::to_string(values.size());
+}
+
+void BoundSql::BindTo(Statement& stmt) const {
+  for (size_t i = 0; i < values.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    if (auto* v = std::get_if<int64_t>(&values[i])) stmt.BindInt(index, *v);
+    else if (auto* d = std::get_if<double>(&values[i])) stmt.BindDouble(index, *d);
+    else stmt.BindText(index, std::get<std::string>(values[i]));
+  }
+}
+
+std::string FiniteCondition(const std::string& expr) {
+  return "(" + expr + " BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308)";
+}
+
+StatusOr<std::string> MetricExpression(const std::string& key, BoundSql* sql) {
+  if (key == "default") return std::string("t.final");
+  auto path = JsonPathOf(key);
+  if (!path.ok()) return path.status().WithContext("metric");
+  return "json_extract(t.final_metrics, " + sql->Add(*path) + ")";
+}
+
+std::string DurationExpression(double now, BoundSql* sql) {
+  return "(CASE WHEN t.started_at > 0 THEN (CASE WHEN t.ended_at > 0 THEN t.ended_at ELSE " + sql->Add(now) +
+         " END) - t.started_at END)";
+}
+
+namespace {
+
+void And(BoundSql* sql, const std::string& condition) {
+  if (!sql->text.empty()) sql->text += " AND ";
+  sql->text += condition;
+}
+
+std::optional<double> AsNumber(const std::string& text) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Status AppendFilter(const TrialFilter& filter, double now, BoundSql* sql) {
+  if (!filter.states.empty()) {
+    std::string in;
+    for (TrialStatus s : filter.states) in += (in.empty() ? "" : ", ") + sql->Add(std::string(TrialStatusName(s)));
+    And(sql, "t.status IN (" + in + ")");
+  }
+  for (const RangeFilter& r : filter.ranges) {
+    std::string expr;
+    switch (r.kind) {
+      case RangeFilter::Kind::kParam: {
+        auto path = JsonPathOf(r.path);
+        if (!path.ok()) return path.status().WithContext("param");
+        expr = "json_extract(t.params, " + sql->Add(*path) + ")";
+        break;
+      }
+      case RangeFilter::Kind::kMetric: {
+        auto metric = MetricExpression(r.path, sql);
+        if (!metric.ok()) return metric.status();
+        expr = *metric;
+        break;
+      }
+      case RangeFilter::Kind::kDuration:
+        expr = DurationExpression(now, sql);
+        break;
+    }
+    And(sql, "typeof(" + expr + ") IN ('integer', 'real')");
+    if (r.min) And(sql, expr + " >= " + sql->Add(*r.min));
+    if (r.max) And(sql, expr + " <= " + sql->Add(*r.max));
+  }
+  for (const EqualFilter& e : filter.equals) {
+    auto path = JsonPathOf(e.path);
+    if (!path.ok()) return path.status().WithContext("param_eq");
+    std::string expr = "json_extract(t.params, " + sql->Add(*path) + ")";
+    std::string in = sql->Add(e.value);
+    if (auto number = AsNumber(e.value)) in += ", " + sql->Add(*number);
+    And(sql, expr + " IN (" + in + ")");
+  }
+  if (!filter.text.empty()) {
+    int64_t seq = 0;
+    auto [end, ec] = std::from_chars(filter.text.data(), filter.text.data() + filter.text.size(), seq);
+    if (ec == std::errc() && end == filter.text.data() + filter.text.size()) {
+      And(sql, "t.seq = " + sql->Add(seq));
+    } else {
+      std::string needle = sql->Add(filter.text);
+      And(sql, "(instr(t.params, " + needle + ") > 0 OR instr(t.reason, " + needle + ") > 0)");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> SortExpression(const TrialSort& sort, double now, BoundSql* sql) {
+  switch (sort.kind) {
+    case SortKind::kSeq: return std::string("t.seq");
+    case SortKind::kStatus: return std::string("t.status");
+    case SortKind::kDuration: return DurationExpression(now, sql);
+    case SortKind::kCreated: return std::string("t.created_at");
+    case SortKind::kStarted: return std::string("NULLIF(t.started_at, 0)");
+    case SortKind::kEnded: return std::string("NULLIF(t.ended_at, 0)");
+    case SortKind::kFinal: return std::string("t.final");
+    case SortKind::kMetric: return MetricExpression(sort.path, sql);
+    case SortKind::kParam: {
+      auto path = JsonPathOf(sort.path);
+      if (!path.ok()) return path.status().WithContext("sort");
+      return "json_extract(t.params, " + sql->Add(*path) + ")";
+    }
+  }
+  return std::string("t.seq");
+}
+
+double ReadDouble(const Statement& row, int column) {
+  return row.IsNull(column) ? std::numeric_limits<double>::quiet_NaN() : row.ColumnDouble(column);
+}
+
+StatusOr<TrialRecord> ReadTrialColumns(const Statement& row, int c) {
+  TrialRecord trial;
+  trial.seq = row.ColumnInt(c + 0);
+  const std::string what = "trial " + std::to_string(trial.seq);
+  trial.id = row.ColumnText(c + 1);
+  trial.config_id = row.ColumnInt(c + 2);
+  std::string status = row.ColumnText(c + 3);
+  auto parsed = ParseTrialStatus(status);
+  if (!parsed) return IoError(what + ": unknown stored status '" + status + "'");
+  trial.status = *parsed;
+  auto params = DecodeJson(row.ColumnText(c + 4), row.ColumnOptionalText(c + 5), what + " params");
+  if (!params.ok()) return params.status();
+  trial.params = std::move(*params);
+  if (row.ColumnInt(c + 6) != 0) trial.final_value = ReadDouble(row, c + 7);
+  if (!row.IsNull(c + 8)) {
+    auto metrics = DecodeJson(row.ColumnText(c + 8), row.ColumnOptionalText(c + 9), what + " final metrics");
+    if (!metrics.ok()) return metrics.status();
+    trial.final_metrics = std::move(*metrics);
+  }
+  trial.created_at = row.ColumnDouble(c + 10);
+  trial.started_at = row.ColumnDouble(c + 11);
+  trial.ended_at = row.ColumnDouble(c + 12);
+  trial.exit_code = static_cast<int>(row.ColumnInt(c + 13));
+  trial.reason = row.ColumnText(c + 14);
+  return trial;
+}
+
+}  // namespace hone::sql

@@ -1,0 +1,49 @@
+// SQL building blocks shared by TrialQuery's .cc files: numbered bindings, the filter
+// and sort expressions of the trial list, and the trial row reader. Internal to
+// storage/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/status.h"
+#include "core/trial_record.h"
+#include "storage/sqlite_util.h"
+#include "storage/trial_query.h"
+
+namespace hone::sql {
+
+// Statuses a tuner learns from (IsFinished), as an SQL condition on alias t.
+inline constexpr std::string_view kFinishedStates =
+    "t.status IN ('succeeded', 'failed', 'early_stopped', 'timeout')";
+
+// SQL text with its numbered parameters (?1, ?2, ...), built up piece by piece.
+struct BoundSql {
+  std::string text;
+  std::vector<std::variant<int64_t, double, std::string>> values;
+
+  // Remembers `value` and returns its placeholder.
+  std::string Add(std::variant<int64_t, double, std::string> value);
+  void BindTo(Statement& stmt) const;
+};
+
+// `expr` is a finite number (NULL, NaN and +-Inf fail).
+std::string FiniteCondition(const std::string& expr);
+// The final value ("default") or a final-metric key, as an expression on alias t.
+StatusOr<std::string> MetricExpression(const std::string& key, BoundSql* sql);
+// The duration in seconds (up to `now` while running; NULL before the start).
+std::string DurationExpression(double now, BoundSql* sql);
+
+// Appends the filter's conditions (joined by AND) to sql->text.
+Status AppendFilter(const TrialFilter& filter, double now, BoundSql* sql);
+// The expression a sort orders by (its bindings go to *sql).
+StatusOr<std::string> SortExpression(const TrialSort& sort, double now, BoundSql* sql);
+
+// Reads the 15 trial columns (seq ... reason, as TrialQuery selects them) from `first`.
+StatusOr<TrialRecord> ReadTrialColumns(const Statement& row, int first);
+// A REAL column where NULL stands for NaN.
+double ReadDouble(const Statement& row, int column);
+
+}  // namespace hone::sql

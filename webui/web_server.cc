@@ -1,0 +1,145 @@
+#include "webui/web_server.h"
+
+#include <chrono>
+#include <thread>
+
+#include "webui/routes.h"
+#include "webui/token.h"
+
+namespace hone::webui {
+namespace {
+
+constexpr size_t kWorkerThreads = 96;        // keep-alive connections hold one each
+constexpr size_t kMaxBodyBytes = 64 * 1024;
+
+// "127.0.0.1:8080" -> "127.0.0.1"; "[::1]:8080" -> "::1".
+std::string HostPart(const std::string& host_header) {
+  if (!host_header.empty() && host_header[0] == '[') {
+    size_t close = host_header.find(']');
+    return close == std::string::npos ? host_header : host_header.substr(1, close - 1);
+  }
+  return host_header.substr(0, host_header.find(':'));
+}
+
+bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0 || req.path == "/api"; }
+
+}  // namespace
+
+bool IsLoopbackHost(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+
+struct WebServer::Impl {
+  explicit Impl(const WebServerOptions& o) : options(o), state(o.home) {}
+  WebServerOptions options;
+  ServerState state;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  bool stopped = false;
+};
+
+WebServer::WebServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WebServer::~WebServer() { Stop(); }
+
+StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  ServerState& state = impl->state;
+  state.read_only = options.read_only;
+  state.loopback = IsLoopbackHost(options.host);
+  auto token = LoadOrCreateToken(options.home);
+  if (!token.ok()) return token.status().WithContext("web UI token");
+  state.token = *token;
+
+  httplib::Server& server = impl->server;
+  server.set_tcp_nodelay(true);
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_keep_alive_max_count(10000);
+  server.set_keep_alive_timeout(10);
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+
+  server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    if (IsApi(req)) res.set_header("Cache-Control", "no-store");
+    if (state.loopback && req.has_header("Host") && !IsLoopbackHost(HostPart(req.get_header_value("Host")))) {
+      ReplyError(res, 403, "this server answers only requests addressed to 127.0.0.1 or localhost");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    ReplyError(res, 500, what);
+  });
+  // httplib's own refusals (no route for the method, body too large) get the JSON shape.
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string message = res.status == 413 ? "request body too large (at most 64 KiB)"
+                          : res.status == 404 ? "no such endpoint: " + req.method + " " + req.path.substr(0, 200)
+                          : res.status == 405 ? "method not allowed"
+                                              : "bad request";
+    ReplyError(res, res.status, message);
+  });
+
+  AddReadRoutes(server, state);
+  AddFileRoutes(server, state);
+  AddSeriesRoutes(server, state);
+  AddLiveRoutes(server, state);
+  AddActionRoutes(server, state);
+  AddAssetRoutes(server, state);
+
+  int port = -1;
+  if (options.port == 0) {
+    port = server.bind_to_any_port(options.host.c_str());
+  } else {
+    for (int i = 0; i < std::max(1, options.port_tries) && port < 0; ++i)
+      if (server.bind_to_port(options.host.c_str(), options.port + i)) port = options.port + i;
+  }
+  if (port <= 0) {
+    std::string range = std::to_string(options.port);
+    if (options.port_tries > 1) range += "-" + std::to_string(options.port + options.port_tries - 1);
+    return Status(StatusCode::kUnavailable, "web UI: cannot listen on " + options.host + ":" + range +
+                                                " (in use, or the address is not local)");
+  }
+  impl->port = port;
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: wait for it, so Stop() always ends it.
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
+}
+
+int WebServer::port() const { return impl_->port; }
+const std::string& WebServer::host() const { return impl_->options.host; }
+
+std::string UiUrl(const std::string& host_in, int port, const std::string& experiment_id, const std::string& token) {
+  std::string host = host_in;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string url = "http://" + host + ":" + std::to_string(port) + "/";
+  if (!experiment_id.empty()) url += "experiments/" + experiment_id;
+  if (!token.empty()) url += "#token=" + token;
+  return url;
+}
+
+std::string WebServer::Url(const std::string& experiment_id) const {
+  return UiUrl(impl_->options.host, impl_->port, experiment_id, impl_->options.read_only ? "" : impl_->state.token);
+}
+
+void WebServer::Stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->state.stopping.store(true);
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace hone::webui
