@@ -8,6 +8,21 @@
 // - `finished` holds every finished trial (any terminal status except lost/canceled);
 //   assessors pick what they trust (medianstop uses succeeded trials only);
 // - kStop makes the manager kill the trial; it is recorded as early_stopped.
+//
+// Early stopping works with any tuner. The built-ins (assessors/builtin_assessors.h):
+//   medianstop    NNI's median rule on running averages
+//   curvefitting  extrapolates the curve (twelve families, Domhan et al.) to epoch_num
+//   percentile    Optuna's percentile rule on the values at the same step
+//   threshold     a fixed bound on the latest value
+//   patience      stops a stalled trial, asking a wrapped assessor first
+//   asha          asynchronous successive halving:
+//                   assessor: {name: asha, classArgs: {optimize_mode: maximize,
+//                              max_resource: 20, reduction_factor: 3, grace_period: 1}}
+//                 rungs sit on the number of intermediate values a trial has reported
+//                 (1, 3, 9 here); at a rung only the top 1/reduction_factor continue.
+// Budgets chosen before a trial starts (hyperband, bohb, pbt) are tuners' business:
+// see tuners/tuner.h. An assessor may run beside them; it sees their trials' shorter
+// curves like any other.
 #pragma once
 
 #include <memory>
