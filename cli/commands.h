@@ -14,5 +14,6 @@ void SetupExperimentCommands(CLI::App& app, const CliContext& ctx, Status* resul
 void SetupTrialCommands(CLI::App& app, const CliContext& ctx, Status* result);   // trial ...
 void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result);    // algo ...
 void SetupWebuiCommands(CLI::App& app, const CliContext& ctx, Status* result);   // webui, view
+void SetupCompressCommand(CLI::App& app, const CliContext& ctx, Status* result); // compress ... (hone-compress)
 
 }  // namespace hone

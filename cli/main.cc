@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   hone::SetupTrialCommands(app, ctx, &result);
   hone::SetupAlgoCommands(app, ctx, &result);
   hone::SetupWebuiCommands(app, ctx, &result);
+  hone::SetupCompressCommand(app, ctx, &result);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,146 @@
+// `hone compress prune MODEL --config prune.yaml --input 1,1,28,28 --out pruned.pt`:
+// zeroes what the configured pruner removes (a masked model) and reports, per layer and
+// overall, the sparsity reached, plus test accuracy before and after with --data.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "compress/cli/compress_commands.h"
+#include "compress/data/dataset_catalog.h"
+#include "compress/graph/layer_graph.h"
+#include "compress/graph/model_profile.h"
+#include "compress/prune/pruner.h"
+#include "compress/prune/speedup.h"
+#include "compress/train/trainer.h"
+
+namespace hone::compress {
+namespace {
+
+struct PruneArgs {
+  std::string model;
+  std::string config;
+  std::string input = "1,1,28,28";
+  std::string out;
+  std::string report;
+  std::string data;
+  int64_t test_subset = 0;
+  int threads = 0;
+};
+
+Status RunPrune(const PruneArgs& a) {
+  auto config = LoadPruneConfig(a.config);
+  if (!config.ok()) return config.status();
+  auto shape = ParseShape(a.input);
+  if (!shape.ok()) return shape.status();
+  auto model = ScriptModel::Load(a.model);
+  if (!model.ok()) return model.status();
+  auto graph = BuildLayerGraph(*model, *shape);
+  if (!graph.ok()) return graph.status();
+
+  std::optional<ImageSet> test;
+  Normalization norm;
+  nlohmann::json report = {{"model", a.model}, {"pruner", config->pruner}};
+  if (!a.data.empty()) {
+    auto spec = ParseDatasetSpec(a.data);
+    if (!spec.ok()) return spec.status();
+    auto set = LoadDataset(*spec, Split::kTest);
+    if (!set.ok()) return set.status();
+    TruncateImageSet(*set, a.test_subset);
+    test = std::move(*set);
+    norm = DatasetNormalization(spec->name, test->channels);
+    auto before = Evaluate(*model, *test, norm, 500, a.threads);
+    if (!before.ok()) return before.status();
+    report["accuracy_before"] = before->accuracy;
+  }
+  StatusOr<PruneResult> result = InvalidArgument("no pruning ran");
+  std::optional<ScriptModel> fast;
+  if (config->speedup) {
+    ChannelAnalysis groups = AnalyzeChannels(*graph);
+    auto pruned = PruneChannelGroups(*model, *graph, groups, *config);
+    if (!pruned.ok()) return pruned.status();
+    result = pruned->report;
+    auto sped = Speedup(*model, *graph, groups, pruned->kept);
+    if (!sped.ok()) return sped.status();
+    fast = std::move(*sped);
+  } else {
+    result = PruneWeights(*model, *graph, *config);
+    if (!result.ok()) return result.status();
+  }
+
+  std::printf("%-28s %-7s %8s %12s %12s %10s\n", "layer", "type", "target", "weights", "zeros", "filters");
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerPruneResult& l : result->layers) {
+    std::string filters = l.kept_channels.empty()
+                              ? "-"
+                              : std::to_string(l.kept_channels.size()) + "/" + std::to_string(l.channels);
+    std::printf("%-28s %-7s %8.2f %12lld %12lld %10s\n", l.name.c_str(), l.op_type.c_str(), l.target_ratio,
+                static_cast<long long>(l.weights), static_cast<long long>(l.zero_weights), filters.c_str());
+    layers.push_back({{"name", l.name}, {"type", l.op_type}, {"target_ratio", l.target_ratio},
+                      {"weights", l.weights}, {"zero_weights", l.zero_weights}, {"channels", l.channels},
+                      {"kept_channels", l.kept_channels}});
+  }
+  report["layers"] = layers;
+  report["parameters"] = graph->total_params;
+  report["zero_weights"] = result->zero_weights;
+  std::printf("\n%s: %lld of %lld weights in the pruned layers are zero (%.1f%%); the model has %lld parameters\n",
+              config->pruner.c_str(), static_cast<long long>(result->zero_weights),
+              static_cast<long long>(result->weights),
+              100.0 * static_cast<double>(result->zero_weights) / static_cast<double>(std::max<int64_t>(1, result->weights)),
+              static_cast<long long>(graph->total_params));
+  if (fast) {
+    auto after_graph = BuildLayerGraph(*fast, *shape);
+    if (!after_graph.ok()) return after_graph.status();
+    LatencyOptions lat{.warmup = 3, .repeats = 10, .threads = a.threads};
+    auto ms_before = MeasureLatencyMs(*model, *shape, lat);
+    auto ms_after = MeasureLatencyMs(*fast, *shape, lat);
+    if (!ms_before.ok()) return ms_before.status();
+    if (!ms_after.ok()) return ms_after.status();
+    std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed), latency %.3f -> %.3f ms "
+                "(%.2fx, input %s)\n",
+                static_cast<long long>(graph->total_params), static_cast<long long>(after_graph->total_params),
+                static_cast<long long>(graph->total_flops), static_cast<long long>(after_graph->total_flops),
+                100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(graph->total_flops)),
+                *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str());
+    report["speedup"] = {{"params_before", graph->total_params}, {"params_after", after_graph->total_params},
+                         {"flops_before", graph->total_flops}, {"flops_after", after_graph->total_flops},
+                         {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after}};
+    model = std::move(*fast);
+  }
+  if (test) {
+    auto after = Evaluate(*model, *test, norm, 500, a.threads);
+    if (!after.ok()) return after.status();
+    report["accuracy_after"] = after->accuracy;
+    std::printf("test accuracy %.2f%% before, %.2f%% after (%lld images, no fine-tuning)\n",
+                100 * report["accuracy_before"].get<double>(), 100 * after->accuracy,
+                static_cast<long long>(test->count));
+  }
+  HONE_RETURN_IF_ERROR(model->Save(a.out));
+  std::printf("saved %s\n", a.out.c_str());
+  if (!a.report.empty()) {
+    std::ofstream out(a.report);
+    out << report.dump(2) << "\n";
+    if (!out) return IoError(a.report + ": cannot write the report");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void SetupPruneCommand(CLI::App& app, Status* result) {
+  auto a = std::make_shared<PruneArgs>();
+  auto* cmd = app.add_subcommand("prune", "Prune a TorchScript model as a config list says (masked, or smaller with speedup: true)");
+  cmd->add_option("model", a->model, "TorchScript model (.pt)")->required();
+  cmd->add_option("--config", a->config, "Pruning configuration (YAML: pruner, config_list)")->required();
+  cmd->add_option("--input", a->input, "Input shape N,C,H,W")->capture_default_str();
+  cmd->add_option("--out", a->out, "Where to save the pruned model (.pt)")->required();
+  cmd->add_option("--report", a->report, "Also write the report as JSON here");
+  cmd->add_option("--data", a->data, "Evaluate before and after on this data set's test split");
+  cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
+  cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)");
+  cmd->callback([a, result] { *result = RunPrune(*a); });
+}
+
+}  // namespace hone::compress

@@ -1,0 +1,294 @@
+#include "compress/graph/layer_graph.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/passes/peephole.h>
+
+#include <map>
+#include <unordered_map>
+
+#include "compress/model/script_model_torch.h"
+
+namespace hone::compress {
+namespace {
+
+using torch::jit::Node;
+using torch::jit::Value;
+
+const std::map<std::string, OpKind>& KnownOps() {
+  static const std::map<std::string, OpKind> kOps = {
+      {"aten::conv2d", OpKind::kConv2d},           {"aten::_convolution", OpKind::kConv2d},
+      {"aten::linear", OpKind::kLinear},           {"aten::batch_norm", OpKind::kBatchNorm},
+      {"aten::relu", OpKind::kActivation},         {"aten::relu_", OpKind::kActivation},
+      {"aten::relu6", OpKind::kActivation},        {"aten::hardtanh", OpKind::kActivation},
+      {"aten::hardtanh_", OpKind::kActivation},    {"aten::hardswish", OpKind::kActivation},
+      {"aten::hardswish_", OpKind::kActivation},   {"aten::silu", OpKind::kActivation},
+      {"aten::silu_", OpKind::kActivation},        {"aten::sigmoid", OpKind::kActivation},
+      {"aten::sigmoid_", OpKind::kActivation},     {"aten::tanh", OpKind::kActivation},
+      {"aten::gelu", OpKind::kActivation},         {"aten::max_pool2d", OpKind::kPool},
+      {"aten::avg_pool2d", OpKind::kPool},         {"aten::adaptive_avg_pool2d", OpKind::kAdaptivePool},
+      {"aten::adaptive_max_pool2d", OpKind::kAdaptivePool},
+      {"aten::add", OpKind::kAdd},                 {"aten::add_", OpKind::kAdd},
+      {"aten::cat", OpKind::kConcat},              {"aten::flatten", OpKind::kFlatten},
+      {"aten::view", OpKind::kFlatten},            {"aten::reshape", OpKind::kFlatten},
+      {"aten::dropout", OpKind::kDropout},         {"aten::dropout_", OpKind::kDropout},
+      {"aten::feature_dropout", OpKind::kDropout}, {"aten::contiguous", OpKind::kDropout},
+  };
+  return kOps;
+}
+
+bool IsTensor(const Value* v) { return v->type()->kind() == c10::TypeKind::TensorType; }
+
+// The attribute path of a value read from the module ("layer1.b0.conv1.weight"), or ""
+// when it is not read from `self`.
+std::string AttrPath(const Value* v, const Value* self) {
+  std::vector<std::string> parts;
+  while (v != self) {
+    const Node* n = v->node();
+    if (n->kind() != c10::prim::GetAttr) return "";
+    parts.push_back(n->s(c10::attr::name));
+    v = n->input(0);
+  }
+  std::string path;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
+  return path;
+}
+
+std::string ModulePathOf(const std::string& attr_path) {
+  size_t dot = attr_path.rfind('.');
+  return dot == std::string::npos ? "" : attr_path.substr(0, dot);
+}
+
+// The module instance path a node was inlined from ("layer1.b0").
+std::string CallPath(const Node* n) {
+  std::string path;
+  if (auto cs = n->callstack()) {
+    for (const auto& entry : (*cs)->vec()) {
+      const auto& info = std::get<2>(entry);
+      if (info && !info->instance_name().empty()) path += (path.empty() ? "" : ".") + info->instance_name();
+    }
+  }
+  return path;
+}
+
+std::vector<int64_t> IntList(const Value* v) {
+  if (auto iv = torch::jit::toIValue(v)) {
+    if (iv->isIntList()) return iv->toIntVector();
+    if (iv->isInt()) return {iv->toInt()};
+  }
+  std::vector<int64_t> out;
+  if (v->node()->kind() == c10::prim::ListConstruct) {
+    for (const Value* in : v->node()->inputs()) {
+      auto iv = torch::jit::toIValue(in);
+      if (!iv || !iv->isInt()) return {};
+      out.push_back(iv->toInt());
+    }
+  }
+  return out;
+}
+
+int64_t IntConst(const Value* v, int64_t fallback) {
+  auto iv = torch::jit::toIValue(v);
+  return iv && iv->isInt() ? iv->toInt() : fallback;
+}
+
+int64_t Numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+// Inlines submodule calls and specializes the graph to the module as it is: `training`
+// reads as false and other plain attributes (bool, int, float, string) as their current
+// values, so that eval-mode branches (batch norm, dropout) and configuration switches
+// fold away and the graph is a straight line of ops.
+std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module) {
+  auto g = module.get_method("forward").graph()->copy();
+  torch::jit::Inline(*g);
+  const Value* self = g->inputs()[0];
+  std::vector<std::pair<Node*, c10::IValue>> fixed;
+  for (Node* n : g->nodes()) {
+    if (n->kind() != c10::prim::GetAttr) continue;
+    const c10::TypeKind kind = n->output()->type()->kind();
+    if (kind != c10::TypeKind::BoolType && kind != c10::TypeKind::IntType && kind != c10::TypeKind::FloatType &&
+        kind != c10::TypeKind::StringType) {
+      continue;
+    }
+    const std::string name = n->s(c10::attr::name);
+    if (name == "training") {
+      fixed.emplace_back(n, c10::IValue(false));
+      continue;
+    }
+    std::string owner_path = AttrPath(n->input(0), self);
+    if (owner_path.empty() && n->input(0) != self) continue;
+    auto owner = owner_path.empty() ? std::optional<torch::jit::Module>(module) : FindSubmodule(module, owner_path);
+    if (owner && owner->hasattr(name)) fixed.emplace_back(n, owner->attr(name));
+  }
+  if (!fixed.empty()) {
+    torch::jit::WithInsertPoint guard(*g->nodes().begin());
+    for (auto& [n, value] : fixed) n->output()->replaceAllUsesWith(g->insertConstant(value));
+  }
+  for (int i = 0; i < 2; ++i) {
+    torch::jit::PeepholeOptimize(g);
+    torch::jit::ConstantPropagation(g);
+    torch::jit::EliminateDeadCode(g);
+  }
+  return g;
+}
+
+at::Tensor AttrTensor(torch::jit::Module& module, const std::string& path) {
+  size_t dot = path.rfind('.');
+  std::optional<torch::jit::Module> owner =
+      dot == std::string::npos ? std::optional<torch::jit::Module>(module) : FindSubmodule(module, path.substr(0, dot));
+  if (!owner) return at::Tensor();
+  const std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
+  if (!owner->hasattr(name)) return at::Tensor();
+  c10::IValue v = owner->attr(name);
+  return v.isTensor() ? v.toTensor() : at::Tensor();
+}
+
+}  // namespace
+
+const char* OpKindName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kConv2d: return "conv2d";
+    case OpKind::kLinear: return "linear";
+    case OpKind::kBatchNorm: return "batch_norm";
+    case OpKind::kActivation: return "activation";
+    case OpKind::kPool: return "pool";
+    case OpKind::kAdaptivePool: return "adaptive_pool";
+    case OpKind::kAdd: return "add";
+    case OpKind::kConcat: return "concat";
+    case OpKind::kFlatten: return "flatten";
+    case OpKind::kDropout: return "dropout";
+    case OpKind::kOther: return "other";
+  }
+  return "other";
+}
+
+StatusOr<LayerGraph> BuildLayerGraph(const ScriptModel& model, const std::vector<int64_t>& input_shape) {
+  LayerGraph graph;
+  graph.input_shape = input_shape;
+  try {
+    torch::jit::Module& module = ModuleOf(model);
+    auto g = EvalGraph(module);
+    if (g->inputs().size() != 2 || !IsTensor(g->inputs()[1])) {
+      return InvalidArgument("the model's forward must take exactly one tensor");
+    }
+    const Value* self = g->inputs()[0];
+    std::unordered_map<const Value*, int> producer{{g->inputs()[1], -1}};
+    std::vector<Value*> probe;  // the output value of every node, for the shape run
+    std::map<std::string, int> name_counts;
+    for (Node* n : g->nodes()) {
+      if (n->kind() == c10::prim::GetAttr || n->kind() == c10::prim::Constant) continue;
+      if (n->outputs().size() != 1 || !IsTensor(n->output())) continue;
+      LayerNode node;
+      node.id = static_cast<int>(graph.nodes.size());
+      node.op = n->kind().toQualString();
+      auto known = KnownOps().find(node.op);
+      node.kind = known == KnownOps().end() ? OpKind::kOther : known->second;
+      node.value = "%" + n->output()->debugName();
+      // Tensor inputs: other nodes' outputs, or the tensors of a list (concat).
+      std::vector<const Value*> data_inputs;
+      for (const Value* in : n->inputs()) {
+        if (in->node()->kind() == c10::prim::ListConstruct) {
+          for (const Value* item : in->node()->inputs()) data_inputs.push_back(item);
+        } else {
+          data_inputs.push_back(in);
+        }
+      }
+      for (const Value* in : data_inputs) {
+        auto it = producer.find(in);
+        if (it != producer.end()) node.inputs.push_back(it->second);
+      }
+      std::string weight_path;
+      if (node.kind == OpKind::kConv2d || node.kind == OpKind::kLinear || node.kind == OpKind::kBatchNorm) {
+        weight_path = AttrPath(n->input(1), self);
+        at::Tensor w = weight_path.empty() ? at::Tensor() : AttrTensor(module, weight_path);
+        std::string bias_path = AttrPath(n->input(2), self);
+        at::Tensor b = bias_path.empty() ? at::Tensor() : AttrTensor(module, bias_path);
+        node.has_bias = b.defined();
+        node.params = (w.defined() ? w.numel() : 0) + (b.defined() ? b.numel() : 0);
+        if (node.kind == OpKind::kConv2d && w.defined() && w.dim() == 4) {
+          const bool raw = node.op == "aten::_convolution";
+          node.stride = IntList(n->input(3));
+          node.padding = IntList(n->input(4));
+          node.dilation = IntList(n->input(5));
+          node.groups = IntConst(n->input(raw ? 8 : 6), 1);
+          node.out_channels = w.size(0);
+          node.in_channels = w.size(1) * node.groups;
+          node.kernel = {w.size(2), w.size(3)};
+        } else if (node.kind == OpKind::kLinear && w.defined()) {
+          node.out_channels = w.size(0);
+          node.in_channels = w.size(1);
+        }
+      } else if (node.kind == OpKind::kConcat) {
+        node.concat_dim = IntConst(n->inputs().back(), 0);
+      } else if (node.kind == OpKind::kPool) {
+        node.kernel = IntList(n->input(1));
+        node.stride = IntList(n->input(2));
+      }
+      if (!weight_path.empty()) {
+        node.name = ModulePathOf(weight_path);
+      } else {
+        std::string prefix = CallPath(n);
+        std::string base = (prefix.empty() ? "" : prefix + "/") + std::string(n->kind().toUnqualString());
+        int k = name_counts[base]++;
+        node.name = k == 0 ? base : base + "#" + std::to_string(k);
+      }
+      producer[n->output()] = node.id;
+      probe.push_back(n->output());
+      graph.nodes.push_back(std::move(node));
+    }
+    auto out = producer.find(g->outputs()[0]);
+    graph.output = out == producer.end() ? -1 : out->second;
+
+    // Run the graph once, returning every node's output, to learn the shapes.
+    torch::jit::WithInsertPoint guard(g->return_node());
+    Node* tuple = g->insertNode(g->createTuple(probe));
+    g->eraseOutput(0);
+    g->registerOutput(tuple->output());
+    torch::jit::GraphFunction fn("hone_shape_probe", g, nullptr);
+    torch::NoGradGuard no_grad;
+    c10::IValue result = fn({module._ivalue(), torch::zeros(input_shape)});
+    const auto& values = result.toTupleRef().elements();
+    for (size_t i = 0; i < graph.nodes.size(); ++i) graph.nodes[i].output_shape = values[i].toTensor().sizes().vec();
+  } catch (const std::exception& e) {
+    return InvalidArgument("cannot read the model's graph on an input of the given shape: " + TorchErrorMessage(e));
+  }
+
+  for (LayerNode& node : graph.nodes) {
+    for (int in : node.inputs) node.input_shapes.push_back(in < 0 ? input_shape : graph.nodes[in].output_shape);
+    const int64_t out = Numel(node.output_shape);
+    switch (node.kind) {
+      case OpKind::kConv2d:
+        if (!node.kernel.empty()) {
+          node.flops = out * (node.in_channels / node.groups * node.kernel[0] * node.kernel[1]) +
+                       (node.has_bias ? out : 0);
+        }
+        break;
+      case OpKind::kLinear: node.flops = out * node.in_channels + (node.has_bias ? out : 0); break;
+      case OpKind::kBatchNorm: node.flops = 2 * out; break;
+      default: break;
+    }
+    graph.total_flops += node.flops;
+  }
+  graph.total_params = model.NumParameters();
+  return graph;
+}
+
+Status RequireStructuredSupport(const LayerGraph& graph) {
+  std::string unsupported;
+  for (const LayerNode& n : graph.nodes) {
+    bool bad = n.kind == OpKind::kOther ||
+               ((n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear) && n.in_channels == 0);
+    if (bad) unsupported += "\n  " + n.op + " at node " + n.value + " (" + n.name + ")";
+  }
+  if (unsupported.empty()) return Status::Ok();
+  return InvalidArgument("structured pruning does not understand these ops (unstructured pruning still works):" +
+                         unsupported);
+}
+
+}  // namespace hone::compress

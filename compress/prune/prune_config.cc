@@ -1,0 +1,168 @@
+#include "compress/prune/prune_config.h"
+
+#include <fnmatch.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace hone::compress {
+namespace {
+
+class Errors {
+ public:
+  explicit Errors(std::string origin) : origin_(std::move(origin)) {}
+  void Add(const YAML::Node& at, const std::string& path, const std::string& what) {
+    const YAML::Mark m = at.Mark();
+    text_ += (text_.empty() ? "" : "\n") + origin_ + ":" + std::to_string(m.line + 1) + ":" +
+             std::to_string(m.column + 1) + ": error: " + path + ": " + what;
+  }
+  bool empty() const { return text_.empty(); }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string origin_;
+  std::string text_;
+};
+
+std::string Got(const YAML::Node& n) {
+  if (n.IsScalar()) return "'" + n.Scalar() + "'";
+  return n.IsSequence() ? "a list" : n.IsMap() ? "a map" : "null";
+}
+
+std::vector<std::string> StringList(const YAML::Node& n, const std::string& path, Errors& errors) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) return {n.Scalar()};
+  if (!n.IsSequence()) {
+    errors.Add(n, path, "must be a list of strings, but got " + Got(n));
+    return out;
+  }
+  for (const YAML::Node& item : n) {
+    if (item.IsScalar()) {
+      out.push_back(item.Scalar());
+    } else {
+      errors.Add(item, path, "must hold strings, but got " + Got(item));
+    }
+  }
+  return out;
+}
+
+double Ratio(const YAML::Node& n, const std::string& path, Errors& errors, bool allow_one = false) {
+  try {
+    double v = n.as<double>();
+    if (v >= 0 && (v < 1 || (allow_one && v == 1))) return v;
+  } catch (const YAML::Exception&) {
+  }
+  errors.Add(n, path, std::string("must be a number in [0, 1") + (allow_one ? "]" : ")") + ", but got " + Got(n));
+  return 0;
+}
+
+}  // namespace
+
+StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": error: " + e.msg);
+  }
+  Errors errors(origin);
+  PruneConfig config;
+  if (!root.IsMap()) return InvalidArgument(origin + ":1:1: error: the configuration must be a map");
+  for (const auto& kv : root) {
+    const std::string key = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (key == "pruner") {
+      config.pruner = v.IsScalar() ? v.Scalar() : "";
+      if (config.pruner != "level" && config.pruner != "l1" && config.pruner != "l2" && config.pruner != "fpgm") {
+        errors.Add(v, "pruner", "must be one of level, l1, l2, fpgm, but got " + Got(v));
+      }
+    } else if (key == "speedup") {
+      try {
+        config.speedup = v.as<bool>();
+      } catch (const YAML::Exception&) {
+        errors.Add(v, "speedup", "must be true or false, but got " + Got(v));
+      }
+    } else if (key == "config_list") {
+      if (!v.IsSequence()) {
+        errors.Add(v, "config_list", "must be a list of maps, but got " + Got(v));
+        continue;
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        const YAML::Node& entry = v[i];
+        const std::string at = "config_list[" + std::to_string(i) + "]";
+        if (!entry.IsMap()) {
+          errors.Add(entry, at, "must be a map, but got " + Got(entry));
+          continue;
+        }
+        PruneRule rule;
+        bool has_ratio = false;
+        for (const auto& e : entry) {
+          const std::string k = e.first.Scalar();
+          const std::string path = at + "." + k;
+          if (k == "op_types") {
+            rule.op_types = StringList(e.second, path, errors);
+            for (const std::string& t : rule.op_types) {
+              if (t != "Conv2d" && t != "Linear" && t != "default") {
+                errors.Add(e.second, path, "must list Conv2d, Linear or default, but got '" + t + "'");
+              }
+            }
+          } else if (k == "op_names") {
+            rule.op_names = StringList(e.second, path, errors);
+          } else if (k == "exclude_op_names") {
+            rule.exclude_op_names = StringList(e.second, path, errors);
+          } else if (k == "sparse_ratio" || k == "sparsity" || k == "sparsity_per_layer" || k == "total_sparsity") {
+            rule.sparse_ratio = Ratio(e.second, path, errors);
+            has_ratio = true;
+            if (k == "total_sparsity" && rule.global_group_id.empty()) rule.global_group_id = "total_sparsity";
+          } else if (k == "max_sparse_ratio" || k == "max_sparsity_per_layer") {
+            rule.max_sparse_ratio = Ratio(e.second, path, errors, /*allow_one=*/true);
+          } else if (k == "global_group_id") {
+            rule.global_group_id = e.second.IsScalar() ? e.second.Scalar() : "";
+          } else if (k == "exclude") {
+            try {
+              rule.exclude = e.second.as<bool>();
+            } catch (const YAML::Exception&) {
+              errors.Add(e.second, path, "must be true or false, but got " + Got(e.second));
+            }
+          } else {
+            errors.Add(e.first, path,
+                       "is not a config_list key (op_types, op_names, exclude_op_names, sparse_ratio, "
+                       "max_sparse_ratio, global_group_id, exclude)");
+          }
+        }
+        if (!rule.exclude && !has_ratio) errors.Add(entry, at, "needs sparse_ratio (or exclude: true)");
+        config.rules.push_back(std::move(rule));
+      }
+    } else {
+      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup)");
+    }
+  }
+  if (!root["config_list"] && errors.empty()) errors.Add(root, "config_list", "is required");
+  if (!errors.empty()) return InvalidArgument(errors.text());
+  return config;
+}
+
+StatusOr<PruneConfig> LoadPruneConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound(path + ": cannot open the pruning configuration");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParsePruneConfig(text.str(), path);
+}
+
+bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::string& name) {
+  bool type_ok = rule.op_types.empty();
+  for (const std::string& t : rule.op_types) type_ok = type_ok || t == op_type || t == "default";
+  if (!type_ok) return false;
+  bool name_ok = rule.op_names.empty();
+  for (const std::string& g : rule.op_names) name_ok = name_ok || fnmatch(g.c_str(), name.c_str(), 0) == 0;
+  if (!name_ok) return false;
+  for (const std::string& g : rule.exclude_op_names) {
+    if (fnmatch(g.c_str(), name.c_str(), 0) == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace hone::compress

@@ -1,0 +1,177 @@
+#include "compress/prune/pruner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "compress/model/script_model_torch.h"
+
+namespace hone::compress {
+namespace {
+
+struct Target {
+  const LayerNode* node;
+  const PruneRule* rule;
+  at::Tensor weight;
+  at::Tensor bias;
+  LayerPruneResult result;
+};
+
+// Per-filter scores; lower means pruned first. `normalized` divides by the filter's size.
+at::Tensor FilterScores(const std::string& pruner, const at::Tensor& w, bool normalized) {
+  at::Tensor f = w.reshape({w.size(0), -1});
+  const double n = static_cast<double>(f.size(1));
+  if (pruner == "l1") return normalized ? f.abs().sum(1) / n : f.abs().sum(1);
+  if (pruner == "l2") return normalized ? f.norm(2, 1) / std::sqrt(n) : f.norm(2, 1);
+  at::Tensor dist = torch::cdist(f.unsqueeze(0), f.unsqueeze(0)).squeeze(0).sum(1);  // fpgm
+  return normalized ? dist / (std::sqrt(n) * static_cast<double>(std::max<int64_t>(1, f.size(0) - 1))) : dist;
+}
+
+// How many of `n` items a layer may lose at most under its rule (filters keep >= 1).
+int64_t MaxRemovable(int64_t n, double max_ratio, bool structured) {
+  int64_t cap = static_cast<int64_t>(std::floor(max_ratio * static_cast<double>(n)));
+  return structured ? std::min(cap, n - 1) : std::min(cap, n);
+}
+
+void ZeroFilters(Target& t, const std::vector<int64_t>& removed) {
+  if (removed.empty()) {
+    t.result.kept_channels.resize(static_cast<size_t>(t.weight.size(0)));
+    std::iota(t.result.kept_channels.begin(), t.result.kept_channels.end(), 0);
+    return;
+  }
+  at::Tensor idx = torch::tensor(removed, torch::kInt64);
+  t.weight.index_fill_(0, idx, 0.0);
+  if (t.bias.defined()) t.bias.index_fill_(0, idx, 0.0);
+  std::set<int64_t> gone(removed.begin(), removed.end());
+  for (int64_t c = 0; c < t.weight.size(0); ++c) {
+    if (!gone.count(c)) t.result.kept_channels.push_back(c);
+  }
+}
+
+void PruneLevelGroup(std::vector<Target*>& group) {
+  const double ratio = group.front()->rule->sparse_ratio;
+  if (group.size() == 1) {
+    Target& t = *group.front();
+    int64_t k = std::min(static_cast<int64_t>(std::floor(ratio * static_cast<double>(t.weight.numel()))),
+                         MaxRemovable(t.weight.numel(), t.rule->max_sparse_ratio, false));
+    if (k <= 0) return;
+    at::Tensor order = t.weight.abs().flatten().argsort();
+    t.weight.view(-1).index_fill_(0, order.slice(0, 0, k), 0.0);
+    return;
+  }
+  // Exactly k weights over the group, smallest magnitude first; a layer over its cap
+  // keeps its cap of smallest weights instead.
+  std::vector<at::Tensor> all;
+  for (Target* t : group) all.push_back(t->weight.abs().flatten());
+  at::Tensor joined = torch::cat(all);
+  int64_t k = static_cast<int64_t>(std::floor(ratio * static_cast<double>(joined.numel())));
+  if (k <= 0) return;
+  at::Tensor chosen = joined.argsort().slice(0, 0, k);
+  int64_t offset = 0;
+  for (Target* t : group) {
+    const int64_t n = t->weight.numel();
+    at::Tensor mine = chosen.masked_select(chosen.ge(offset).logical_and(chosen.lt(offset + n))) - offset;
+    const int64_t cap = MaxRemovable(n, t->rule->max_sparse_ratio, false);
+    if (mine.numel() > cap) mine = t->weight.abs().flatten().argsort().slice(0, 0, cap);
+    if (mine.numel() > 0) t->weight.view(-1).index_fill_(0, mine, 0.0);
+    offset += n;
+  }
+}
+
+void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
+  const double ratio = group.front()->rule->sparse_ratio;
+  const bool global = group.size() > 1;
+  // (score, target, channel) for every filter of the group.
+  std::vector<std::tuple<double, size_t, int64_t>> filters;
+  int64_t total = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    at::Tensor s = FilterScores(pruner, group[i]->weight, global).contiguous();
+    for (int64_t c = 0; c < s.size(0); ++c) filters.emplace_back(s[c].item<double>(), i, c);
+    total += s.size(0);
+  }
+  std::stable_sort(filters.begin(), filters.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  std::vector<std::vector<int64_t>> removed(group.size());
+  if (global) {
+    int64_t k = static_cast<int64_t>(std::floor(ratio * static_cast<double>(total)));
+    for (const auto& [score, i, c] : filters) {
+      if (k <= 0) break;
+      const int64_t n = group[i]->weight.size(0);
+      if (static_cast<int64_t>(removed[i].size()) >= MaxRemovable(n, group[i]->rule->max_sparse_ratio, true)) continue;
+      removed[i].push_back(c);
+      --k;
+    }
+  } else {
+    const int64_t n = group.front()->weight.size(0);
+    int64_t k = std::min(static_cast<int64_t>(std::floor(ratio * static_cast<double>(n))),
+                         MaxRemovable(n, group.front()->rule->max_sparse_ratio, true));
+    for (int64_t j = 0; j < k; ++j) removed[0].push_back(std::get<2>(filters[static_cast<size_t>(j)]));
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    std::sort(removed[i].begin(), removed[i].end());
+    ZeroFilters(*group[i], removed[i]);
+  }
+}
+
+}  // namespace
+
+StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config) {
+  const std::string& pruner = config.pruner;
+  if (pruner != "level" && pruner != "l1" && pruner != "l2" && pruner != "fpgm") {
+    return InvalidArgument("unknown pruner '" + pruner + "'; choose level, l1, l2 or fpgm");
+  }
+  PruneResult out;
+  try {
+    torch::NoGradGuard no_grad;
+    torch::jit::Module& module = ModuleOf(model);
+    std::vector<Target> targets;
+    std::set<std::string> seen;
+    for (const LayerNode& n : graph.nodes) {
+      if (n.kind != OpKind::kConv2d && n.kind != OpKind::kLinear) continue;
+      if (n.name.find('/') != std::string::npos || !seen.insert(n.name).second) continue;
+      const std::string type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
+      const PruneRule* rule = nullptr;
+      for (const PruneRule& r : config.rules) {
+        if (RuleMatches(r, type, n.name)) rule = &r;
+      }
+      if (rule == nullptr || rule->exclude || rule->sparse_ratio <= 0) continue;
+      auto owner = FindSubmodule(module, n.name);
+      if (!owner || !owner->hasattr("weight")) continue;
+      Target t{&n, rule, owner->attr("weight").toTensor(), at::Tensor(), {}};
+      if (owner->hasattr("bias") && owner->attr("bias").isTensor()) t.bias = owner->attr("bias").toTensor();
+      t.result.name = n.name;
+      t.result.op_type = type;
+      t.result.target_ratio = rule->sparse_ratio;
+      t.result.channels = t.weight.size(0);
+      targets.push_back(std::move(t));
+    }
+    if (targets.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
+    // Groups: one per global_group_id, or one per layer.
+    std::map<std::string, std::vector<Target*>> groups;
+    for (Target& t : targets) {
+      const std::string key = t.rule->global_group_id.empty() ? "layer:" + t.result.name : "group:" + t.rule->global_group_id;
+      groups[key].push_back(&t);
+    }
+    for (auto& [key, group] : groups) {
+      if (pruner == "level") {
+        PruneLevelGroup(group);
+      } else {
+        PruneFilterGroup(pruner, group);
+      }
+    }
+    for (Target& t : targets) {
+      t.result.weights = t.weight.numel();
+      t.result.zero_weights = t.weight.eq(0).sum().item<int64_t>();
+      out.weights += t.result.weights;
+      out.zero_weights += t.result.zero_weights;
+      out.layers.push_back(std::move(t.result));
+    }
+  } catch (const std::exception& e) {
+    return InvalidArgument("pruning failed: " + TorchErrorMessage(e));
+  }
+  return out;
+}
+
+}  // namespace hone::compress

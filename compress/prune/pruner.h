@@ -1,0 +1,46 @@
+// Pruners: choose which weights (level) or which output filters (l1, l2, fpgm) of the
+// Conv2d and Linear layers a PruneConfig selects to remove, and zero them in the model
+// (a masked model: same shapes, zeros where pruned). Torch-free.
+//
+//   level  unstructured: the weights of smallest magnitude
+//   l1/l2  structured: the output filters of smallest L1 / L2 norm
+//   fpgm   structured: the filters nearest the layer's geometric median (He et al. 2019),
+//          the most replaceable ones: smallest sum of L2 distances to the other filters
+//
+// Layers sharing a global_group_id are ranked together: level by magnitude, structured
+// pruners by the norm per weight (mean |w| for l1, RMS for l2, the mean distance for
+// fpgm), so that layers of different fan-in compare fairly; no layer goes beyond its
+// max_sparse_ratio, and every layer keeps at least one filter.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compress/graph/layer_graph.h"
+#include "compress/model/script_model.h"
+#include "compress/prune/prune_config.h"
+#include "core/status.h"
+
+namespace hone::compress {
+
+struct LayerPruneResult {
+  std::string name;
+  std::string op_type;       // Conv2d | Linear
+  double target_ratio = 0;   // the configured sparse_ratio
+  int64_t weights = 0;
+  int64_t zero_weights = 0;  // after pruning
+  int64_t channels = 0;      // output channels (filters)
+  std::vector<int64_t> kept_channels;  // structured pruners: the filters kept, ascending
+};
+
+struct PruneResult {
+  std::vector<LayerPruneResult> layers;
+  int64_t weights = 0;       // in the pruned layers
+  int64_t zero_weights = 0;
+};
+
+// Errors: an unknown pruner, a config that selects no layer.
+StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config);
+
+}  // namespace hone::compress

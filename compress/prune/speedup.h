@@ -1,0 +1,44 @@
+// Structured pruning with channel-dependency groups, and speedup: the pruned channels
+// physically removed, giving a smaller, faster TorchScript module that loads in C++ and
+// Python like the original. Torch-free.
+//
+//   auto groups = AnalyzeChannels(graph);
+//   auto pruned = PruneChannelGroups(model, graph, groups, config);  // masks `model`
+//   auto small = Speedup(model, graph, groups, pruned->kept);        // a new module
+//
+// The masked model and the sped-up model compute the same function: masking zeroes a
+// removed channel's filters, biases and the batch-norm scale and shift over it, so the
+// channel carries zeros everywhere it goes.
+#pragma once
+
+#include <vector>
+
+#include "compress/graph/layer_graph.h"
+#include "compress/model/script_model.h"
+#include "compress/prune/channel_groups.h"
+#include "compress/prune/prune_config.h"
+#include "compress/prune/pruner.h"
+#include "core/status.h"
+
+namespace hone::compress {
+
+struct GroupPruneResult {
+  PruneResult report;
+  std::vector<std::vector<int64_t>> kept;  // per channel group: the channels kept; empty: all
+};
+
+// For every prunable group whose producing layers the config selects (all of them, not
+// excluded), ranks channels by the structured pruner's per-weight filter scores summed
+// over the producers, removes floor(ratio x channels) of them (the smallest ratio among
+// the producers' rules; at least one channel stays), and masks them in `model`.
+// Errors: the level pruner (speedup needs l1, l2 or fpgm); no prunable group selected
+// (the message says why the selected layers' groups cannot be pruned).
+StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGraph& graph,
+                                              const ChannelAnalysis& groups, const PruneConfig& config);
+
+// A copy of `model` with every layer's weights cut to the kept channels: convolution
+// filters and input channels, linear outputs and input features, batch-norm statistics.
+StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph, const ChannelAnalysis& groups,
+                              const std::vector<std::vector<int64_t>>& kept);
+
+}  // namespace hone::compress

@@ -1,0 +1,28 @@
+#include "compress/train/image_batches_torch.h"
+
+namespace hone::compress {
+
+ImageBatches::ImageBatches(const ImageSet& data, const Normalization& norm) {
+  pixels_ = torch::from_blob(const_cast<uint8_t*>(data.pixels.data()),
+                             {data.count, data.channels, data.height, data.width}, torch::kUInt8)
+                .clone();
+  labels_ = torch::from_blob(const_cast<uint8_t*>(data.labels.data()), {data.count}, torch::kUInt8)
+                .to(torch::kInt64);
+  const int64_t k = static_cast<int64_t>(norm.mean.size());
+  mean_ = torch::tensor(norm.mean).view({1, k, 1, 1});
+  inv_std_ = 1.0 / torch::tensor(norm.std).view({1, k, 1, 1});
+}
+
+at::Tensor ImageBatches::Normalize(const at::Tensor& bytes) const {
+  return (bytes.to(torch::kFloat32).div_(255.0f) - mean_).mul_(inv_std_);
+}
+
+at::Tensor ImageBatches::Images(const at::Tensor& indices) const {
+  return Normalize(pixels_.index_select(0, indices));
+}
+
+at::Tensor ImageBatches::Range(int64_t begin, int64_t end) const {
+  return Normalize(pixels_.slice(0, begin, end));
+}
+
+}  // namespace hone::compress

@@ -1,0 +1,32 @@
+// Batches of an ImageSet as normalised float tensors (N x C x H x W) and int64 labels.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "compress/data/image_set.h"
+
+namespace hone::compress {
+
+class ImageBatches {
+ public:
+  // REQUIRES: norm has one mean and std per channel of `data`.
+  ImageBatches(const ImageSet& data, const Normalization& norm);
+
+  int64_t size() const { return pixels_.size(0); }
+  // Images at `indices` (int64 tensor), normalised.
+  at::Tensor Images(const at::Tensor& indices) const;
+  at::Tensor Labels(const at::Tensor& indices) const { return labels_.index_select(0, indices); }
+  // Images [begin, end) in order.
+  at::Tensor Range(int64_t begin, int64_t end) const;
+  at::Tensor LabelRange(int64_t begin, int64_t end) const { return labels_.slice(0, begin, end); }
+
+ private:
+  at::Tensor Normalize(const at::Tensor& bytes) const;
+
+  at::Tensor pixels_;  // uint8, N x C x H x W
+  at::Tensor labels_;  // int64, N
+  at::Tensor mean_;    // 1 x C x 1 x 1
+  at::Tensor inv_std_;
+};
+
+}  // namespace hone::compress

@@ -1,0 +1,218 @@
+#include "compress/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/train/image_batches_torch.h"
+
+namespace hone::compress {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const std::vector<at::Tensor>& params,
+                                                       const TrainOptions& o) {
+  if (o.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+  }
+  if (o.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(params,
+                                                 torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      params,
+      torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+}
+
+void SetLearningRate(torch::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
+}
+
+// Learning rate after `step` of `total` batches.
+double ScheduledLr(const TrainOptions& o, int64_t step, int64_t total) {
+  if (o.schedule != "cosine" || total <= 1) return o.lr;
+  return 0.5 * o.lr * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total)));
+}
+
+// A one-line progress bar rewritten in place on a terminal; nothing elsewhere.
+class ProgressBar {
+ public:
+  ProgressBar(std::FILE* out, int epoch, int epochs, int64_t batches)
+      : out_(out != nullptr && isatty(fileno(out)) ? out : nullptr), epoch_(epoch), epochs_(epochs),
+        batches_(batches) {}
+  void Update(int64_t done, double loss) {
+    if (out_ == nullptr || (done % 10 != 0 && done != batches_)) return;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(kWidth * done / std::max<int64_t>(1, batches_));
+    std::fprintf(out_, "\repoch %d/%d [%s%s] %lld/%lld loss %.4f", epoch_, epochs_, std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), static_cast<long long>(done),
+                 static_cast<long long>(batches_), loss);
+    std::fflush(out_);
+  }
+  void Clear() {
+    if (out_ != nullptr) std::fprintf(out_, "\r\033[K");
+  }
+
+ private:
+  std::FILE* out_;
+  int epoch_, epochs_;
+  int64_t batches_;
+};
+
+Status CheckShape(const ImageSet& data, const char* what) {
+  if (data.count <= 0) return InvalidArgument(std::string("the ") + what + " set is empty");
+  if (data.pixels.size() != static_cast<size_t>(data.count * data.image_size()) ||
+      data.labels.size() != static_cast<size_t>(data.count)) {
+    return InvalidArgument(std::string("the ") + what + " set's pixel or label count does not match its shape");
+  }
+  return Status::Ok();
+}
+
+EvalStats EvaluateModule(torch::jit::Module& module, const ImageBatches& data, int64_t batch_size) {
+  auto start = Clock::now();
+  torch::NoGradGuard no_grad;
+  module.eval();
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
+    int64_t end = std::min(data.size(), begin + batch_size);
+    at::Tensor out = module.forward({data.Range(begin, end)}).toTensor();
+    at::Tensor y = data.LabelRange(begin, end);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += out.argmax(1).eq(y).sum().item<int64_t>();
+  }
+  EvalStats s;
+  s.count = data.size();
+  s.loss = loss_sum / static_cast<double>(s.count);
+  s.accuracy = static_cast<double>(correct) / static_cast<double>(s.count);
+  s.seconds = Seconds(start);
+  return s;
+}
+
+}  // namespace
+
+Status ValidateTrainOptions(const TrainOptions& o) {
+  if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw") {
+    return InvalidArgument("optimizer must be sgd, adam or adamw, but got '" + o.optimizer + "'");
+  }
+  if (o.schedule != "cosine" && o.schedule != "constant") {
+    return InvalidArgument("schedule must be cosine or constant, but got '" + o.schedule + "'");
+  }
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) return InvalidArgument("lr must be > 0, but got " + std::to_string(o.lr));
+  if (o.momentum < 0 || o.momentum >= 1) {
+    return InvalidArgument("momentum must lie in [0, 1), but got " + std::to_string(o.momentum));
+  }
+  if (o.weight_decay < 0) return InvalidArgument("weight_decay must be >= 0, but got " + std::to_string(o.weight_decay));
+  if (o.epochs < 1) return InvalidArgument("epochs must be >= 1, but got " + std::to_string(o.epochs));
+  if (o.batch_size < 1 || o.eval_batch_size < 1) return InvalidArgument("batch sizes must be >= 1");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& train, const ImageSet* test,
+                                        const Normalization& norm, const TrainOptions& o,
+                                        const EpochCallback& on_epoch) {
+  HONE_RETURN_IF_ERROR(ValidateTrainOptions(o));
+  HONE_RETURN_IF_ERROR(CheckShape(train, "training"));
+  if (test != nullptr) HONE_RETURN_IF_ERROR(CheckShape(*test, "test"));
+  SetTorchThreads(o.threads);
+  torch::manual_seed(o.seed);
+  std::mt19937_64 rng(o.seed);
+  torch::jit::Module& module = ModuleOf(model);
+  std::vector<EpochStats> history;
+  try {
+    ImageBatches train_data(train, norm);
+    std::unique_ptr<ImageBatches> test_data;
+    if (test != nullptr) test_data = std::make_unique<ImageBatches>(*test, norm);
+    std::vector<at::Tensor> params;
+    for (const at::Tensor& p : module.parameters(/*recurse=*/true)) {
+      p.requires_grad_(true);
+      params.push_back(p);
+    }
+    auto optimizer = MakeOptimizer(params, o);
+    const int64_t n = train_data.size();
+    const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+    const int64_t total_steps = batches * o.epochs;
+    int64_t step = 0;
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+      auto start = Clock::now();
+      module.train(true);
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      at::Tensor perm = torch::from_blob(order.data(), {n}, torch::kInt64);
+      ProgressBar bar(o.progress, epoch, o.epochs, batches);
+      double loss_sum = 0;
+      int64_t correct = 0;
+      double lr = o.lr;
+      for (int64_t b = 0; b < batches; ++b) {
+        at::Tensor idx = perm.slice(0, b * o.batch_size, std::min(n, (b + 1) * o.batch_size));
+        at::Tensor x = train_data.Images(idx);
+        at::Tensor y = train_data.Labels(idx);
+        lr = ScheduledLr(o, step++, total_steps);
+        SetLearningRate(*optimizer, lr);
+        optimizer->zero_grad();
+        at::Tensor out = module.forward({x}).toTensor();
+        at::Tensor loss = torch::nn::functional::cross_entropy(out, y);
+        loss.backward();
+        optimizer->step();
+        double l = loss.item<double>();
+        if (!std::isfinite(l)) {
+          bar.Clear();
+          return FailedPrecondition("the training loss became " + std::to_string(l) + " in epoch " +
+                                    std::to_string(epoch) + " (try a lower learning rate)");
+        }
+        loss_sum += l * static_cast<double>(idx.size(0));
+        correct += out.argmax(1).eq(y).sum().item<int64_t>();
+        bar.Update(b + 1, l);
+      }
+      bar.Clear();
+      EpochStats s;
+      s.epoch = epoch;
+      s.lr = lr;
+      s.train_loss = loss_sum / static_cast<double>(n);
+      s.train_accuracy = static_cast<double>(correct) / static_cast<double>(n);
+      s.seconds = Seconds(start);
+      if (test_data) s.test = EvaluateModule(module, *test_data, o.eval_batch_size);
+      if (o.progress != nullptr) {
+        std::fprintf(o.progress, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, o.epochs, s.train_loss,
+                     100 * s.train_accuracy);
+        if (test_data) std::fprintf(o.progress, "  test loss %.4f  test acc %.2f%%", s.test.loss, 100 * s.test.accuracy);
+        std::fprintf(o.progress, "  lr %.5f  %.1f s\n", s.lr, s.seconds);
+        std::fflush(o.progress);
+      }
+      history.push_back(s);
+      if (on_epoch) on_epoch(s);
+    }
+    module.eval();
+    for (const at::Tensor& p : params) p.mutable_grad() = at::Tensor();
+  } catch (const std::exception& e) {
+    return InvalidArgument("training failed: " + TorchErrorMessage(e));
+  }
+  return history;
+}
+
+StatusOr<EvalStats> Evaluate(ScriptModel& model, const ImageSet& data, const Normalization& norm, int64_t batch_size,
+                             int threads) {
+  HONE_RETURN_IF_ERROR(CheckShape(data, "evaluation"));
+  if (batch_size < 1) return InvalidArgument("batch size must be >= 1");
+  SetTorchThreads(threads);
+  try {
+    ImageBatches batches(data, norm);
+    return EvaluateModule(ModuleOf(model), batches, batch_size);
+  } catch (const std::exception& e) {
+    return InvalidArgument("evaluation failed: " + TorchErrorMessage(e));
+  }
+}
+
+}  // namespace hone::compress

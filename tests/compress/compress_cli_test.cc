@@ -1,0 +1,81 @@
+// hone-compress end to end: train, evaluate and profile through the real executable.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include <gtest/gtest.h>
+
+#include "compress_test_util.h"
+
+namespace hone::compress {
+namespace {
+
+using testing::ScratchDir;
+
+struct Result {
+  int code = -1;
+  std::string output;
+};
+
+Result Compress(const std::string& args) {
+  Result r;
+  FILE* p = popen((std::string(HONE_COMPRESS_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(CompressCliSlowTest, TrainEvaluateProfile) {
+  if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ScratchDir dir("cli");
+  Result train = Compress("train --model cnn2 --width 8 --data fashion-mnist --epochs 1 --train-subset 300 "
+                     "--test-subset 200 --batch-size 32 --threads 1 --out " + (dir / "m.pt"));
+  ASSERT_EQ(train.code, 0) << train.output;
+  EXPECT_NE(train.output.find("epoch 1/1"), std::string::npos) << train.output;
+  EXPECT_NE(train.output.find("300 training and 200 test images"), std::string::npos) << train.output;
+
+  Result eval = Compress("evaluate " + (dir / "m.pt") + " --data fashion-mnist --test-subset 200 --threads 1");
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("(200 images): accuracy"), std::string::npos) << eval.output;
+
+  Result profile = Compress("profile " + (dir / "m.pt") + " --input 1,1,28,28 --repeats 2 --threads 1");
+  ASSERT_EQ(profile.code, 0) << profile.output;
+  // cnn2 at width 8: conv1 8x28x28 outputs x 9 MACs + bias = 62,720 FLOPs.
+  EXPECT_NE(profile.output.find("62,720"), std::string::npos) << profile.output;
+  EXPECT_NE(profile.output.find("fc2"), std::string::npos) << profile.output;
+}
+
+TEST(CompressCliSlowTest, FashionMnistExampleTrialReportsEachEpoch) {
+  if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  Result r;
+  std::string params = R"({"epochs": 2, "train_subset": 300, "test_subset": 200, "width": 8, "batch_size": 32,)"
+                       R"( "optimizer": {"_name": "adam", "lr": 0.002}, "dropout": 0.1})";
+  FILE* p = popen(("HONE_PARAMS='" + params + "' " + HONE_FASHION_MNIST_TRIAL + " 2>/dev/null").c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  ASSERT_EQ(WEXITSTATUS(pclose(p)), 0) << r.output;
+  EXPECT_NE(r.output.find(R"(@hone {"type":"intermediate","step":0,"value":)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(R"(@hone {"type":"intermediate","step":1,"value":)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(R"("step":2)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(R"(@hone {"type":"final","value":{"default":)"), std::string::npos) << r.output;
+}
+
+TEST(CompressCliTest, ErrorsAreUsageErrors) {
+  Result bad_data = Compress("train --data imagenet --out /dev/null");
+  EXPECT_EQ(bad_data.code, 2) << bad_data.output;
+  EXPECT_NE(bad_data.output.find("unknown data set 'imagenet'"), std::string::npos) << bad_data.output;
+  Result missing = Compress("evaluate /nonexistent/m.pt");
+  EXPECT_EQ(missing.code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("cannot load the TorchScript model"), std::string::npos) << missing.output;
+  Result shape = Compress("profile /nonexistent/m.pt --input 1,x");
+  EXPECT_EQ(shape.code, 2) << shape.output;
+  EXPECT_NE(shape.output.find("positive integers"), std::string::npos) << shape.output;
+}
+
+}  // namespace
+}  // namespace hone::compress

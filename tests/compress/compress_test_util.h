@@ -1,0 +1,46 @@
+// Helpers shared by the compress tests: a scratch folder and small real data sets.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "compress/data/dataset_catalog.h"
+
+namespace hone::compress::testing {
+
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag) {
+    path_ = std::filesystem::temp_directory_path() / ("hone_" + tag + "_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline bool HaveFashionMnist() {
+  return std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+}
+
+// The first `n` images of a Fashion-MNIST split.
+inline ImageSet FashionMnist(Split split, int64_t n) {
+  auto set = LoadDataset("fashion-mnist", split);
+  if (!set.ok()) std::abort();
+  TruncateImageSet(*set, n);
+  return std::move(*set);
+}
+
+// Runs a shell command and returns its exit status (-1 when it did not exit normally).
+inline int RunShell(const std::string& command) {
+  int rc = std::system(command.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace hone::compress::testing

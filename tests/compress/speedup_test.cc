@@ -1,0 +1,226 @@
+#include "compress/prune/speedup.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/zoo/model_zoo.h"
+#include "compress_test_util.h"
+
+namespace hone::compress {
+namespace {
+
+using testing::ScratchDir;
+
+PruneConfig Config(const std::string& yaml) {
+  auto c = ParsePruneConfig(yaml, "prune.yaml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c.ok() ? *c : PruneConfig{};
+}
+
+// Batch-norm statistics and affine parameters away from their initial values, so that
+// equivalence tests exercise them.
+void RandomizeBatchNorms(ScriptModel& model) {
+  torch::NoGradGuard no_grad;
+  for (const auto& named : ModuleOf(model).named_modules()) {
+    torch::jit::Module m = named.value;
+    if (!m.hasattr("running_var")) continue;
+    m.attr("running_mean").toTensor().normal_(0, 0.5);
+    m.attr("running_var").toTensor().uniform_(0.5, 2.0);
+    m.attr("weight").toTensor().normal_(1, 0.3);
+    m.attr("bias").toTensor().normal_(0, 0.3);
+  }
+}
+
+at::Tensor Forward(const ScriptModel& model, const at::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  ModuleOf(model).eval();
+  return ModuleOf(model).forward({x}).toTensor();
+}
+
+const ChannelGroup* GroupOf(const ChannelAnalysis& a, const LayerGraph& g, const std::string& producer) {
+  for (const ChannelGroup& group : a.groups) {
+    for (int p : group.producers) {
+      if (g.nodes[static_cast<size_t>(p)].name == producer) return &group;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Producers(const ChannelGroup& group, const LayerGraph& g) {
+  std::vector<std::string> names;
+  for (int p : group.producers) names.push_back(g.nodes[static_cast<size_t>(p)].name);
+  return names;
+}
+
+struct Pruned {
+  ScriptModel masked;
+  ScriptModel fast;
+  LayerGraph before;
+  LayerGraph after;
+};
+
+Pruned PruneAndSpeedUp(ScriptModel model, const std::vector<int64_t>& shape, const std::string& yaml) {
+  auto graph = BuildLayerGraph(model, shape);
+  EXPECT_TRUE(graph.ok()) << graph.status().message();
+  ChannelAnalysis groups = AnalyzeChannels(*graph);
+  auto pruned = PruneChannelGroups(model, *graph, groups, Config(yaml));
+  EXPECT_TRUE(pruned.ok()) << pruned.status().message();
+  auto fast = Speedup(model, *graph, groups, pruned->kept);
+  EXPECT_TRUE(fast.ok()) << fast.status().message();
+  auto after = BuildLayerGraph(*fast, shape);
+  EXPECT_TRUE(after.ok()) << after.status().message();
+  return {std::move(model), std::move(*fast), std::move(*graph), std::move(*after)};
+}
+
+TEST(ChannelGroupsTest, ResNet20ResidualAddsShareChannels) {
+  auto model = BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32});
+  ASSERT_TRUE(model.ok());
+  auto g = BuildLayerGraph(*model, {1, 3, 32, 32});
+  ASSERT_TRUE(g.ok());
+  ChannelAnalysis a = AnalyzeChannels(*g);
+  const ChannelGroup* stage1 = GroupOf(a, *g, "conv1");
+  ASSERT_TRUE(stage1);
+  EXPECT_EQ(Producers(*stage1, *g),
+            (std::vector<std::string>{"conv1", "layer1.b0.conv2", "layer1.b1.conv2", "layer1.b2.conv2"}));
+  EXPECT_TRUE(stage1->prunable);
+  EXPECT_EQ(stage1->batch_norms.size(), 4u);
+  const ChannelGroup* stage2 = GroupOf(a, *g, "layer2.b0.shortcut_conv");
+  ASSERT_TRUE(stage2);
+  EXPECT_EQ(stage2->producers.size(), 4u);
+  const ChannelGroup* inner = GroupOf(a, *g, "layer2.b1.conv1");
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->producers.size(), 1u);
+  EXPECT_EQ(inner->consumers.size(), 1u);
+  EXPECT_FALSE(GroupOf(a, *g, "fc")->prunable);  // the classes
+  EXPECT_EQ(GroupOf(a, *g, "layer3.b0.shortcut_conv")->consumers.size(), 3u);  // b1.conv1, b2.conv1, fc
+}
+
+TEST(ChannelGroupsTest, MobileNetV2DepthwiseConvolutionsPinTheirGroups) {
+  auto model = BuildZooModel({.name = "mobilenetv2-small"});
+  ASSERT_TRUE(model.ok());
+  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
+  ASSERT_TRUE(g.ok());
+  ChannelAnalysis a = AnalyzeChannels(*g);
+  const ChannelGroup* expand = GroupOf(a, *g, "block1.expand_conv");
+  ASSERT_TRUE(expand);
+  EXPECT_FALSE(expand->prunable);
+  EXPECT_NE(expand->reason.find("depthwise convolution block1.dw_conv"), std::string::npos) << expand->reason;
+  // The residual blocks of a stage share their projection's channels.
+  const ChannelGroup* project = GroupOf(a, *g, "block1.project_conv");
+  ASSERT_TRUE(project);
+  EXPECT_EQ(Producers(*project, *g), (std::vector<std::string>{"block1.project_conv", "block2.project_conv"}));
+  EXPECT_TRUE(project->prunable);
+  EXPECT_EQ(GroupOf(a, *g, "head_conv")->consumers.size(), 1u);
+}
+
+TEST(SpeedupTest, Cnn2MaskedAndSpedUpModelsAgreeAndShrink) {
+  auto model = BuildZooModel({.name = "cnn2", .seed = 1});
+  ASSERT_TRUE(model.ok());
+  Pruned p = PruneAndSpeedUp(std::move(*model), {1, 1, 28, 28},
+                             "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]\nspeedup: true");
+  at::Tensor x = torch::randn({8, 1, 28, 28});
+  EXPECT_LT((Forward(p.masked, x) - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  at::Tensor w2 = FindSubmodule(ModuleOf(p.fast), "conv2")->attr("weight").toTensor();
+  EXPECT_EQ(w2.sizes().vec(), (std::vector<int64_t>{32, 16, 3, 3}));
+  at::Tensor fc1 = FindSubmodule(ModuleOf(p.fast), "fc1")->attr("weight").toTensor();
+  EXPECT_EQ(fc1.sizes().vec(), (std::vector<int64_t>{128, 32 * 49}));
+  // conv2 loses 3/4 of its MACs, conv1 and fc1 half.
+  EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.3);
+  EXPECT_LT(p.fast.NumParameters(), p.before.total_params / 2);
+}
+
+TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
+  auto model = BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32, .seed = 2});
+  ASSERT_TRUE(model.ok());
+  RandomizeBatchNorms(*model);
+  Pruned p = PruneAndSpeedUp(std::move(*model), {1, 3, 32, 32},
+                             "pruner: fpgm\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]\nspeedup: true");
+  torch::manual_seed(3);
+  at::Tensor x = torch::randn({4, 3, 32, 32});
+  at::Tensor expected = Forward(p.masked, x);
+  EXPECT_LT((expected - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.35);
+  // Saved, it loads and gives the same outputs in C++ and in Python.
+  ScratchDir dir("speedup_py");
+  ASSERT_TRUE(p.fast.Save(dir / "fast.pt").ok());
+  auto loaded = ScriptModel::Load(dir / "fast.pt");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
+  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
+  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
+                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
+                                     "assert (m(x) - y).abs().max() < 1e-4\n"
+                                     "assert m.layer1.b0.conv1.weight.shape[0] == 8\n";
+  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+}
+
+TEST(SpeedupTest, PythonScriptedResidualModel) {
+  ScratchDir dir("speedup_script");
+  std::ofstream(dir / "make.py") << R"(
+import sys, torch, torch.nn as nn
+torch.manual_seed(0)
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, 2 * c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(2 * c)
+        self.conv2 = nn.Conv2d(2 * c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += x
+        return torch.relu(out)
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.stem_bn = nn.BatchNorm2d(8)
+        self.layer = nn.Sequential(Block(8), Block(8))
+        self.fc = nn.Linear(8 * 6 * 6, 10)
+    def forward(self, x):
+        x = self.layer(torch.relu(self.stem_bn(self.stem(x))))
+        x = nn.functional.max_pool2d(x, 2)
+        return self.fc(x.view(x.size(0), -1))
+net = Net()
+for m in net.modules():
+    if isinstance(m, nn.BatchNorm2d):
+        m.running_mean.normal_(0, 0.5); m.running_var.uniform_(0.5, 2); m.weight.data.normal_(1, 0.3); m.bias.data.normal_(0, 0.3)
+torch.jit.script(net.eval()).save(sys.argv[1] + '/net.pt')
+)";
+  ASSERT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "make.py") + " " + dir.path().string()), 0);
+  auto model = ScriptModel::Load(dir / "net.pt");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  Pruned p = PruneAndSpeedUp(std::move(*model), {1, 1, 12, 12},
+                             "pruner: l2\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]\nspeedup: true");
+  at::Tensor x = torch::randn({3, 1, 12, 12});
+  EXPECT_LT((Forward(p.masked, x) - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  // The residual channels (stem, both blocks' conv2) went from 8 to 4, the inner ones from 16 to 8.
+  EXPECT_EQ(FindSubmodule(ModuleOf(p.fast), "layer.1.conv2")->attr("weight").toTensor().sizes().vec(),
+            (std::vector<int64_t>{4, 8, 3, 3}));
+  EXPECT_EQ(FindSubmodule(ModuleOf(p.fast), "fc")->attr("weight").toTensor().size(1), 4 * 36);
+  ASSERT_TRUE(p.fast.Save(dir / "fast.pt").ok());
+  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt')\n"
+                                     "assert m(torch.zeros(2, 1, 12, 12)).shape == (2, 10)\n";
+  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+}
+
+TEST(SpeedupTest, RefusesTheLevelPrunerAndUnprunableSelections) {
+  auto model = BuildZooModel({.name = "cnn2"});
+  ASSERT_TRUE(model.ok());
+  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
+  ASSERT_TRUE(g.ok());
+  ChannelAnalysis a = AnalyzeChannels(*g);
+  auto level = PruneChannelGroups(*model, *g, a, Config("pruner: level\nconfig_list: [{sparse_ratio: 0.5}]"));
+  ASSERT_FALSE(level.ok());
+  EXPECT_NE(level.status().message().find("needs a structured pruner"), std::string::npos);
+  auto out = PruneChannelGroups(*model, *g, a, Config("pruner: l1\nconfig_list: [{op_names: [fc2], sparse_ratio: 0.5}]"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("fc2: the model's output"), std::string::npos) << out.status().message();
+}
+
+}  // namespace
+}  // namespace hone::compress
