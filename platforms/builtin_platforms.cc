@@ -42,6 +42,9 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   ArgSpec scale = arg("timeScale", ArgSpec::Kind::kNumber);
   scale.min = 0;
   replay.args.push_back(scale);
+  ArgSpec per_trial = arg("epochsPerTrial", ArgSpec::Kind::kInt);
+  per_trial.min = 0;
+  replay.args.push_back(per_trial);
   replay.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
     const auto& args = config.platform_args;
     if (!args.contains("curves") || !args["curves"].is_string())
@@ -52,6 +55,8 @@ void RegisterBuiltinPlatforms(Registry& registry) {
     if (!curves.ok()) return curves.status();
     ReplayOptions options;
     if (args.contains("timeScale") && args["timeScale"].is_number()) options.time_scale = args["timeScale"].get<double>();
+    if (args.contains("epochsPerTrial") && args["epochsPerTrial"].is_number_integer())
+      options.epochs_per_trial = args["epochsPerTrial"].get<int>();
     return std::unique_ptr<Platform>(std::make_unique<ReplayPlatform>(std::move(*curves), options));
   };
   registry.AddPlatform(std::move(replay));

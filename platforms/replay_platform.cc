@@ -59,6 +59,8 @@ Status ReplayPlatform::Launch(const TrialLaunch& launch) {
   std::optional<int> budget;
   if (params.contains("TRIAL_BUDGET") && params["TRIAL_BUDGET"].is_number())
     budget = std::max(1, static_cast<int>(std::ceil(params["TRIAL_BUDGET"].get<double>() - 1e-9)));
+  else if (options_.epochs_per_trial > 0)
+    budget = options_.epochs_per_trial;
   auto dir_param = [&](const char* key) -> std::string {
     return params.contains(key) && params[key].is_string() ? params[key].get<std::string>() : "";
   };

@@ -3,12 +3,13 @@
 // curves. A trial is never run: its parameters pick a recorded curve and the platform
 // plays it back through the trial protocol, one epoch at a time, on a simulated clock.
 //
-//   trainingService: {platform: replay, curves: fashion_mnist_curves.jsonl, timeScale: 0}
+//   trainingService: {platform: replay, curves: fashion_mnist_curves.jsonl, timeScale: 0,
+//                     epochsPerTrial: 0}
 //   trialCommand: replay            # required by the config, never run
 //
 // Beyond the Platform contract:
 // - A trial trains epochs 1..E of its curve (E: the whole curve, or TRIAL_BUDGET rounded
-//   up and capped at the curve's length), reporting after epoch k, at simulated time
+//   up and capped at the curve's length; else epochsPerTrial when set), reporting after epoch k, at simulated time
 //   start + seconds[0] + ... + seconds[k-1], `@hone {"type":"intermediate","step":k,
 //   "value":{"default":values[k-1],"epoch_seconds":...}}`, then a final report
 //   {"default": values[E-1], "epochs": epochs trained} and exit 0.
@@ -41,6 +42,9 @@ namespace hone {
 
 struct ReplayOptions {
   double time_scale = 0;
+  // Epochs a trial without TRIAL_BUDGET trains (0: the whole curve). pbt's trials, which
+  // train one generation each, need it: `epochsPerTrial: 4` makes 5 generations of 20.
+  int epochs_per_trial = 0;
 };
 
 class ReplayPlatform : public Platform {

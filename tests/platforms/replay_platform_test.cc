@@ -196,6 +196,23 @@ TEST(ReplayPlatformTest, CheckpointsCarryTheEpochForward) {
   fs::remove_all(dir);
 }
 
+TEST(ReplayPlatformTest, EpochsPerTrialSplitsACurveIntoGenerations) {
+  fs::path dir = fs::path(testing::TempDir()) / "hone-replay-generations";
+  fs::remove_all(dir);
+  ReplayOptions options;
+  options.epochs_per_trial = 2;
+  ReplayPlatform p(Curves(), options);
+  ASSERT_TRUE(p.Start().ok());
+  json gen0 = {{"lr", 0.001}, {"opt", "sgd"}, {"load_checkpoint_dir", ""}, {"save_checkpoint_dir", (dir / "0").string()}};
+  ASSERT_TRUE(p.Launch(Launch(0, gen0)).ok());
+  EXPECT_EQ(Intermediates(Drain(p, 1), 0), (std::vector<double>{0.5, 0.6}));
+  json gen1 = {{"lr", 0.001}, {"opt", "sgd"}, {"load_checkpoint_dir", (dir / "0").string()},
+               {"save_checkpoint_dir", (dir / "1").string()}};
+  ASSERT_TRUE(p.Launch(Launch(1, gen1)).ok());
+  EXPECT_EQ(Intermediates(Drain(p, 1), 1), (std::vector<double>{0.7, 0.75}));
+  fs::remove_all(dir);
+}
+
 TEST(ReplayPlatformTest, RegisteredAsReplayWithACurveFile) {
   Registry registry;
   RegisterBuiltinPlatforms(registry);
