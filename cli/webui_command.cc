@@ -60,13 +60,13 @@ void SetupWebuiCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   auto opts = std::make_shared<WebuiOptions>();
 
   auto* webui = app.add_subcommand("webui", "Serve the web UI for every experiment (actions need the token)");
-  webui->add_option("--port", opts->port, "Port (default 8080)")->check(CLI::Range(1, 65535));
+  webui->add_option("--port", opts->port, "Port (default 8080; 0: any free one)")->check(CLI::Range(0, 65535));
   webui->add_option("--host", opts->host, "Address to listen on (default 127.0.0.1; others are reachable from the network)");
   webui->callback([&ctx, opts, result] { *result = Serve(ctx, *opts, /*read_only=*/false, ""); });
 
   auto* view = app.add_subcommand("view", "Browse an experiment in the web UI, read-only");
   view->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
-  view->add_option("--port", opts->port, "Port (default 8080)")->check(CLI::Range(1, 65535));
+  view->add_option("--port", opts->port, "Port (default 8080; 0: any free one)")->check(CLI::Range(0, 65535));
   view->callback([&ctx, opts, result] {
     auto registry = ExperimentRegistry::Open(ctx.hone_home);
     if (!registry.ok()) { *result = registry.status(); return; }

@@ -1,5 +1,7 @@
 #include "webui/web_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <thread>
 
@@ -51,6 +53,13 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
 
   httplib::Server& server = impl->server;
   server.set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT: a second hone would then bind the same port
+  // and the kernel would split connections between two servers. SO_REUSEADDR alone
+  // lets a restarted server rebind at once but refuses a port that is listened on.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_keep_alive_max_count(10000);

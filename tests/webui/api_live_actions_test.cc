@@ -195,3 +195,22 @@ TEST_F(WebuiTest, UrlCarriesTheTokenInTheFragment) {
 
 }  // namespace
 }  // namespace hone::webui
+
+namespace hone::webui {
+namespace {
+
+TEST_F(WebuiTest, ASecondServerCannotShareAPort) {
+  StartServer();
+  WebServerOptions o;
+  o.home = home_;
+  o.port = server_->port();
+  auto second = WebServer::Start(o);
+  EXPECT_FALSE(second.ok()) << "two servers listening on port " << o.port;
+  o.port_tries = 3;
+  auto next = WebServer::Start(o);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_NE((*next)->port(), server_->port());
+}
+
+}  // namespace
+}  // namespace hone::webui
