@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -47,6 +49,23 @@ TEST(CompressCliSlowTest, TrainEvaluateProfile) {
   // cnn2 at width 8: conv1 8x28x28 outputs x 9 MACs + bias = 62,720 FLOPs.
   EXPECT_NE(profile.output.find("62,720"), std::string::npos) << profile.output;
   EXPECT_NE(profile.output.find("fc2"), std::string::npos) << profile.output;
+
+  std::ofstream(dir / "l1.yaml") << "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]\nspeedup: true\n";
+  Result prune = Compress("prune " + (dir / "m.pt") + " --config " + (dir / "l1.yaml") +
+                          " --input 4,1,28,28 --data fashion-mnist --test-subset 200 --threads 1 --out " +
+                          (dir / "p.pt") + " --report " + (dir / "p.json"));
+  ASSERT_EQ(prune.code, 0) << prune.output;
+  // conv1 8 -> 4 and conv2 16 -> 8 filters: conv1, conv2 and fc1 each lose half their inputs or outputs.
+  EXPECT_NE(prune.output.find("speedup: parameters 26698 -> 13242"), std::string::npos) << prune.output;
+  EXPECT_NE(prune.output.find("test accuracy"), std::string::npos) << prune.output;
+  std::ifstream report(dir / "p.json");
+  std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find("\"flops_after\""), std::string::npos) << json;
+
+  Result tune = Compress("train --init " + (dir / "p.pt") + " --epochs 1 --train-subset 200 --test-subset 200 "
+                         "--threads 1 --out " + (dir / "p_ft.pt"));
+  ASSERT_EQ(tune.code, 0) << tune.output;
+  EXPECT_NE(tune.output.find((dir / "p.pt") + ": "), std::string::npos) << tune.output;
 }
 
 TEST(CompressCliSlowTest, FashionMnistExampleTrialReportsEachEpoch) {
