@@ -156,6 +156,7 @@ def write_markdown(path, header, args, target, results, order):
                      (m, epochs, 100.0 * epochs / base[ref], best, 100 * (best - ref_best),
                       fmt(med / 3600 if math.isfinite(med) else None, 2), reached, len(rs)))
     lines.append("")
+    lines.append("Hyperband is compared with random search and BOHB with TPE (the samplers they use).\n")
     lines.append("![time to quality](time_to_quality.png)\n")
     with open(path, "w") as f:
         f.write("\n".join(lines))
