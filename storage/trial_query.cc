@@ -196,7 +196,7 @@ StatusOr<std::vector<TrialSummary>> TrialQuery::Summaries(const std::vector<int6
 StatusOr<std::optional<TrialSummary>> TrialQuery::Best(OptimizeMode mode) {
   std::string sql = "SELECT t.seq FROM trials t WHERE " + std::string(sql::kFinishedStates) + " AND " +
                     sql::FiniteCondition("t.final") + " ORDER BY t.final " +
-                    (mode == OptimizeMode::kMaximize ? "DESC" : "ASC") + ", t.seq LIMIT 1";
+                    (mode == OptimizeMode::kMaximize ? "DESC, t.seq DESC" : "ASC, t.seq ASC") + " LIMIT 1";
   auto stmt = statements_.Use(sql);
   if (!stmt.ok()) return stmt.status();
   auto row = (*stmt)->Step();
@@ -211,41 +211,92 @@ StatusOr<std::optional<TrialSummary>> TrialQuery::Best(OptimizeMode mode) {
 
 // --- the list ---
 
-StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort& sort, int64_t offset,
-                                     int64_t limit, double now) {
-  BoundSql where;
-  HONE_RETURN_IF_ERROR(sql::AppendFilter(filter, now, &where));
-  std::string where_sql = where.text.empty() ? "" : " WHERE " + where.text;
+namespace {
 
-  TrialPage page;
-  {
-    auto stmt = Statement::Prepare(db_.get(), "SELECT count(*) FROM trials t" + where_sql);
-    if (!stmt.ok()) return stmt.status();
-    where.BindTo(**stmt);
-    auto row = (*stmt)->Step();
-    if (!row.ok()) return row.status();
-    page.total = *row ? (*stmt)->ColumnInt(0) : 0;
-  }
-  if (offset >= page.total) return page;
-
-  BoundSql order = where;  // the same bindings, then the sort's own
-  auto key = sql::SortExpression(sort, now, &order);
-  if (!key.ok()) return key.status();
-  std::string dir = sort.descending ? " DESC" : " ASC";
-  std::string order_sql = sort.kind == SortKind::kSeq
-                              ? "t.seq" + dir
-                              : "(" + *key + ") IS NULL, " + *key + dir + ", t.seq ASC";
-  std::string sql = "SELECT t.seq FROM trials t" + where_sql + " ORDER BY " + order_sql + " LIMIT " +
-                    order.Add(limit) + " OFFSET " + order.Add(offset);
-  auto stmt = Statement::Prepare(db_.get(), sql);
+StatusOr<int64_t> CountWhere(sqlite3* db, const BoundSql& where) {
+  auto stmt = Statement::Prepare(db, "SELECT count(*) FROM trials t" +
+                                         (where.text.empty() ? std::string() : " WHERE " + where.text));
   if (!stmt.ok()) return stmt.status();
-  order.BindTo(**stmt);
-  std::vector<int64_t> seqs;
+  where.BindTo(**stmt);
+  auto row = (*stmt)->Step();
+  if (!row.ok()) return row.status();
+  return *row ? (*stmt)->ColumnInt(0) : 0;
+}
+
+// Appends the seqs of `sql` (bound by `bound`) to *out.
+Status CollectSeqs(sqlite3* db, const std::string& sql, const BoundSql& bound, std::vector<int64_t>* out) {
+  auto stmt = Statement::Prepare(db, sql);
+  if (!stmt.ok()) return stmt.status();
+  bound.BindTo(**stmt);
   for (;;) {
     auto row = (*stmt)->Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
-    seqs.push_back((*stmt)->ColumnInt(0));
+    if (!*row) return Status::Ok();
+    out->push_back((*stmt)->ColumnInt(0));
+  }
+}
+
+}  // namespace
+
+StatusOr<int64_t> TrialQuery::Count(const TrialFilter& filter, double now) {
+  BoundSql where;
+  HONE_RETURN_IF_ERROR(sql::AppendFilter(filter, now, &where));
+  return CountWhere(db_.get(), where);
+}
+
+StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort& sort, int64_t offset,
+                                     int64_t limit, double now, std::optional<int64_t> known_total) {
+  BoundSql where;
+  HONE_RETURN_IF_ERROR(sql::AppendFilter(filter, now, &where));
+  TrialPage page;
+  if (known_total) {
+    page.total = *known_total;
+  } else {
+    auto total = CountWhere(db_.get(), where);
+    if (!total.ok()) return total.status();
+    page.total = *total;
+  }
+  if (offset >= page.total) return page;
+
+  const std::string dir = sort.descending ? " DESC" : " ASC";
+  std::vector<int64_t> seqs;
+  if (sort.kind == SortKind::kSeq) {
+    BoundSql q = where;
+    std::string sql = "SELECT t.seq FROM trials t" + (q.text.empty() ? "" : " WHERE " + q.text) + " ORDER BY t.seq" +
+                      dir + " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
+    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+  } else {
+    // Rows with a value first (ORDER BY key, seq in one direction: an index on the key
+    // serves it and stops after the page), then the rows without, by seq.
+    BoundSql with_value = where;
+    auto key = sql::SortExpression(sort, now, &with_value);
+    if (!key.ok()) return key.status();
+    std::string cond = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *key;
+    with_value.text = cond + " IS NOT NULL";
+    {
+      BoundSql q = with_value;
+      std::string sql = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY " + *key + dir + ", t.seq" + dir +
+                        " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
+      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+    }
+    const int64_t missing = limit - static_cast<int64_t>(seqs.size());
+    // A short page reached the rows without a value: count the valued ones only now
+    // (a full page, the common case, never counts).
+    if (missing > 0 && sort.kind != SortKind::kStatus && sort.kind != SortKind::kCreated) {
+      int64_t valued = offset + static_cast<int64_t>(seqs.size());
+      if (seqs.empty()) {
+        auto n = CountWhere(db_.get(), with_value);
+        if (!n.ok()) return n.status();
+        valued = *n;
+      }
+      BoundSql q = where;
+      auto null_key = sql::SortExpression(sort, now, &q);
+      if (!null_key.ok()) return null_key.status();
+      q.text = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *null_key + " IS NULL";
+      std::string sql = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY t.seq" + dir + " LIMIT " +
+                        q.Add(missing) + " OFFSET " + q.Add(std::max<int64_t>(0, offset - valued));
+      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+    }
   }
   auto summaries = Summaries(seqs);
   if (!summaries.ok()) return summaries.status();

@@ -147,10 +147,14 @@ class TrialQuery {
   StatusOr<std::optional<TrialSummary>> Best(OptimizeMode mode);
 
   // `limit` rows from `offset` of the trials matching `filter`, in `sort` order. Rows
-  // without a sort value come last in both orders; ties break by seq ascending. `now`
-  // measures the duration of running trials.
+  // without a sort value come last in both orders; ties break by seq in the sort's
+  // direction (so the indexes on final and status serve the order). `now` measures
+  // the duration of running trials. `known_total` skips counting the matches (a
+  // caller's cached Count at the same change cursor).
   StatusOr<TrialPage> List(const TrialFilter& filter, const TrialSort& sort, int64_t offset,
-                           int64_t limit, double now);
+                           int64_t limit, double now, std::optional<int64_t> known_total = std::nullopt);
+  // Trials matching `filter`.
+  StatusOr<int64_t> Count(const TrialFilter& filter, double now);
   StatusOr<std::optional<TrialSummary>> Get(int64_t seq);
   // Ordered by step; thinned evenly to at most `max_points` (the last kept). `total`
   // receives the number stored.

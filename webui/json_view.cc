@@ -135,10 +135,54 @@ json OrNull(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
 }  // namespace
 
-StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQuery& query, bool full, double now) {
+namespace {
+
+// What the overview computes from the trials table: cached per trial cursor.
+StatusOr<json> TrialAggregates(TrialQuery& query, OptimizeMode mode, double now) {
+  json j;
+  auto configs = query.ConfigsCreated();
+  if (!configs.ok()) return configs.status();
+  j["configs_created"] = *configs;
+  auto counts = query.CountByStatus();
+  if (!counts.ok()) return counts.status();
+  json counts_json = json::object();
+  int64_t total = 0;
+  for (TrialStatus s : {TrialStatus::kWaiting, TrialStatus::kRunning, TrialStatus::kSucceeded, TrialStatus::kFailed,
+                        TrialStatus::kEarlyStopped, TrialStatus::kCanceled, TrialStatus::kTimeout, TrialStatus::kLost}) {
+    std::string name(TrialStatusName(s));
+    int64_t n = counts->count(name) ? counts->at(name) : 0;
+    counts_json[name] = n;
+    total += n;
+  }
+  j["counts"] = counts_json;
+  j["trial_count"] = total;
+  auto best = query.Best(mode);
+  if (!best.ok()) return best.status();
+  j["best"] = *best ? SummaryJson(**best, now) : json();
+  auto keys = query.MetricKeys(200);
+  if (!keys.ok()) return keys.status();
+  j["metric_keys"] = *keys;
+  return j;
+}
+
+}  // namespace
+
+StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQuery& query, bool full, double now,
+                            ExperimentCatalog& cache) {
   json config = json::parse(query.GetMeta("config").value_or("{}"), nullptr, false);
   if (config.is_discarded()) config = json::object();
   const OptimizeMode mode = ModeOf(config);
+  auto cursor = query.CurrentCursor();
+  if (!cursor.ok()) return cursor.status();
+  const std::string cache_key = entry.id + "|overview";
+  const std::string at = std::to_string(cursor->change_id);
+  std::optional<json> aggregates = cache.Cached(cache_key, at);
+  if (!aggregates) {
+    auto computed = TrialAggregates(query, mode, now);
+    if (!computed.ok()) return computed.status();
+    aggregates = *computed;
+    cache.Store(cache_key, at, *aggregates);
+  }
 
   json budget;
   budget["trial_concurrency"] = config.value("trialConcurrency", 1);
@@ -151,23 +195,7 @@ StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQue
       for (const char* key : {"trial_concurrency", "max_trial_number", "max_trial_duration_s"})
         if (limits.contains(key)) budget[key] = limits[key];
   }
-  auto configs = query.ConfigsCreated();
-  if (!configs.ok()) return configs.status();
-  budget["configs_created"] = *configs;
-
-  auto counts = query.CountByStatus();
-  if (!counts.ok()) return counts.status();
-  json counts_json = json::object();
-  int64_t total = 0;
-  for (TrialStatus s : {TrialStatus::kWaiting, TrialStatus::kRunning, TrialStatus::kSucceeded, TrialStatus::kFailed,
-                        TrialStatus::kEarlyStopped, TrialStatus::kCanceled, TrialStatus::kTimeout, TrialStatus::kLost}) {
-    std::string name(TrialStatusName(s));
-    int64_t n = counts->count(name) ? counts->at(name) : 0;
-    counts_json[name] = n;
-    total += n;
-  }
-  auto best = query.Best(mode);
-  if (!best.ok()) return best.status();
+  budget["configs_created"] = (*aggregates)["configs_created"];
 
   json j;
   std::string status = query.GetMeta("status").value_or(entry.status);
@@ -175,12 +203,11 @@ StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQue
   if (status == "running" && !running) status = entry.status == "running" ? "failed" : entry.status;
   j["status"] = status;
   j["running"] = running;
-  double elapsed = std::atof(query.GetMeta("elapsed").value_or("0").c_str());
-  j["elapsed_s"] = elapsed;
+  j["elapsed_s"] = std::atof(query.GetMeta("elapsed").value_or("0").c_str());
   j["budget"] = budget;
-  j["trial_count"] = total;
-  j["counts"] = counts_json;
-  j["best"] = *best ? SummaryJson(**best, now) : json();
+  j["trial_count"] = (*aggregates)["trial_count"];
+  j["counts"] = (*aggregates)["counts"];
+  j["best"] = (*aggregates)["best"];
   if (!full) return j;
 
   j["id"] = entry.id;
@@ -190,16 +217,12 @@ StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQue
   j["updated"] = entry.updated;
   j["optimize_mode"] = std::string(OptimizeModeName(mode));
   j["config"] = Clean(config);
-  auto keys = query.MetricKeys(200);
-  if (!keys.ok()) return keys.status();
-  j["metric_keys"] = *keys;
+  j["metric_keys"] = (*aggregates)["metric_keys"];
   json space = config.contains("searchSpace") ? config["searchSpace"] : json::object();
   json paths = json::array();
   for (const auto& c : ParamColumns(space)) paths.push_back(c.path);
   j["parameter_keys"] = paths;
   j["search_space"] = Clean(space);
-  auto cursor = query.CurrentCursor();
-  if (!cursor.ok()) return cursor.status();
   j["cursor"] = cursor->ToString();
   return j;
 }

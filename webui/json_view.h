@@ -12,6 +12,7 @@
 #include "core/trial_record.h"
 #include "storage/experiment_registry.h"
 #include "storage/trial_query.h"
+#include "webui/experiment_catalog.h"
 
 namespace hone::webui {
 
@@ -39,7 +40,9 @@ std::vector<ParamColumn> ParamColumns(const nlohmann::json& search_space);
 void FlattenParams(const nlohmann::json& params, const std::string& prefix, nlohmann::json* out);
 
 // The overview of /experiments/{id} (and of live updates when !full: no config, keys).
+// The parts computed from trials (counts, best, keys) come from `cache` while no trial
+// changed.
 StatusOr<nlohmann::json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQuery& query,
-                                      bool full, double now);
+                                      bool full, double now, ExperimentCatalog& cache);
 
 }  // namespace hone::webui

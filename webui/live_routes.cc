@@ -50,7 +50,8 @@ StatusOr<std::string> Check(ServerState& state, LiveStream& s) {
   for (const auto& t : changes->trials) trials.push_back(SummaryJson(t, now));
   json metrics = json::array();
   for (const auto& m : changes->metrics) metrics.push_back({{"seq", m.seq}, {"step", m.step}, {"value", Number(m.value)}});
-  auto overview = OverviewJson(s.entry, ExperimentCatalog::IsRunning(s.entry), **query, /*full=*/false, now);
+  auto overview = OverviewJson(s.entry, ExperimentCatalog::IsRunning(s.entry), **query, /*full=*/false, now,
+                               state.catalog);
   if (!overview.ok()) return overview.status();
   s.cursor = changes->cursor;
   json data = {{"cursor", s.cursor.ToString()}, {"trials", trials}, {"metrics", metrics}, {"experiment", *overview}};

@@ -159,20 +159,17 @@ json ExperimentListItem(ServerState& state, const ExperimentEntry& e) {
     j["error"] = query.status().message();
     return j;
   }
+  auto overview = OverviewJson(e, running, **query, /*full=*/false, NowSeconds(), state.catalog);
+  if (!overview.ok()) {
+    j["error"] = overview.status().message();
+    return j;
+  }
   json config = json::parse((*query)->GetMeta("config").value_or("{}"), nullptr, false);
-  OptimizeMode mode = ModeOf(config);
-  j["optimize_mode"] = std::string(OptimizeModeName(mode));
-  if (auto status = (*query)->GetMeta("status")) {
-    j["status"] = *status == "running" && !running ? e.status : *status;
-  }
-  auto counts = (*query)->CountByStatus();
-  if (counts.ok()) {
-    int64_t total = 0;
-    for (const auto& [s, n] : *counts) total += n;
-    j["trial_count"] = total;
-  }
-  auto best = (*query)->Best(mode);
-  if (best.ok() && *best) j["best"] = Number(*(*best)->record.final_value);
+  j["optimize_mode"] = std::string(OptimizeModeName(ModeOf(config)));
+  j["status"] = (*overview)["status"];
+  j["trial_count"] = (*overview)["trial_count"];
+  const json& best = (*overview)["best"];
+  if (best.is_object()) j["best"] = best["final"];
   return j;
 }
 
@@ -200,7 +197,8 @@ void AddReadRoutes(httplib::Server& server, ServerState& state) {
     if (!query.ok()) return ReplyStatus(res, query.status());
     Status snap = (*query)->BeginSnapshot();
     if (!snap.ok()) return ReplyStatus(res, snap);
-    auto overview = OverviewJson(*entry, ExperimentCatalog::IsRunning(*entry), **query, /*full=*/true, NowSeconds());
+    auto overview = OverviewJson(*entry, ExperimentCatalog::IsRunning(*entry), **query, /*full=*/true, NowSeconds(),
+                                 state.catalog);
     if (!overview.ok()) return ReplyStatus(res, overview.status());
     ReplyJson(res, *overview);
   });
@@ -217,7 +215,20 @@ void AddReadRoutes(httplib::Server& server, ServerState& state) {
     const double now = NowSeconds();
     auto cursor = (*query)->CurrentCursor();
     if (!cursor.ok()) return ReplyStatus(res, cursor.status());
-    auto page = (*query)->List(list->filter, list->sort, list->offset, list->limit, now);
+    // The number of matches is cached per filter while no trial changes (paging a
+    // filtered leaderboard recounts nothing); a duration filter moves with the clock.
+    std::optional<int64_t> total;
+    std::string count_key;
+    if (!req.has_param("duration")) {
+      count_key = entry->id + "|count";
+      for (const char* name : {"state", "param", "param_eq", "metric", "q"})
+        for (size_t i = 0; i < req.get_param_value_count(name); ++i)
+          count_key += std::string("\x1f") + name + "=" + req.get_param_value(name, i);
+      if (auto cached = state.catalog.Cached(count_key, std::to_string(cursor->change_id))) total = cached->get<int64_t>();
+    }
+    auto page = (*query)->List(list->filter, list->sort, list->offset, list->limit, now, total);
+    if (page.ok() && !total && !count_key.empty())
+      state.catalog.Store(count_key, std::to_string(cursor->change_id), page->total);
     if (!page.ok()) return ReplyStatus(res, page.status());
     json trials = json::array();
     for (const auto& t : page->trials) trials.push_back(SummaryJson(t, now));

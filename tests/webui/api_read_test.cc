@@ -126,12 +126,17 @@ TEST_F(WebuiTest, SortsByFinalMetricParameterDurationAndState) {
   StartServer();
   const std::string base = "/api/v1/experiments/abc123/trials?v=1";  // the default limit (50) holds all
   // No final (3 failed, 9 running) comes last in both orders.
-  EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=desc")), (std::vector<int64_t>{8, 7, 6, 5, 4, 2, 1, 0, 3, 9}));
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=desc")), (std::vector<int64_t>{8, 7, 6, 5, 4, 2, 1, 0, 9, 3}));
   EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=asc")), (std::vector<int64_t>{0, 1, 2, 4, 5, 6, 7, 8, 3, 9}));
   EXPECT_EQ(Seqs(GetOk(base + "&sort=metric:loss&order=asc&limit=3")), (std::vector<int64_t>{8, 7, 6}));
   EXPECT_EQ(Seqs(GetOk(base + "&sort=metric:default&order=desc&limit=2")), (std::vector<int64_t>{8, 7}));
-  // lr = 10^-(1 + i % 4): ties break by seq.
-  EXPECT_EQ(Seqs(GetOk(base + "&sort=param:lr&order=desc&limit=4")), (std::vector<int64_t>{0, 4, 8, 1}));
+  // lr = 10^-(1 + i % 4): ties break by seq in the sort's direction.
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=param:lr&order=desc&limit=4")), (std::vector<int64_t>{8, 4, 0, 9}));
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=param:lr&order=asc&limit=4")), (std::vector<int64_t>{3, 7, 2, 6}));
+  // Paging across the boundary between rows with a value and rows without.
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=asc&offset=7&limit=3")), (std::vector<int64_t>{8, 3, 9}));
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=asc&offset=9&limit=3")), (std::vector<int64_t>{9}));
+  EXPECT_EQ(Seqs(GetOk(base + "&sort=final&order=desc&offset=8")), (std::vector<int64_t>{9, 3}));
   // Momentum exists only for sgd (even seqs): odd ones come last.
   auto by_momentum = Seqs(GetOk(base + "&sort=param:opt.momentum"));
   EXPECT_EQ(std::vector<int64_t>(by_momentum.begin(), by_momentum.begin() + 5), (std::vector<int64_t>{0, 2, 4, 6, 8}));
