@@ -89,7 +89,7 @@ export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, qu
     chart.draw(({ baseOption }) => ({
       ...baseOption(),
       tooltip: { show: false },
-      parallel: { left: 40, right: narrow ? 40 : 90, top: 50, bottom: 30, parallelAxisDefault: { nameGap: 12, nameTextStyle: { fontSize: 12 } } },
+      parallel: { left: 40, right: narrow ? 40 : 140, top: 50, bottom: 30, parallelAxisDefault: { nameGap: 12, nameTextStyle: { fontSize: 12 } } },
       parallelAxis: axes,
       visualMap: {
         show: !narrow, type: 'continuous', dimension: metricDim, min: lo, max: hi === lo ? lo + 1 : hi, calculable: true,
