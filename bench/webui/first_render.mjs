@@ -3,13 +3,18 @@
 //
 //   node bench/webui/first_render.mjs --hone build/hone --home HONE_HOME [--exp ID]
 //        [--runs 10] [--out bench/webui/out/first_render.json]
+//   node bench/webui/first_render.mjs --hone build/hone --generate 100000 [--steps 100]
 //
-// HONE_HOME holds a generated experiment (see bench/webui). The script starts
+// HONE_HOME holds a generated experiment (bench/webui/run with BENCH_WEBUI_HOME set
+// keeps one). --generate N makes one with the same generator (hone_bench_webui beside
+// hone, in <build>/bench/webui) in --home, or in a temporary HONE_HOME removed at the
+// end. The script starts
 // `hone webui --port P` on a free loopback port, then for each view of the trials page
 // loads it once in a fresh browser profile (cold: empty cache) and `runs` more times
 // (warm: cached assets), and reads the page's User Timing mark 'hone:leaderboard' (set
 // two animation frames after the first page of rows is in the DOM, i.e. painted),
 // measured from navigation start. It stops the server it started.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,14 +30,27 @@ const { values: opt } = parseArgs({
     home: { type: 'string' },
     exp: { type: 'string' },
     runs: { type: 'string', default: '10' },
+    generate: { type: 'string' },
+    steps: { type: 'string', default: '100' },
     out: { type: 'string', default: path.join(here, 'out/first_render.json') },
   },
 });
-if (!opt.home) {
-  console.error('first_render: --home HONE_HOME (with a generated experiment) is required');
+if (!opt.home && !opt.generate) {
+  console.error('first_render: --home HONE_HOME (with a generated experiment) or --generate N is required');
   process.exit(2);
 }
 const runs = Math.max(1, Number(opt.runs));
+const tmpHome = opt.home ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'hone-first-render-home-'));
+const home = opt.home ?? tmpHome;
+if (opt.generate) {
+  const id = `bench${opt.generate}x${opt.steps}`;
+  opt.exp ??= id;
+  if (!fs.existsSync(path.join(home, 'experiments', id, 'hone.db'))) {
+    const tool = path.join(path.dirname(opt.hone), 'bench/webui/hone_bench_webui');
+    console.log(`generating ${opt.generate} trials x ${opt.steps} results in ${home}`);
+    execFileSync(tool, ['generate', home, id, opt.generate, opt.steps], { stdio: 'inherit' });
+  }
+}
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,12 +60,12 @@ function stats(xs) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hone-first-render-'));
 const port = await freePort();
-const server = await startHone(opt.hone, ['webui', '--port', String(port)], { HONE_HOME: opt.home }, null, 120000, port);
+const server = await startHone(opt.hone, ['webui', '--port', String(port)], { HONE_HOME: home }, null, 120000, port);
 const results = { when: new Date().toISOString(), chromium: '', experiment: null, views: {} };
 try {
   const info = await (await fetch(`${server.origin}/api/v1/experiments`)).json();
   const exp = opt.exp ? info.experiments.find((e) => e.id.startsWith(opt.exp)) : info.experiments.reduce((a, b) => (b.trial_count > a.trial_count ? b : a));
-  if (!exp) throw new Error(`no experiment ${opt.exp ?? ''} under ${opt.home}`);
+  if (!exp) throw new Error(`no experiment ${opt.exp ?? ''} under ${home}`);
   results.experiment = { id: exp.id, trials: exp.trial_count };
   const base = `${server.origin}/experiments/${exp.id}/trials`;
   const views = {
@@ -77,6 +95,7 @@ try {
 } finally {
   await stopProcess(server.child);
   fs.rmSync(tmp, { recursive: true, force: true });
+  if (tmpHome) fs.rmSync(tmpHome, { recursive: true, force: true });
 }
 
 fs.mkdirSync(path.dirname(opt.out), { recursive: true });
