@@ -159,3 +159,23 @@ TEST(WebuiE2eTest, ViewServesAStoppedExperimentReadOnly) {
 
 }  // namespace
 }  // namespace hone::e2e
+
+namespace hone::e2e {
+namespace {
+
+TEST(WebuiE2eTest, HelpCoversTheWebUiCommandsAndOptions) {
+  HoneEnv env;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"webui", "--help"}, {"view", "--help"}, {"run", "--help"}, {"create", "--help"}}) {
+    RunResult r = env.Run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.out.find("--port"), std::string::npos) << args[0] << ": " << r.out;
+  }
+  EXPECT_NE(env.Run({"run", "--help"}).out.find("--keep-ui"), std::string::npos);
+  EXPECT_EQ(env.Run({"view"}).exit_code, 2);
+  EXPECT_EQ(env.Run({"webui", "--port", "70000"}).exit_code, 2);
+  EXPECT_NE(env.Run({"view", "nosuchid", "--port", "0"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace hone::e2e
