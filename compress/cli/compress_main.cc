@@ -6,8 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include "compress/cli/compress_commands.h"
+#include "compress/model/tensor_allocator.h"
 
 int main(int argc, char** argv) {
+  hone::compress::KeepTensorBuffersInHeap();
   CLI::App app{"hone compress: train, evaluate, profile and prune TorchScript models"};
   app.name("hone compress");
   app.require_subcommand(1);

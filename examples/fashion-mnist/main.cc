@@ -9,6 +9,7 @@
 #include <hone/trial.h>
 
 #include "compress/data/dataset_catalog.h"
+#include "compress/model/tensor_allocator.h"
 #include "compress/train/trainer.h"
 #include "compress/zoo/model_zoo.h"
 
@@ -24,6 +25,7 @@ int Fail(const hone::Status& status) {
 }  // namespace
 
 int main() {
+  hone::compress::KeepTensorBuffersInHeap();
   nlohmann::json params = hone::trial::GetParams();
   TrainOptions opt;
   opt.lr = params.value("lr", 0.05);
