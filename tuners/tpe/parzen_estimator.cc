@@ -47,7 +47,7 @@ double LogNormalMass(double a, double b) {
 }
 
 ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const double> weights,
-                                 const ParzenPrior& prior, double prior_weight)
+                                 const ParzenPrior& prior, double prior_weight, KernelHeight height)
     : prior_(prior) {
   assert(mus.size() == weights.size());
   size_t n = mus.size() + 1;
@@ -66,7 +66,7 @@ ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const do
     }
   }
   double max_sigma = prior.sigma;
-  double min_sigma = prior.sigma / std::min(100.0, static_cast<double>(n));
+  double min_sigma = prior.sigma / std::min(100.0, static_cast<double>(n) + 1);
   sigma_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     if (i == prior_pos) {
@@ -80,11 +80,14 @@ ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const do
   double total = 0;
   for (double x : w) total += x;
   coef_.resize(n);
+  mass_coef_.resize(n);
   cum_weight_.resize(n);
   double cum = 0;
   for (size_t i = 0; i < n; ++i) {
     double z = TruncMass(mu_[i], sigma_[i], prior.low, prior.high);
-    coef_[i] = w[i] / total / (z * sigma_[i] * kSqrt2Pi);
+    double width = height == KernelHeight::kDensity ? sigma_[i] : 1.0;
+    coef_[i] = w[i] / total / (z * width * kSqrt2Pi);
+    mass_coef_[i] = w[i] / total / z;
     cum += w[i];
     cum_weight_[i] = cum;
   }
@@ -135,6 +138,23 @@ double ParzenEstimator::FullLogPdf(double x) const {
   return best + std::log(s);
 }
 
+double ParzenEstimator::LogMass(double lo, double hi) const {
+  lo = std::max(lo, prior_.low);
+  hi = std::min(hi, prior_.high);
+  if (!(lo < hi)) return -std::numeric_limits<double>::infinity();
+  // Log-sum-exp over the components: a bin far from every component still gets a finite,
+  // comparable score.
+  double best = -std::numeric_limits<double>::infinity();
+  std::vector<double> terms(mu_.size());
+  for (size_t i = 0; i < mu_.size(); ++i) {
+    terms[i] = std::log(mass_coef_[i]) + LogNormalMass((lo - mu_[i]) / sigma_[i], (hi - mu_[i]) / sigma_[i]);
+    best = std::max(best, terms[i]);
+  }
+  double s = 0;
+  for (double t : terms) s += std::exp(t - best);
+  return best + std::log(s);
+}
+
 double ParzenEstimator::Sample(std::mt19937_64& rng) const {
   size_t i = PickComponent(cum_weight_, rng);
   return TruncatedNormal(mu_[i], sigma_[i], prior_.low, prior_.high, rng);
@@ -143,7 +163,7 @@ double ParzenEstimator::Sample(std::mt19937_64& rng) const {
 MultivariateParzenEstimator::MultivariateParzenEstimator(std::span<const double> mus,
                                                          std::span<const double> weights,
                                                          std::span<const ParzenPrior> priors,
-                                                         double prior_weight)
+                                                         double prior_weight, KernelHeight height)
     : priors_(priors.begin(), priors.end()) {
   size_t d = priors_.size();
   assert(d > 0 && mus.size() == weights.size() * d);
@@ -152,11 +172,13 @@ MultivariateParzenEstimator::MultivariateParzenEstimator(std::span<const double>
   std::vector<double> sigma(d);
   for (size_t k = 0; k < d; ++k) {
     double scott = 0.2 * std::pow(nd, -1.0 / (static_cast<double>(d) + 4)) * priors_[k].sigma;
-    sigma[k] = std::max(scott, priors_[k].sigma / std::min(100.0, nd));
+    sigma[k] = std::max(scott, priors_[k].sigma / std::min(100.0, nd + 1));
   }
   mu_.resize(n_ * d);
   inv_sigma_.resize(n_ * d);
   log_norm_.resize(n_);
+  log_trunc_.resize(n_ * d);
+  log_height_.resize(n_ * d);
   cum_weight_.resize(n_);
   double total = prior_weight;
   for (double w : weights) total += w;
@@ -170,7 +192,9 @@ MultivariateParzenEstimator::MultivariateParzenEstimator(std::span<const double>
       double s = is_prior ? priors_[k].sigma : sigma[k];
       mu_[j * d + k] = m;
       inv_sigma_[j * d + k] = 1.0 / s;
-      log_norm -= std::log(TruncMass(m, s, priors_[k].low, priors_[k].high) * s) + kLogSqrt2Pi;
+      log_trunc_[j * d + k] = std::log(TruncMass(m, s, priors_[k].low, priors_[k].high));
+      log_height_[j * d + k] = (height == KernelHeight::kDensity ? std::log(s) : 0.0) + kLogSqrt2Pi;
+      log_norm -= log_trunc_[j * d + k] + log_height_[j * d + k];
     }
     log_norm_[j] = log_norm;
     cum += w;
@@ -201,6 +225,36 @@ double MultivariateParzenEstimator::LogPdf(std::span<const double> x) const {
   double s = 0;
   for (size_t j = 0; j < n_; ++j)
     if (scratch_[j] > cutoff) s += std::exp(scratch_[j] - best);
+  return best + std::log(s);
+}
+
+double MultivariateParzenEstimator::LogScore(std::span<const double> x, std::span<const ParzenBin> bins) const {
+  size_t d = priors_.size();
+  bool any = false;
+  for (size_t k = 0; k < d; ++k) any = any || bins[k].active;
+  if (!any) return LogPdf(x);
+  for (size_t k = 0; k < d; ++k)
+    if (x[k] < priors_[k].low || x[k] > priors_[k].high) return -std::numeric_limits<double>::infinity();
+  double best = -std::numeric_limits<double>::infinity();
+  for (size_t j = 0; j < n_; ++j) {
+    const double* m = &mu_[j * d];
+    const double* is = &inv_sigma_[j * d];
+    double t = log_norm_[j];
+    for (size_t k = 0; k < d; ++k) {
+      if (bins[k].active) {
+        // Replace this dimension's density term by its mass over the bin.
+        double lo = std::max(bins[k].lo, priors_[k].low), hi = std::min(bins[k].hi, priors_[k].high);
+        t += log_height_[j * d + k] + LogNormalMass((lo - m[k]) * is[k], (hi - m[k]) * is[k]);
+      } else {
+        double z = (x[k] - m[k]) * is[k];
+        t -= 0.5 * z * z;
+      }
+    }
+    scratch_[j] = t;
+    best = std::max(best, t);
+  }
+  double s = 0;
+  for (size_t j = 0; j < n_; ++j) s += std::exp(scratch_[j] - best);
   return best + std::log(s);
 }
 

@@ -39,6 +39,7 @@ void RegisterTpeTuner(Registry& registry) {
       Arg("prior_weight", K::kNumber, 1e-9),
       Arg("linear_forgetting", K::kInt, 0),
       Arg("multivariate", K::kBool),
+      Arg("normalized_kernels", K::kBool),
       // null (NNI's way to turn the liar off) is accepted too; the factory checks it.
       Arg("constant_liar_type", K::kAny),
       // NNI nests the options above under tpe_args; the factory checks its keys.

@@ -19,13 +19,21 @@ int TpeHistory::Build(const SearchSpace& space) {
   for (const auto& p : space.params()) {
     Dim d;
     d.spec = &p;
-    if (p.type == ParamType::kChoice || p.type == ParamType::kRandint) {
+    if (p.type == ParamType::kChoice) {
       d.categorical = true;
-      d.categories = p.type == ParamType::kChoice ? static_cast<double>(p.options.size()) : p.b - p.a;
+      d.categories = static_cast<double>(p.options.size());
       for (const auto& sub : p.nested) d.children.push_back(Build(sub));
+    } else if (p.type == ParamType::kRandint) {
+      // Integers are ordered: modelled as numbers on [low - 1/2, high - 1/2], the bins of
+      // low .. high - 1.
+      d.binned = true;
+      double lo = p.a - 0.5, hi = p.b - 0.5;
+      d.prior = ParzenPrior{(lo + hi) / 2, hi - lo, lo, hi};
     } else if (IsNormalKind(p.type)) {
+      d.binned = IsQuantized(p.type);
       d.prior = ParzenPrior{p.a, p.b};
     } else {
+      d.binned = IsQuantized(p.type);
       double lo = IsLogKind(p.type) ? std::log(p.a) : p.a;
       double hi = IsLogKind(p.type) ? std::log(p.b) : p.b;
       d.prior = ParzenPrior{(lo + hi) / 2, hi - lo, lo, hi};
@@ -46,7 +54,6 @@ double TpeHistory::Warp(const Dim& dim, const nlohmann::json& value) {
         if (p.options[i] == key) return static_cast<double>(i);
       return 0;
     }
-    case ParamType::kRandint: return value.get<double>() - p.a;
     default: break;
   }
   double x = value.get<double>();
@@ -62,10 +69,34 @@ nlohmann::json TpeHistory::Unwarp(const Dim& dim, double x) {
   const ParamSpec& p = *dim.spec;
   switch (p.type) {
     case ParamType::kChoice: return p.options[static_cast<size_t>(x)];
-    case ParamType::kRandint: return static_cast<long long>(p.a + x);
+    case ParamType::kRandint: return static_cast<long long>(std::clamp(std::nearbyint(x), p.a, p.b - 1));
     default: break;
   }
   return p.Finish(IsLogKind(p.type) ? std::exp(x) : x);
+}
+
+ParzenBin TpeHistory::BinOf(const Dim& dim, double x) {
+  const ParamSpec& p = *dim.spec;
+  ParzenBin bin;
+  if (!dim.binned) return bin;
+  bin.active = true;
+  if (p.type == ParamType::kRandint) {
+    bin.lo = x - 0.5;
+    bin.hi = x + 0.5;
+    return bin;
+  }
+  double v = Unwarp(dim, x).get<double>();
+  double lo = v - p.q / 2, hi = v + p.q / 2;
+  if (IsLogKind(p.type)) {
+    // The lowest grid value's bin reaches down to 0: its warped floor is half a step, as Warp.
+    bin.lo = std::log(std::max(lo, p.q / 2));
+    bin.hi = std::log(hi);
+    if (!(bin.lo < bin.hi)) bin.lo = bin.hi - std::log(3.0);  // the value q/2 itself
+  } else {
+    bin.lo = lo;
+    bin.hi = hi;
+  }
+  return bin;
 }
 
 void TpeHistory::Add(const nlohmann::json& config, const TpeScore& score) {

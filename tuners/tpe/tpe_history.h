@@ -31,8 +31,9 @@ class TpeHistory {
  public:
   struct Dim {
     const ParamSpec* spec = nullptr;
-    bool categorical = false;      // choice and randint
+    bool categorical = false;      // choice
     double categories = 0;         // categorical: number of values
+    bool binned = false;           // randint and q kinds: scored by the mass of a value's bin
     ParzenPrior prior;             // numeric: in warped space
     std::vector<int> children;     // nested choice: the group of each option
     std::vector<double> values;    // per member: warped value or category index
@@ -55,9 +56,13 @@ class TpeHistory {
   const std::vector<TpeScore>& scores() const { return scores_; }
   size_t size() const { return scores_.size(); }
 
-  // A parameter value in the dimension's modelling space, and back.
+  // A parameter value in the dimension's modelling space, and back (Unwarp rounds binned
+  // dimensions to their grid).
   static double Warp(const Dim& dim, const nlohmann::json& value);
   static nlohmann::json Unwarp(const Dim& dim, double x);
+  // The bin, in warped space, of the grid value at warped `x` of a binned dimension: the
+  // values that round to it (an integer +- 1/2; a q-multiple +- q/2).
+  static ParzenBin BinOf(const Dim& dim, double x);
 
  private:
   int Build(const SearchSpace& space);

@@ -12,8 +12,6 @@ namespace {
 constexpr double kMaxBelow = 25;
 constexpr double kDenseCategories = 1 << 16;
 
-bool Quantized(const TpeHistory::Dim& dim) { return IsQuantized(dim.spec->type); }
-
 // The grid value a continuous draw rounds to, back in warped space.
 double Requantize(const TpeHistory::Dim& dim, double x) {
   return TpeHistory::Warp(dim, TpeHistory::Unwarp(dim, x));
@@ -111,13 +109,20 @@ double TpeSampler::SampleNumeric(const TpeHistory::Dim& dim, const std::vector<c
     low_mus.push_back(v);
     low_w.push_back(w);
   }
-  ParzenEstimator l(low_mus, low_w, dim.prior, options_.prior_weight);
-  ParzenEstimator h(high_mus, high_w, dim.prior, options_.prior_weight);
+  KernelHeight height = options_.normalized_kernels ? KernelHeight::kDensity : KernelHeight::kPeak;
+  ParzenEstimator l(low_mus, low_w, dim.prior, options_.prior_weight, height);
+  ParzenEstimator h(high_mus, high_w, dim.prior, options_.prior_weight, height);
   double best_x = dim.prior.mu, best = -std::numeric_limits<double>::infinity();
   for (int c = 0; c < options_.n_ei_candidates; ++c) {
     double x = l.Sample(rng);
-    if (Quantized(dim)) x = Requantize(dim, x);
-    double score = l.LogPdf(x) - h.LogPdf(x);
+    double score;
+    if (dim.binned) {
+      x = Requantize(dim, x);
+      ParzenBin bin = TpeHistory::BinOf(dim, x);
+      score = l.LogMass(bin.lo, bin.hi) - h.LogMass(bin.lo, bin.hi);
+    } else {
+      score = l.LogPdf(x) - h.LogPdf(x);
+    }
     if (score > best || c == 0) {
       best = score;
       best_x = x;
@@ -138,15 +143,21 @@ std::vector<double> TpeSampler::SampleJoint(const TpeHistory::Group& group, cons
     (below[p] ? low_w : high_w).push_back(weights[p]);
     for (size_t i : dims) mus.push_back(group.dims[i].values[p]);
   }
-  MultivariateParzenEstimator l(low_mus, low_w, priors, options_.prior_weight);
-  MultivariateParzenEstimator h(high_mus, high_w, priors, options_.prior_weight);
+  KernelHeight height = options_.normalized_kernels ? KernelHeight::kDensity : KernelHeight::kPeak;
+  MultivariateParzenEstimator l(low_mus, low_w, priors, options_.prior_weight, height);
+  MultivariateParzenEstimator h(high_mus, high_w, priors, options_.prior_weight, height);
   std::vector<double> x(d), best_x(d);
+  std::vector<ParzenBin> bins(d);
   double best = -std::numeric_limits<double>::infinity();
   for (int c = 0; c < options_.n_ei_candidates; ++c) {
     l.Sample(rng, x);
-    for (size_t k = 0; k < d; ++k)
-      if (Quantized(group.dims[dims[k]])) x[k] = Requantize(group.dims[dims[k]], x[k]);
-    double score = l.LogPdf(x) - h.LogPdf(x);
+    for (size_t k = 0; k < d; ++k) {
+      const TpeHistory::Dim& dim = group.dims[dims[k]];
+      if (!dim.binned) continue;
+      x[k] = Requantize(dim, x[k]);
+      bins[k] = TpeHistory::BinOf(dim, x[k]);
+    }
+    double score = l.LogScore(x, bins) - h.LogScore(x, bins);
     if (score > best || c == 0) {
       best = score;
       best_x = x;

@@ -24,7 +24,9 @@ struct TpeModelOptions {
   GammaRule gamma_rule = GammaRule::kLinear;
   double prior_weight = 1.0;
   int linear_forgetting = 25;  // 0: every observation weighs 1
-  bool multivariate = true;
+  bool multivariate = false;
+  // false: kernels scored by peak height (KernelHeight::kPeak); true: as densities.
+  bool normalized_kernels = false;
 };
 
 // Observations below the split for a group of n (at least 1 when n > 0).

@@ -71,6 +71,9 @@ StatusOr<TpeOptions> TpeTuner::ParseOptions(const TunerContext& ctx) {
     } else if (key == "multivariate") {
       if (!v.is_boolean()) return ArgError(key, "expected true or false", v);
       o.model.multivariate = v.get<bool>();
+    } else if (key == "normalized_kernels") {
+      if (!v.is_boolean()) return ArgError(key, "expected true or false", v);
+      o.model.normalized_kernels = v.get<bool>();
     } else if (key == "gamma_rule") {
       if (v == "hyperopt") {
         o.model.gamma_rule = GammaRule::kSqrt;

@@ -2,10 +2,10 @@
 // n_startup_jobs configurations are random; after that each parameter (or, with
 // multivariate, all numeric parameters of a sub-space jointly) is drawn where the density
 // of the best trials l(x) is large relative to the density of the rest g(x).
-// Modelling: log kinds in log space; q kinds drawn continuous, rounded to their grid and
-// scored at the grid value; normal kinds with N(mu, sigma) as the prior component (the
-// others a wide Gaussian over their range); choice and randint as smoothed histograms;
-// a nested choice's parameters only over the trials that chose that option.
+// Modelling: log kinds in log space; randint and q kinds drawn continuous, rounded to
+// their grid and scored by the mass of the value's bin; normal kinds with N(mu, sigma) as
+// the prior component (the others a wide Gaussian over their range); choice as a smoothed
+// histogram; a nested choice's parameters only over the trials that chose that option.
 //
 // Scores: a finite final value ranks by value; a trial without one but with a finite
 // intermediate value (early stopped, timed out) ranks by its last one, below every
@@ -36,20 +36,22 @@ enum class LiarType { kBest, kWorst, kMean, kNone };
 struct TpeOptions {
   OptimizeMode mode = OptimizeMode::kMaximize;
   uint64_t seed = 0;
-  int n_startup_jobs = 20;
+  int n_startup_jobs = 10;
   LiarType liar = LiarType::kBest;
   TpeModelOptions model;
 };
 
 class TpeTuner : public Tuner {
  public:
-  // classArgs (NNI's, flat or inside `tpe_args`): optimize_mode, seed, n_startup_jobs (20,
-  // as NNI), n_ei_candidates (24), gamma_rule ("optuna": n_below = min(ceil(gamma n), 25);
-  // "hyperopt": min(ceil(gamma sqrt(n)), 25)), gamma (0.1 under "optuna", 0.25 under
-  // "hyperopt"), prior_weight (1.0), linear_forgetting (25), multivariate (true),
-  // constant_liar_type ("best"; null or "none" turns it off). The "optuna" split and the
-  // joint kernel are defaults because they optimized clearly better in our runs: the
-  // sqrt split keeps 2-3 observations in l(x) at 100 trials, too few to concentrate.
+  // classArgs (NNI's, flat or inside `tpe_args`): optimize_mode, seed, n_startup_jobs (10,
+  // as Optuna; NNI used 20), n_ei_candidates (24), gamma_rule ("optuna": n_below =
+  // min(ceil(gamma n), 25); "hyperopt": min(ceil(gamma sqrt(n)), 25)), gamma (0.1 under
+  // "optuna", 0.25 under "hyperopt"), prior_weight (1.0), linear_forgetting (25),
+  // multivariate (false), normalized_kernels (false: KernelHeight::kPeak),
+  // constant_liar_type ("best"; null or "none" turns it off). The defaults are the ones
+  // that optimized best in bench/tuners: the sqrt split keeps 2-3 observations in l(x)
+  // at 100 trials, too few to concentrate; with peak-height kernels the per-parameter
+  // model beat the joint one on six of the seven functions.
   static StatusOr<std::unique_ptr<Tuner>> Create(const TunerContext& ctx);
   static StatusOr<TpeOptions> ParseOptions(const TunerContext& ctx);
 
