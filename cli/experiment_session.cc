@@ -33,6 +33,7 @@ void OnStopSignal(int) { g_stop_requested.store(true); }
 
 constexpr int kUiDefaultPort = 8080;
 constexpr int kUiPortTries = 20;
+constexpr int kUiThreads = 24;  // beside a manager: a few browser tabs, not a load test
 
 // Starts the web UI beside a manager; null (after a warning) when it cannot.
 std::unique_ptr<webui::WebServer> StartUi(const CliContext& ctx, const std::string& id, const SessionOptions& options,
@@ -42,6 +43,7 @@ std::unique_ptr<webui::WebServer> StartUi(const CliContext& ctx, const std::stri
   wopts.home = ctx.hone_home;
   wopts.port = options.ui_port > 0 ? options.ui_port : kUiDefaultPort;
   wopts.port_tries = options.ui_port > 0 ? 1 : kUiPortTries;
+  wopts.threads = kUiThreads;
   auto server = webui::WebServer::Start(wopts);
   if (!server.ok()) {
     std::fprintf(stderr, "hone: warning: %s; running without it\n", server.status().message().c_str());

@@ -11,7 +11,7 @@
 namespace hone::webui {
 namespace {
 
-constexpr size_t kWorkerThreads = 96;        // keep-alive connections hold one each
+constexpr size_t kWorkerThreads = 96;        // when the options give none
 constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // "127.0.0.1:8080" -> "127.0.0.1"; "[::1]:8080" -> "::1".
@@ -60,7 +60,8 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads) : kWorkerThreads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_keep_alive_max_count(10000);
   server.set_keep_alive_timeout(10);

@@ -24,6 +24,8 @@ struct WebServerOptions {
   int port = 8080;                // 0: any free port
   int port_tries = 1;             // try port, port+1, ... this many (busy ones skipped)
   bool read_only = false;         // `hone view`: every action answers 403
+  // Worker threads: each open keep-alive connection or live-update stream holds one.
+  int threads = 96;
 };
 
 class WebServer {
