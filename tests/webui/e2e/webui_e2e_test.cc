@@ -179,3 +179,51 @@ TEST(WebuiE2eTest, HelpCoversTheWebUiCommandsAndOptions) {
 
 }  // namespace
 }  // namespace hone::e2e
+
+namespace hone::e2e {
+namespace {
+
+TEST(WebuiE2eTest, ChangingTheMaxTrialDurationTimesOutARunningTrial) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("exp.yaml", Config(Behave("sleep 60"), 1, 1, "  x: {_type: uniform, _value: [0, 1]}\n"));
+  RunResult created = env.Run({"create", cfg});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto address = FindAddress(created.err);
+  ASSERT_TRUE(address) << created.err;
+  httplib::Client api("127.0.0.1", address->port);
+  const std::string base = "/api/v1/experiments/" + address->id;
+  ASSERT_TRUE(WaitFor([&] {
+    json t = GetJson(api, base + "/trials/0");
+    return t.is_object() && t["status"] == "running";
+  }, 30));
+  httplib::Headers auth = {{"Authorization", "Bearer " + address->token}};
+  auto res = api.Post((base + "/limits").c_str(), auth, R"({"max_trial_duration_s": 0.5})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202) << res->body;
+  EXPECT_TRUE(WaitFor([&] {
+    auto rows = env.Query(address->id, "SELECT status FROM trials WHERE seq = 0");
+    return !rows.empty() && rows[0]["status"] == "timeout";
+  }, 20));
+}
+
+TEST(WebuiE2eTest, KeepUiServesAfterTheExperimentEndsUntilSigterm) {
+  HoneEnv env;
+  auto cfg = env.WriteFile("exp.yaml", Config(Behave("ok"), 2, 2, "  x: {_type: uniform, _value: [0, 1]}\n"));
+  pid_t run = env.Start({"run", cfg, "--keep-ui"});
+  std::optional<Address> address;
+  ASSERT_TRUE(WaitFor([&] {
+    std::string out = ReadAll(env.work() + "/bg0.out");
+    return out.find("stays at") != std::string::npos && (address = FindAddress(out)).has_value();
+  }, 60));
+  httplib::Client api("127.0.0.1", address->port);
+  json overview = GetJson(api, "/api/v1/experiments/" + address->id);
+  ASSERT_TRUE(overview.is_object());
+  EXPECT_EQ(overview["running"], false) << "the manager is done; only the UI serves";
+  EXPECT_EQ(overview["status"], "done");
+  EXPECT_EQ(overview["trial_count"], 2);
+  ::kill(run, SIGTERM);
+  EXPECT_EQ(env.Wait(run, 20), 0);
+}
+
+}  // namespace
+}  // namespace hone::e2e
