@@ -117,8 +117,9 @@ class Reader {
     } else if (auto* n = root.Find("tuner")) {
       ReadTuner(*n, "tuner");
     } else {
-      Note(root.mark(), "tuner", "no tuner given; using hone's default, 'tpe'");
-      cfg_.tuner.name = "tpe";
+      // hone's default tuner: the one that did best across bench/tuners (README, Benchmarks).
+      Note(root.mark(), "tuner", "no tuner given; using hone's default, 'anneal'");
+      cfg_.tuner.name = "anneal";
     }
     if (auto* n = root.Find("assessor"); n && !n->IsNull()) ReadAssessor(*n);
     ReconcileOptimizeMode(root);

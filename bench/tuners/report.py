@@ -2,7 +2,7 @@
 """Tables and a convergence plot from the tuner benchmark's JSON lines.
 
   report.py --out bench/tuners/out --results bench/tuners/RESULTS.md \
-            --plot bench/tuners/convergence.png [--default tpe] [--command "..."]
+            --plot bench/tuners/convergence.png [--default anneal] [--command "..."]
 
 Reads every *.jsonl under --out: runs ({"values": [...]}) and latency lines
 ({"suggest_seconds": ...}). Regret = best value so far minus the known minimum.
@@ -181,7 +181,7 @@ def main():
     ap.add_argument("--out", default="bench/tuners/out")
     ap.add_argument("--results", default="bench/tuners/RESULTS.md")
     ap.add_argument("--plot", default="bench/tuners/convergence.png")
-    ap.add_argument("--default", default="tpe", help="hone's default tuner, for the goals")
+    ap.add_argument("--default", default="anneal", help="hone's default tuner, for the goals")
     ap.add_argument("--command", default="bench/tuners/run")
     ap.add_argument("--note", default="")
     args = ap.parse_args()

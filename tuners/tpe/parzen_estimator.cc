@@ -91,6 +91,26 @@ ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const do
     cum += w[i];
     cum_weight_[i] = cum;
   }
+  // mu_ is sorted, so equal means are adjacent; within a run of equal means, merge equal
+  // bandwidths (a run has few: the clip minimum and the gaps at its ends).
+  for (size_t i = 0; i < n;) {
+    size_t end = i;
+    while (end < n && mu_[end] == mu_[i]) ++end;
+    size_t first = merged_mu_.size();
+    for (size_t j = i; j < end; ++j) {
+      double inv = 1.0 / sigma_[j];
+      size_t k = first;
+      while (k < merged_mu_.size() && merged_inv_sigma_[k] != inv) ++k;
+      if (k == merged_mu_.size()) {
+        merged_mu_.push_back(mu_[j]);
+        merged_inv_sigma_.push_back(inv);
+        merged_log_coef_.push_back(0);  // a sum of coefficients until the loop below
+      }
+      merged_log_coef_[k] += mass_coef_[j];
+    }
+    i = end;
+  }
+  for (double& c : merged_log_coef_) c = std::log(c);
   // Most bandwidths sit at the clip minimum; the widest tenth are summed in full and the
   // rest only inside a window around x.
   std::vector<double> sorted_sigma = sigma_;
@@ -145,9 +165,11 @@ double ParzenEstimator::LogMass(double lo, double hi) const {
   // Log-sum-exp over the components: a bin far from every component still gets a finite,
   // comparable score.
   double best = -std::numeric_limits<double>::infinity();
-  std::vector<double> terms(mu_.size());
-  for (size_t i = 0; i < mu_.size(); ++i) {
-    terms[i] = std::log(mass_coef_[i]) + LogNormalMass((lo - mu_[i]) / sigma_[i], (hi - mu_[i]) / sigma_[i]);
+  size_t m = merged_mu_.size();
+  std::vector<double> terms(m);
+  for (size_t i = 0; i < m; ++i) {
+    double is = merged_inv_sigma_[i];
+    terms[i] = merged_log_coef_[i] + LogNormalMass((lo - merged_mu_[i]) * is, (hi - merged_mu_[i]) * is);
     best = std::max(best, terms[i]);
   }
   double s = 0;
@@ -235,26 +257,48 @@ double MultivariateParzenEstimator::LogScore(std::span<const double> x, std::spa
   if (!any) return LogPdf(x);
   for (size_t k = 0; k < d; ++k)
     if (x[k] < priors_[k].low || x[k] > priors_[k].high) return -std::numeric_limits<double>::infinity();
-  double best = -std::numeric_limits<double>::infinity();
+  // A bin's mass is at most 1, so a component's term is at most its density part plus
+  // log_height per binned dimension. Components whose bound is 40 nats below the best
+  // exact term found add nothing measurable: their masses (the costly part) are skipped.
+  std::vector<double>& bound = scratch_;
+  size_t top = 0;
   for (size_t j = 0; j < n_; ++j) {
     const double* m = &mu_[j * d];
     const double* is = &inv_sigma_[j * d];
     double t = log_norm_[j];
     for (size_t k = 0; k < d; ++k) {
       if (bins[k].active) {
-        // Replace this dimension's density term by its mass over the bin.
-        double lo = std::max(bins[k].lo, priors_[k].low), hi = std::min(bins[k].hi, priors_[k].high);
-        t += log_height_[j * d + k] + LogNormalMass((lo - m[k]) * is[k], (hi - m[k]) * is[k]);
+        t += log_height_[j * d + k];
       } else {
         double z = (x[k] - m[k]) * is[k];
         t -= 0.5 * z * z;
       }
     }
-    scratch_[j] = t;
+    bound[j] = t;
+    if (t > bound[top]) top = j;
+  }
+  auto exact = [&](size_t j) {
+    const double* m = &mu_[j * d];
+    const double* is = &inv_sigma_[j * d];
+    double t = bound[j];
+    for (size_t k = 0; k < d; ++k) {
+      if (!bins[k].active) continue;
+      double lo = std::max(bins[k].lo, priors_[k].low), hi = std::min(bins[k].hi, priors_[k].high);
+      t += LogNormalMass((lo - m[k]) * is[k], (hi - m[k]) * is[k]);
+    }
+    return t;
+  };
+  std::vector<double> terms;
+  double best = exact(top);
+  terms.push_back(best);
+  for (size_t j = 0; j < n_; ++j) {
+    if (j == top || bound[j] < best - 40) continue;
+    double t = exact(j);
+    terms.push_back(t);
     best = std::max(best, t);
   }
   double s = 0;
-  for (size_t j = 0; j < n_; ++j) s += std::exp(scratch_[j] - best);
+  for (double t : terms) s += std::exp(t - best);
   return best + std::log(s);
 }
 

@@ -65,6 +65,9 @@ class ParzenEstimator {
   // All components, sorted by mu; coef = weight / (Z * sigma * sqrt(2 pi)) (kDensity) or
   // weight / (Z * sqrt(2 pi)) (kPeak); mass_coef = weight / Z.
   std::vector<double> mu_, sigma_, coef_, mass_coef_, cum_weight_;
+  // The components again with equal (mu, sigma) merged, for LogMass: binned dimensions
+  // take few distinct values, so thousands of observations collapse to a few hundred.
+  std::vector<double> merged_mu_, merged_inv_sigma_, merged_log_coef_;
   // Components narrower than tau_, in mu order, for a windowed sum; the rest are wide.
   std::vector<double> narrow_mu_, narrow_inv_sigma_, narrow_coef_;
   std::vector<uint32_t> wide_;
