@@ -62,7 +62,9 @@ TEST(CurveEnsembleTest, FamiliesNeedAsManyPointsAsParameters) {
   auto p = PredictCurve(two, 10);
   ASSERT_TRUE(p.has_value());
   for (const auto& f : p->fits) {
-    if (f.params.empty()) EXPECT_EQ(f.weight, 0) << f.name;
+    if (f.params.empty()) {
+      EXPECT_EQ(f.weight, 0) << f.name;
+    }
   }
   EXPECT_FALSE(PredictCurve(std::vector<double>{0.5}, 10).has_value());
 }

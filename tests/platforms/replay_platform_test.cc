@@ -151,7 +151,9 @@ TEST(ReplayPlatformTest, KillStopsTheTrialWhereItIs) {
       Report r = ParseReportLine(e.line);
       ASSERT_NE(r.kind, Report::Kind::kFinal);
       seen.push_back(r.value);
-      if (seen.size() == 2) ASSERT_TRUE(p.Kill(0).ok());  // an assessor's verdict on epoch 2
+      if (seen.size() == 2) {
+        ASSERT_TRUE(p.Kill(0).ok());  // an assessor's verdict on epoch 2
+      }
     }
   }
   EXPECT_TRUE(exited);

@@ -134,31 +134,36 @@ TEST(HyperbandTunerTest, BadClassArgsAreErrors) {
 
 TEST(BohbTunerTest, DrawsFromTheModelOnceABudgetHasEnoughResults) {
   SearchSpace space = Space();
-  TunerContext ctx;
-  ctx.space = &space;
-  ctx.seed = 5;
-  ctx.class_args = {{"min_budget", 1}, {"max_budget", 9}, {"eta", 3}, {"random_fraction", 0.0}};
-  auto made = BohbTuner::Create(ctx);
-  ASSERT_TRUE(made.ok()) << made.status().message();
-  auto* bohb = static_cast<BohbTuner*>(made->get());
-  int64_t seq = 0;
-  std::vector<double> late_x;
-  for (int round = 0; round < 40; ++round) {
-    auto batch = bohb->Suggest(1);
-    ASSERT_TRUE(batch.ok());
-    ASSERT_EQ(batch->size(), 1u);
-    const json& c = (*batch)[0];
-    // Good configurations are those with x near 0.8.
-    double value = 1 - std::abs(c["x"].get<double>() - 0.8) + 0.01 * c["TRIAL_BUDGET"].get<double>();
-    if (round >= 25 && c["TRIAL_BUDGET"] == 1) late_x.push_back(c["x"].get<double>());
-    TrialRecord r = Done(c, seq++, value);
-    bohb->Update(std::span<const TrialRecord>(&r, 1), {});
+  // Over several seeds: one run's few late draws are too noisy to judge the model by.
+  double gap_sum = 0;
+  int draws = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    TunerContext ctx;
+    ctx.space = &space;
+    ctx.seed = seed;
+    ctx.class_args = {{"min_budget", 1}, {"max_budget", 9}, {"eta", 3}, {"random_fraction", 0.0}};
+    auto made = BohbTuner::Create(ctx);
+    ASSERT_TRUE(made.ok()) << made.status().message();
+    auto* bohb = static_cast<BohbTuner*>(made->get());
+    int64_t seq = 0;
+    for (int round = 0; round < 90; ++round) {
+      auto batch = bohb->Suggest(1);
+      ASSERT_TRUE(batch.ok());
+      ASSERT_EQ(batch->size(), 1u);
+      const json& c = (*batch)[0];
+      // Good configurations are those with x near 0.8.
+      double value = 1 - std::abs(c["x"].get<double>() - 0.8) + 0.01 * c["TRIAL_BUDGET"].get<double>();
+      if (round >= 50 && c["TRIAL_BUDGET"] == 1) {
+        gap_sum += std::abs(c["x"].get<double>() - 0.8);
+        ++draws;
+      }
+      TrialRecord r = Done(c, seq++, value);
+      bohb->Update(std::span<const TrialRecord>(&r, 1), {});
+    }
+    EXPECT_GT(bohb->model_draws(), 0) << "seed " << seed;
   }
-  EXPECT_GT(bohb->model_draws(), 0);
-  ASSERT_FALSE(late_x.empty());
-  double mean_gap = 0;
-  for (double x : late_x) mean_gap += std::abs(x - 0.8) / late_x.size();
-  EXPECT_LT(mean_gap, 0.25) << "model draws should gather near the good region (random: ~0.34)";
+  ASSERT_GT(draws, 0);
+  EXPECT_LT(gap_sum / draws, 0.25) << "model draws should gather near the good region (random: ~0.34)";
 }
 
 }  // namespace

@@ -74,7 +74,11 @@ std::optional<nlohmann::json> BohbTuner::ModelDraw(uint64_t slot) {
   ctx.space = &space_;
   ctx.seed = seed_ ^ (0x9e3779b97f4a7c15ull * (slot + 1));
   ctx.mode = OptimizeMode::kMaximize;  // scores are oriented: larger is better
+  // BOHB's model is one multivariate kernel density estimate (proper densities), so the
+  // joint, normalized form of hone's TPE rather than tpe's per-parameter defaults.
   ctx.class_args = {{"optimize_mode", "maximize"},
+                    {"multivariate", true},
+                    {"normalized_kernels", true},
                     {"n_startup_jobs", 0},
                     {"gamma", model_.top_n_percent / 100.0},
                     {"n_ei_candidates", model_.num_samples}};
