@@ -104,21 +104,11 @@ std::optional<nlohmann::json> BohbTuner::ModelDraw(uint64_t slot) {
 }
 
 StatusOr<std::vector<nlohmann::json>> BohbTuner::Suggest(int count) {
-  std::vector<nlohmann::json> out;
-  for (int i = 0; i < count; ++i) {
-    bool exhausted = false;
-    auto next = plan_.Next(&exhausted);
-    exhausted_ = exhausted;
-    if (!next) break;
-    out.push_back(std::move(*next));
-  }
-  if (out.empty() && exhausted_) return Exhausted("bohb: every configuration of the space has been run");
-  return out;
+  return plan_.Suggest(count, "bohb", &exhausted_);
 }
 
 void BohbTuner::Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
-  for (const auto& r : completed) plan_.Record(r, false);
-  for (const auto& r : active) plan_.Record(r, true);
+  plan_.RecordAll(completed, active);
 }
 
 }  // namespace hone

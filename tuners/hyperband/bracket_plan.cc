@@ -121,6 +121,22 @@ bool BracketPlan::AllDone() const {
   return true;
 }
 
+StatusOr<std::vector<nlohmann::json>> BracketPlan::Suggest(int count, const std::string& tuner, bool* exhausted) {
+  std::vector<nlohmann::json> out;
+  for (int i = 0; i < count; ++i) {
+    auto next = Next(exhausted);
+    if (!next) break;
+    out.push_back(std::move(*next));
+  }
+  if (out.empty() && *exhausted) return Exhausted(tuner + ": every configuration of the space has been run");
+  return out;
+}
+
+void BracketPlan::RecordAll(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
+  for (const auto& r : completed) Record(r, false);
+  for (const auto& r : active) Record(r, true);
+}
+
 std::optional<nlohmann::json> BracketPlan::Next(bool* exhausted) {
   *exhausted = false;
   for (int guard = 0; guard < 1000000; ++guard) {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,14 @@ class BracketPlan {
   // The next piece of work (configuration with TRIAL_BUDGET), or nullopt when everything
   // waits for results. `exhausted` is set when nothing will ever come again.
   std::optional<nlohmann::json> Next(bool* exhausted);
+  // Up to `count` pieces of work for a tuner's Suggest: fewer when the rest waits for
+  // results; Exhausted (naming `tuner`) when nothing was left and nothing ever will be.
+  // *exhausted says whether nothing will ever come again.
+  StatusOr<std::vector<nlohmann::json>> Suggest(int count, const std::string& tuner, bool* exhausted);
   // A finished trial (any status) or, with `running`, an active one the plan may not know.
   void Record(const TrialRecord& trial, bool running);
+  // Tuner::Update: every completed and active trial.
+  void RecordAll(std::span<const TrialRecord> completed, std::span<const TrialRecord> active);
 
   int s_max() const { return s_max_; }
   double BudgetOf(int s, int rung) const;

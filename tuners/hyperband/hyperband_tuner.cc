@@ -52,21 +52,11 @@ HyperbandTuner::HyperbandTuner(const SearchSpace& space, const BracketOptions& o
             [this](const nlohmann::json& config) { seen_.Insert(config); }) {}
 
 StatusOr<std::vector<nlohmann::json>> HyperbandTuner::Suggest(int count) {
-  std::vector<nlohmann::json> out;
-  for (int i = 0; i < count; ++i) {
-    bool exhausted = false;
-    auto next = plan_.Next(&exhausted);
-    exhausted_ = exhausted;
-    if (!next) break;
-    out.push_back(std::move(*next));
-  }
-  if (out.empty() && exhausted_) return Exhausted("hyperband: every configuration of the space has been run");
-  return out;
+  return plan_.Suggest(count, "hyperband", &exhausted_);
 }
 
 void HyperbandTuner::Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
-  for (const auto& r : completed) plan_.Record(r, false);
-  for (const auto& r : active) plan_.Record(r, true);
+  plan_.RecordAll(completed, active);
 }
 
 }  // namespace hone

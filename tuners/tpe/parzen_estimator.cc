@@ -38,6 +38,27 @@ double TruncatedNormal(double mu, double sigma, double low, double high, std::mt
   return std::clamp(mu, low, high);
 }
 
+// log(sum exp(t)) accumulated one term at a time, rescaled when a larger term arrives:
+// no buffer of terms on the scoring path.
+class LogSumExp {
+ public:
+  void Add(double t) {
+    if (t == -std::numeric_limits<double>::infinity()) return;  // adds nothing
+    if (t <= max_) {
+      sum_ += std::exp(t - max_);
+    } else {
+      sum_ = sum_ * std::exp(max_ - t) + 1.0;
+      max_ = t;
+    }
+  }
+  double max() const { return max_; }
+  double Value() const { return max_ + std::log(sum_); }
+
+ private:
+  double max_ = -std::numeric_limits<double>::infinity();
+  double sum_ = 0;
+};
+
 }  // namespace
 
 double LogNormalMass(double a, double b) {
@@ -164,17 +185,12 @@ double ParzenEstimator::LogMass(double lo, double hi) const {
   if (!(lo < hi)) return -std::numeric_limits<double>::infinity();
   // Log-sum-exp over the components: a bin far from every component still gets a finite,
   // comparable score.
-  double best = -std::numeric_limits<double>::infinity();
-  size_t m = merged_mu_.size();
-  std::vector<double> terms(m);
-  for (size_t i = 0; i < m; ++i) {
+  LogSumExp sum;
+  for (size_t i = 0; i < merged_mu_.size(); ++i) {
     double is = merged_inv_sigma_[i];
-    terms[i] = merged_log_coef_[i] + LogNormalMass((lo - merged_mu_[i]) * is, (hi - merged_mu_[i]) * is);
-    best = std::max(best, terms[i]);
+    sum.Add(merged_log_coef_[i] + LogNormalMass((lo - merged_mu_[i]) * is, (hi - merged_mu_[i]) * is));
   }
-  double s = 0;
-  for (double t : terms) s += std::exp(t - best);
-  return best + std::log(s);
+  return sum.Value();
 }
 
 double ParzenEstimator::Sample(std::mt19937_64& rng) const {
@@ -288,18 +304,13 @@ double MultivariateParzenEstimator::LogScore(std::span<const double> x, std::spa
     }
     return t;
   };
-  std::vector<double> terms;
-  double best = exact(top);
-  terms.push_back(best);
+  LogSumExp sum;
+  sum.Add(exact(top));
   for (size_t j = 0; j < n_; ++j) {
-    if (j == top || bound[j] < best - 40) continue;
-    double t = exact(j);
-    terms.push_back(t);
-    best = std::max(best, t);
+    if (j == top || bound[j] < sum.max() - 40) continue;
+    sum.Add(exact(j));
   }
-  double s = 0;
-  for (double t : terms) s += std::exp(t - best);
-  return best + std::log(s);
+  return sum.Value();
 }
 
 void MultivariateParzenEstimator::Sample(std::mt19937_64& rng, std::span<double> out) const {
