@@ -86,6 +86,57 @@ INSERT INTO trial_changes (seq) SELECT seq FROM trials ORDER BY seq;
 CREATE INDEX trials_final ON trials (final, seq);
 CREATE INDEX trials_status ON trials (status, seq);
 )sql"},
+    // Version 3: every parameter and final-metric value under its path, so the
+    // leaderboard sorts by any of them through an index (json_extract in ORDER BY reads
+    // every row). Triggers keep it in step with trials.params and trials.final_metrics.
+    // - source: 0 = params, 1 = final_metrics.
+    // - path: '$.a.b' for the dotted path a.b (json_tree's fullkey without its quotes).
+    //   Values inside arrays and under keys holding '.' are left out: a dotted path
+    //   cannot address them.
+    // - value: as json_extract gives it (numbers, text, 1/0 for booleans, JSON text for
+    //   objects and arrays); JSON null is left out, as json_extract gives NULL for it.
+    // OR IGNORE: the first of duplicate keys wins, as in json_extract.
+    {3, R"sql(
+CREATE TABLE trial_values (
+  seq INTEGER NOT NULL,
+  source INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  value NOT NULL,
+  PRIMARY KEY (seq, source, path)
+) WITHOUT ROWID;
+CREATE INDEX trial_values_order ON trial_values (source, path, value, seq);
+CREATE TRIGGER trial_values_inserted AFTER INSERT ON trials BEGIN
+  INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+    SELECT new.seq, 0, replace(fullkey, '"', ''), value FROM json_tree(new.params)
+    WHERE type <> 'null' AND instr(fullkey, '[') = 0 AND instr(key, '.') = 0;
+  INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+    SELECT new.seq, 1, replace(fullkey, '"', ''), value FROM json_tree(new.final_metrics)
+    WHERE new.final_metrics IS NOT NULL AND type <> 'null' AND instr(fullkey, '[') = 0 AND instr(key, '.') = 0;
+END;
+CREATE TRIGGER trial_values_params AFTER UPDATE OF seq, params ON trials
+WHEN old.seq IS NOT new.seq OR old.params IS NOT new.params BEGIN
+  DELETE FROM trial_values WHERE seq = old.seq AND source = 0;
+  INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+    SELECT new.seq, 0, replace(fullkey, '"', ''), value FROM json_tree(new.params)
+    WHERE type <> 'null' AND instr(fullkey, '[') = 0 AND instr(key, '.') = 0;
+END;
+CREATE TRIGGER trial_values_metrics AFTER UPDATE OF seq, final_metrics ON trials
+WHEN old.seq IS NOT new.seq OR old.final_metrics IS NOT new.final_metrics BEGIN
+  DELETE FROM trial_values WHERE seq = old.seq AND source = 1;
+  INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+    SELECT new.seq, 1, replace(fullkey, '"', ''), value FROM json_tree(new.final_metrics)
+    WHERE new.final_metrics IS NOT NULL AND type <> 'null' AND instr(fullkey, '[') = 0 AND instr(key, '.') = 0;
+END;
+CREATE TRIGGER trial_values_deleted AFTER DELETE ON trials BEGIN
+  DELETE FROM trial_values WHERE seq = old.seq;
+END;
+INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+  SELECT t.seq, 0, replace(j.fullkey, '"', ''), j.value FROM trials t, json_tree(t.params) j
+  WHERE j.type <> 'null' AND instr(j.fullkey, '[') = 0 AND instr(j.key, '.') = 0;
+INSERT OR IGNORE INTO trial_values (seq, source, path, value)
+  SELECT t.seq, 1, replace(j.fullkey, '"', ''), j.value FROM trials t, json_tree(t.final_metrics) j
+  WHERE t.final_metrics IS NOT NULL AND j.type <> 'null' AND instr(j.fullkey, '[') = 0 AND instr(j.key, '.') = 0;
+)sql"},
 };
 
 constexpr Migration kRegistryMigrations[] = {

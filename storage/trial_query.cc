@@ -213,21 +213,27 @@ StatusOr<std::optional<TrialSummary>> TrialQuery::Best(OptimizeMode mode) {
 
 namespace {
 
-StatusOr<int64_t> CountWhere(sqlite3* db, const BoundSql& where) {
-  auto stmt = Statement::Prepare(db, "SELECT count(*) FROM trials t" +
-                                         (where.text.empty() ? std::string() : " WHERE " + where.text));
+// The one integer `query` (SQL and bindings) selects.
+StatusOr<int64_t> CountOf(sqlite3* db, const BoundSql& query) {
+  auto stmt = Statement::Prepare(db, query.text);
   if (!stmt.ok()) return stmt.status();
-  where.BindTo(**stmt);
+  query.BindTo(**stmt);
   auto row = (*stmt)->Step();
   if (!row.ok()) return row.status();
   return *row ? (*stmt)->ColumnInt(0) : 0;
 }
 
-// Appends the seqs of `sql` (bound by `bound`) to *out.
-Status CollectSeqs(sqlite3* db, const std::string& sql, const BoundSql& bound, std::vector<int64_t>* out) {
-  auto stmt = Statement::Prepare(db, sql);
+StatusOr<int64_t> CountWhere(sqlite3* db, const BoundSql& where) {
+  BoundSql q = where;
+  q.text = "SELECT count(*) FROM trials t" + (where.text.empty() ? std::string() : " WHERE " + where.text);
+  return CountOf(db, q);
+}
+
+// Appends the seqs `query` selects to *out.
+Status CollectSeqs(sqlite3* db, const BoundSql& query, std::vector<int64_t>* out) {
+  auto stmt = Statement::Prepare(db, query.text);
   if (!stmt.ok()) return stmt.status();
-  bound.BindTo(**stmt);
+  query.BindTo(**stmt);
   for (;;) {
     auto row = (*stmt)->Step();
     if (!row.ok()) return row.status();
@@ -262,9 +268,30 @@ StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort&
   std::vector<int64_t> seqs;
   if (sort.kind == SortKind::kSeq) {
     BoundSql q = where;
-    std::string sql = "SELECT t.seq FROM trials t" + (q.text.empty() ? "" : " WHERE " + q.text) + " ORDER BY t.seq" +
-                      dir + " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
-    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+    q.text = "SELECT t.seq FROM trials t" + (q.text.empty() ? "" : " WHERE " + q.text) + " ORDER BY t.seq" + dir +
+             " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
+    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
+  } else if (auto value_key = sql::ValueKeyOf(sort); !value_key.ok()) {
+    return value_key.status();
+  } else if (value_key->has_value()) {
+    // A parameter or final-metric key: the same two parts over trial_values, whose
+    // index holds (key, value, seq) in order.
+    const sql::ValueKey& key = **value_key;
+    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql::ValuePageSql(where, key, sort.descending, limit, offset), &seqs));
+    const int64_t missing = limit - static_cast<int64_t>(seqs.size());
+    if (missing > 0) {
+      int64_t valued = offset + static_cast<int64_t>(seqs.size());
+      if (seqs.empty()) {
+        auto n = CountOf(db_.get(), sql::ValueCountSql(where, key));
+        if (!n.ok()) return n.status();
+        valued = *n;
+      }
+      if (valued < page.total)
+        HONE_RETURN_IF_ERROR(CollectSeqs(
+            db_.get(),
+            sql::MissingValuePageSql(where, key, sort.descending, missing, std::max<int64_t>(0, offset - valued)),
+            &seqs));
+    }
   } else {
     // Rows with a value first (ORDER BY key, seq in one direction: an index on the key
     // serves it and stops after the page), then the rows without, by seq.
@@ -275,9 +302,9 @@ StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort&
     with_value.text = cond + " IS NOT NULL";
     {
       BoundSql q = with_value;
-      std::string sql = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY " + *key + dir + ", t.seq" + dir +
-                        " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
-      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+      q.text = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY " + *key + dir + ", t.seq" + dir +
+               " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
+      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
     }
     const int64_t missing = limit - static_cast<int64_t>(seqs.size());
     // A short page reached the rows without a value: count the valued ones only now
@@ -293,9 +320,9 @@ StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort&
       auto null_key = sql::SortExpression(sort, now, &q);
       if (!null_key.ok()) return null_key.status();
       q.text = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *null_key + " IS NULL";
-      std::string sql = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY t.seq" + dir + " LIMIT " +
-                        q.Add(missing) + " OFFSET " + q.Add(std::max<int64_t>(0, offset - valued));
-      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql, q, &seqs));
+      q.text = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY t.seq" + dir + " LIMIT " + q.Add(missing) +
+               " OFFSET " + q.Add(std::max<int64_t>(0, offset - valued));
+      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
     }
   }
   auto summaries = Summaries(seqs);

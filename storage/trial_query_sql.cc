@@ -128,6 +128,57 @@ StatusOr<std::string> SortExpression(const TrialSort& sort, double now, BoundSql
   return std::string("t.seq");
 }
 
+StatusOr<std::optional<ValueKey>> ValueKeyOf(const TrialSort& sort) {
+  int64_t source = 0;
+  if (sort.kind == SortKind::kParam) source = 0;
+  else if (sort.kind == SortKind::kMetric && sort.path != "default") source = 1;
+  else return std::optional<ValueKey>();
+  // Validated as JsonPathOf does; stored without quotes.
+  auto valid = JsonPathOf(sort.path);
+  if (!valid.ok()) return valid.status().WithContext(source == 0 ? "sort" : "metric");
+  return std::optional<ValueKey>(ValueKey{source, "$." + sort.path});
+}
+
+namespace {
+
+// "FROM ... WHERE ..." over trial_values v (joined to trials t when `where` has
+// conditions) for the rows holding `key`.
+std::string ValueRows(const BoundSql& where, const ValueKey& key, BoundSql* sql) {
+  std::string text = where.text.empty() ? " FROM trial_values v" : " FROM trial_values v JOIN trials t ON t.seq = v.seq";
+  text += " WHERE v.source = " + sql->Add(key.source) + " AND v.path = " + sql->Add(key.path);
+  if (!where.text.empty()) text += " AND (" + where.text + ")";
+  return text;
+}
+
+}  // namespace
+
+BoundSql ValuePageSql(const BoundSql& where, const ValueKey& key, bool descending, int64_t limit, int64_t offset) {
+  BoundSql q = where;
+  const std::string dir = descending ? " DESC" : " ASC";
+  std::string rows = ValueRows(where, key, &q);
+  q.text = "SELECT v.seq" + rows + " ORDER BY v.value" + dir + ", v.seq" + dir + " LIMIT " + q.Add(limit) +
+           " OFFSET " + q.Add(offset);
+  return q;
+}
+
+BoundSql ValueCountSql(const BoundSql& where, const ValueKey& key) {
+  BoundSql q = where;
+  std::string rows = ValueRows(where, key, &q);
+  q.text = "SELECT count(*)" + rows;
+  return q;
+}
+
+BoundSql MissingValuePageSql(const BoundSql& where, const ValueKey& key, bool descending, int64_t limit,
+                             int64_t offset) {
+  BoundSql q = where;
+  std::string absent = "NOT EXISTS (SELECT 1 FROM trial_values v WHERE v.seq = t.seq AND v.source = " +
+                       q.Add(key.source) + " AND v.path = " + q.Add(key.path) + ")";
+  q.text = "SELECT t.seq FROM trials t WHERE " + (where.text.empty() ? "" : "(" + where.text + ") AND ") + absent +
+           " ORDER BY t.seq" + (descending ? " DESC" : " ASC") + " LIMIT " + q.Add(limit) + " OFFSET " +
+           q.Add(offset);
+  return q;
+}
+
 double ReadDouble(const Statement& row, int column) {
   return row.IsNull(column) ? std::numeric_limits<double>::quiet_NaN() : row.ColumnDouble(column);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -40,6 +41,27 @@ std::string DurationExpression(double now, BoundSql* sql);
 Status AppendFilter(const TrialFilter& filter, double now, BoundSql* sql);
 // The expression a sort orders by (its bindings go to *sql).
 StatusOr<std::string> SortExpression(const TrialSort& sort, double now, BoundSql* sql);
+
+// Where table trial_values (schema version 3) holds a sort's key, so that an index
+// orders by it: source 0 = params, 1 = final_metrics; path as stored ('$.a.b').
+struct ValueKey {
+  int64_t source = 0;
+  std::string path;
+};
+// The key of a sort by a parameter or a final-metric key (not "default": that is
+// trials.final); none for the other sorts. InvalidArgument for a malformed path.
+StatusOr<std::optional<ValueKey>> ValueKeyOf(const TrialSort& sort);
+
+// The seqs of one page of trials that have a value under `key`, in value order (ties by
+// seq, both in one direction), among the rows matching `where` (conditions on alias t;
+// its bindings are kept). With no condition the index trial_values_order alone
+// answers it.
+BoundSql ValuePageSql(const BoundSql& where, const ValueKey& key, bool descending, int64_t limit, int64_t offset);
+// How many trials matching `where` have a value under `key`.
+BoundSql ValueCountSql(const BoundSql& where, const ValueKey& key);
+// The seqs of one page of trials matching `where` that have no value under `key`, by seq.
+BoundSql MissingValuePageSql(const BoundSql& where, const ValueKey& key, bool descending, int64_t limit,
+                             int64_t offset);
 
 // Reads the 15 trial columns (seq ... reason, as TrialQuery selects them) from `first`.
 StatusOr<TrialRecord> ReadTrialColumns(const Statement& row, int first);
