@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -57,7 +59,112 @@ double Ratio(const YAML::Node& n, const std::string& path, Errors& errors, bool 
   return 0;
 }
 
+// An integer >= `min`.
+int64_t Integer(const YAML::Node& n, const std::string& path, Errors& errors, int64_t min, int64_t fallback) {
+  try {
+    int64_t v = n.as<int64_t>();
+    if (v >= min) return v;
+  } catch (const YAML::Exception&) {
+  }
+  errors.Add(n, path, "must be an integer >= " + std::to_string(min) + ", but got " + Got(n));
+  return fallback;
+}
+
+// A number > 0 (or >= 0 with allow_zero).
+double Positive(const YAML::Node& n, const std::string& path, Errors& errors, double fallback, bool allow_zero = false) {
+  try {
+    double v = n.as<double>();
+    if (std::isfinite(v) && (v > 0 || (allow_zero && v == 0))) return v;
+  } catch (const YAML::Exception&) {
+  }
+  errors.Add(n, path, std::string("must be a number ") + (allow_zero ? ">= 0" : "> 0") + ", but got " + Got(n));
+  return fallback;
+}
+
+void ParsePrunerOptions(const YAML::Node& v, PrunerOptions& o, Errors& errors) {
+  if (!v.IsMap()) {
+    errors.Add(v, "pruner_options", "must be a map, but got " + Got(v));
+    return;
+  }
+  for (const auto& e : v) {
+    const std::string k = e.first.Scalar();
+    const std::string path = "pruner_options." + k;
+    if (k == "batches") {
+      o.batches = Integer(e.second, path, errors, 1, o.batches);
+    } else if (k == "batch_size") {
+      o.batch_size = Integer(e.second, path, errors, 1, o.batch_size);
+    } else if (k == "sparsity_epochs") {
+      o.sparsity_epochs = static_cast<int>(Integer(e.second, path, errors, 0, o.sparsity_epochs));
+    } else if (k == "sparsity_lambda") {
+      o.sparsity_lambda = Positive(e.second, path, errors, o.sparsity_lambda, /*allow_zero=*/true);
+    } else if (k == "lr") {
+      o.lr = Positive(e.second, path, errors, o.lr);
+    } else {
+      errors.Add(e.first, path,
+                 "is not a pruner_options key (batches, batch_size, sparsity_epochs, sparsity_lambda, lr)");
+    }
+  }
+}
+
+void ParseSchedule(const YAML::Node& v, PruneSchedule& s, Errors& errors) {
+  if (!v.IsMap()) {
+    errors.Add(v, "schedule", "must be a map, but got " + Got(v));
+    return;
+  }
+  bool has_steps = false;
+  for (const auto& e : v) {
+    const std::string k = e.first.Scalar();
+    const std::string path = "schedule." + k;
+    if (k == "kind") {
+      s.kind = e.second.IsScalar() ? e.second.Scalar() : "";
+      if (s.kind != "one-shot" && s.kind != "iterative" && s.kind != "agp") {
+        errors.Add(e.second, path, "must be one of one-shot, iterative, agp, but got " + Got(e.second));
+      }
+    } else if (k == "steps") {
+      s.steps = static_cast<int>(Integer(e.second, path, errors, 1, s.steps));
+      has_steps = true;
+    } else if (k == "initial_sparsity") {
+      s.initial_sparsity = Ratio(e.second, path, errors);
+    } else if (k == "finetune_epochs") {
+      s.finetune_epochs = static_cast<int>(Integer(e.second, path, errors, 0, s.finetune_epochs));
+    } else if (k == "optimizer") {
+      s.optimizer = e.second.IsScalar() ? e.second.Scalar() : "";
+      if (s.optimizer != "sgd" && s.optimizer != "adam" && s.optimizer != "adamw") {
+        errors.Add(e.second, path, "must be one of sgd, adam, adamw, but got " + Got(e.second));
+      }
+    } else if (k == "lr") {
+      s.lr = Positive(e.second, path, errors, s.lr);
+    } else if (k == "batch_size") {
+      s.batch_size = Integer(e.second, path, errors, 1, s.batch_size);
+    } else {
+      errors.Add(e.first, path,
+                 "is not a schedule key (kind, steps, initial_sparsity, finetune_epochs, optimizer, lr, batch_size)");
+    }
+  }
+  if (s.kind == "one-shot" && has_steps && s.steps != 1) {
+    errors.Add(v["steps"], "schedule.steps", "must be 1 for a one-shot schedule, but got " + std::to_string(s.steps));
+  }
+  if (s.kind != "one-shot" && !has_steps) s.steps = 4;
+}
+
 }  // namespace
+
+bool IsKnownPruner(const std::string& name) {
+  return name == "level" || name == "l1" || name == "l2" || name == "fpgm" || PrunerNeedsData(name);
+}
+
+bool PrunerNeedsData(const std::string& name) {
+  return name == "taylor" || name == "slim" || name == "apoz" || name == "mean_activation";
+}
+
+double ScheduledRatio(const PruneSchedule& schedule, double target, int step) {
+  const int n = std::max(1, schedule.steps);
+  if (schedule.kind == "one-shot" || step >= n) return target;
+  const double t = static_cast<double>(std::max(0, step)) / static_cast<double>(n);
+  if (schedule.kind == "iterative") return target * t;
+  const double initial = std::min(schedule.initial_sparsity, target);
+  return target + (initial - target) * std::pow(1.0 - t, 3);
+}
 
 StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::string& origin) {
   YAML::Node root;
@@ -75,8 +182,8 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     const YAML::Node& v = kv.second;
     if (key == "pruner") {
       config.pruner = v.IsScalar() ? v.Scalar() : "";
-      if (config.pruner != "level" && config.pruner != "l1" && config.pruner != "l2" && config.pruner != "fpgm") {
-        errors.Add(v, "pruner", "must be one of level, l1, l2, fpgm, but got " + Got(v));
+      if (!IsKnownPruner(config.pruner)) {
+        errors.Add(v, "pruner", "must be one of level, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got " + Got(v));
       }
     } else if (key == "speedup") {
       try {
@@ -84,6 +191,10 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
       } catch (const YAML::Exception&) {
         errors.Add(v, "speedup", "must be true or false, but got " + Got(v));
       }
+    } else if (key == "pruner_options") {
+      ParsePrunerOptions(v, config.options, errors);
+    } else if (key == "schedule") {
+      ParseSchedule(v, config.schedule, errors);
     } else if (key == "config_list") {
       if (!v.IsSequence()) {
         errors.Add(v, "config_list", "must be a list of maps, but got " + Got(v));
@@ -136,7 +247,7 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
         config.rules.push_back(std::move(rule));
       }
     } else {
-      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup)");
+      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, schedule)");
     }
   }
   if (!root["config_list"] && errors.empty()) errors.Add(root, "config_list", "is required");

@@ -1,6 +1,7 @@
 // The pruning configuration of `hone compress prune`, in NNI v3's config-list form:
 //
-//   pruner: l1                 # level | l1 | l2 | fpgm
+//   pruner: l1                 # level | l1 | l2 | fpgm (weights only)
+//                              # taylor | slim | apoz | mean_activation (need --data)
 //   config_list:
 //     - op_types: [Conv2d]     # Conv2d, Linear; "default" means both
 //       op_names: ['layer*']   # globs over module paths (optional)
@@ -13,6 +14,18 @@
 //       global_group_id: g1    # rank all matched layers together
 //       max_sparse_ratio: 0.9  # but prune no layer beyond this
 //   speedup: false
+//   pruner_options:            # the data-driven pruners
+//     batches: 8               # taylor, apoz, mean_activation: training batches scored
+//     batch_size: 64
+//     sparsity_epochs: 1       # slim: sparsity-training epochs before ranking
+//     sparsity_lambda: 1e-4    # slim: weight of the L1 penalty on batch-norm scales
+//     lr: 0.01                 # slim: SGD learning rate of sparsity training
+//   schedule:                  # default: one-shot
+//     kind: agp                # one-shot | iterative | agp
+//     steps: 4
+//     initial_sparsity: 0      # agp: s_i
+//     finetune_epochs: 1       # after every step (needs --data)
+//     lr: 0.01                 # fine-tuning: optimizer, lr, batch_size
 //
 // A layer takes the last entry that matches it (NNI's rule); an `exclude` entry removes it.
 #pragma once
@@ -35,11 +48,43 @@ struct PruneRule {
   bool exclude = false;
 };
 
+struct PrunerOptions {
+  int64_t batches = 8;
+  int64_t batch_size = 64;
+  int sparsity_epochs = 1;
+  double sparsity_lambda = 1e-4;
+  double lr = 0.01;
+};
+
+// How sparsity reaches each rule's sparse_ratio s_f over `steps` steps t = 1..steps:
+//   one-shot   one step
+//   iterative  s_t = s_f * t / steps
+//   agp        s_t = s_f + (s_i - s_f) * (1 - t / steps)^3   (Zhu & Gupta 2017)
+struct PruneSchedule {
+  std::string kind = "one-shot";
+  int steps = 1;
+  double initial_sparsity = 0;  // agp's s_i (capped at s_f)
+  int finetune_epochs = 0;
+  std::string optimizer = "sgd";
+  double lr = 0.01;
+  int64_t batch_size = 128;
+};
+
 struct PruneConfig {
   std::string pruner = "l1";
   std::vector<PruneRule> rules;
   bool speedup = false;
+  PrunerOptions options;
+  PruneSchedule schedule;
 };
+
+// The pruners hone knows, and those that rank filters from data (activations,
+// gradients, or batch-norm scales after sparsity training).
+bool IsKnownPruner(const std::string& name);
+bool PrunerNeedsData(const std::string& name);
+
+// The sparse ratio of a rule whose target is `target` after step `step` (1..steps).
+double ScheduledRatio(const PruneSchedule& schedule, double target, int step);
 
 // Parses the YAML text; `origin` names the file in errors, which follow hone's
 // "file:line:col: error: key.path: what must hold, but got what" format, all at once.

@@ -17,6 +17,7 @@ struct Target {
   at::Tensor weight;
   at::Tensor bias;
   LayerPruneResult result;
+  at::Tensor scores;  // structured pruners given scores: one per filter
 };
 
 // Per-filter scores; lower means pruned first. `normalized` divides by the filter's size.
@@ -87,7 +88,8 @@ void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
   std::vector<std::tuple<double, size_t, int64_t>> filters;
   int64_t total = 0;
   for (size_t i = 0; i < group.size(); ++i) {
-    at::Tensor s = FilterScores(pruner, group[i]->weight, global).contiguous();
+    at::Tensor s = group[i]->scores.defined() ? group[i]->scores
+                                              : FilterScores(pruner, group[i]->weight, global).to(torch::kDouble).contiguous();
     for (int64_t c = 0; c < s.size(0); ++c) filters.emplace_back(s[c].item<double>(), i, c);
     total += s.size(0);
   }
@@ -117,41 +119,88 @@ void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
 
 }  // namespace
 
-StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config) {
+std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConfig& config) {
+  std::vector<SelectedLayer> out;
+  std::set<std::string> seen;
+  for (const LayerNode& n : graph.nodes) {
+    if (n.kind != OpKind::kConv2d && n.kind != OpKind::kLinear) continue;
+    if (n.name.find('/') != std::string::npos || !seen.insert(n.name).second) continue;
+    const std::string type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
+    const PruneRule* rule = nullptr;
+    for (const PruneRule& r : config.rules) {
+      if (RuleMatches(r, type, n.name)) rule = &r;
+    }
+    if (rule == nullptr || rule->exclude || rule->sparse_ratio <= 0) continue;
+    out.push_back({n.id, rule});
+  }
+  return out;
+}
+
+StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const LayerGraph& graph,
+                                            const PruneConfig& config) {
+  if (config.pruner != "l1" && config.pruner != "l2" && config.pruner != "fpgm") {
+    return InvalidArgument("weight-norm scores need l1, l2 or fpgm, but got '" + config.pruner + "'");
+  }
+  FilterScoreMap out;
+  try {
+    torch::NoGradGuard no_grad;
+    for (const SelectedLayer& l : SelectLayers(graph, config)) {
+      const std::string& name = graph.nodes[static_cast<size_t>(l.node)].name;
+      auto owner = FindSubmodule(ModuleOf(model), name);
+      if (!owner || !owner->hasattr("weight")) continue;
+      at::Tensor s = FilterScores(config.pruner, owner->attr("weight").toTensor(), true).to(torch::kDouble).contiguous();
+      out[name] = std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+    }
+  } catch (const std::exception& e) {
+    return InvalidArgument("scoring failed: " + TorchErrorMessage(e));
+  }
+  return out;
+}
+
+StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
+                                   const FilterScoreMap* scores) {
   const std::string& pruner = config.pruner;
-  if (pruner != "level" && pruner != "l1" && pruner != "l2" && pruner != "fpgm") {
-    return InvalidArgument("unknown pruner '" + pruner + "'; choose level, l1, l2 or fpgm");
+  if (!IsKnownPruner(pruner)) {
+    return InvalidArgument("unknown pruner '" + pruner + "'; choose level, l1, l2, fpgm, taylor, slim, apoz or mean_activation");
+  }
+  if (PrunerNeedsData(pruner) && scores == nullptr) {
+    return InvalidArgument("the " + pruner + " pruner ranks filters from data: score them first (DataFilterScores)");
   }
   PruneResult out;
   try {
     torch::NoGradGuard no_grad;
     torch::jit::Module& module = ModuleOf(model);
     std::vector<Target> targets;
-    std::set<std::string> seen;
-    for (const LayerNode& n : graph.nodes) {
-      if (n.kind != OpKind::kConv2d && n.kind != OpKind::kLinear) continue;
-      if (n.name.find('/') != std::string::npos || !seen.insert(n.name).second) continue;
+    for (const SelectedLayer& l : SelectLayers(graph, config)) {
+      const LayerNode& n = graph.nodes[static_cast<size_t>(l.node)];
+      const PruneRule* rule = l.rule;
       const std::string type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
-      const PruneRule* rule = nullptr;
-      for (const PruneRule& r : config.rules) {
-        if (RuleMatches(r, type, n.name)) rule = &r;
-      }
-      if (rule == nullptr || rule->exclude || rule->sparse_ratio <= 0) continue;
       auto owner = FindSubmodule(module, n.name);
       if (!owner || !owner->hasattr("weight")) continue;
-      Target t{&n, rule, owner->attr("weight").toTensor(), at::Tensor(), {}};
+      Target t{&n, rule, owner->attr("weight").toTensor(), at::Tensor(), {}, at::Tensor()};
       if (owner->hasattr("bias") && owner->attr("bias").isTensor()) t.bias = owner->attr("bias").toTensor();
       t.result.name = n.name;
       t.result.op_type = type;
       t.result.target_ratio = rule->sparse_ratio;
       t.result.channels = t.weight.size(0);
+      if (scores != nullptr && pruner != "level") {
+        auto it = scores->find(n.name);
+        if (it == scores->end() || static_cast<int64_t>(it->second.size()) != t.weight.size(0)) {
+          return InvalidArgument("no " + pruner + " score for each of the " + std::to_string(t.weight.size(0)) +
+                                 " filters of layer " + n.name);
+        }
+        t.scores = torch::tensor(it->second, torch::kDouble);
+      }
       targets.push_back(std::move(t));
     }
     if (targets.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
     // Groups: one per global_group_id, or one per layer.
     std::map<std::string, std::vector<Target*>> groups;
     for (Target& t : targets) {
-      const std::string key = t.rule->global_group_id.empty() ? "layer:" + t.result.name : "group:" + t.rule->global_group_id;
+      std::string key = t.rule->global_group_id.empty() ? "layer:" + t.result.name : "group:" + t.rule->global_group_id;
+      if (pruner == "slim" && t.rule->global_group_id.empty()) {
+        key = "entry:" + std::to_string(t.rule - config.rules.data());
+      }
       groups[key].push_back(&t);
     }
     for (auto& [key, group] : groups) {

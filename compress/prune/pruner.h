@@ -1,4 +1,4 @@
-// Pruners: choose which weights (level) or which output filters (l1, l2, fpgm) of the
+// Pruners: choose which weights (level) or which output filters (all others) of the
 // Conv2d and Linear layers a PruneConfig selects to remove, and zero them in the model
 // (a masked model: same shapes, zeros where pruned). Torch-free.
 //
@@ -6,14 +6,19 @@
 //   l1/l2  structured: the output filters of smallest L1 / L2 norm
 //   fpgm   structured: the filters nearest the layer's geometric median (He et al. 2019),
 //          the most replaceable ones: smallest sum of L2 distances to the other filters
+//   taylor, slim, apoz, mean_activation: structured, ranked from data by
+//          compress/prune/data_pruners.h; PruneWeights takes their scores
 //
 // Layers sharing a global_group_id are ranked together: level by magnitude, structured
 // pruners by the norm per weight (mean |w| for l1, RMS for l2, the mean distance for
 // fpgm), so that layers of different fan-in compare fairly; no layer goes beyond its
-// max_sparse_ratio, and every layer keeps at least one filter.
+// max_sparse_ratio, and every layer keeps at least one filter. slim ranks the layers of
+// one config_list entry together even without a global_group_id (network slimming
+// removes the smallest batch-norm scales network-wide).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,7 +45,26 @@ struct PruneResult {
   int64_t zero_weights = 0;
 };
 
-// Errors: an unknown pruner, a config that selects no layer.
-StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config);
+// Per layer (module path): one score per output filter; lower scores are removed first.
+using FilterScoreMap = std::map<std::string, std::vector<double>>;
+
+// A Conv2d or Linear layer the config selects, with the config_list entry that rules it.
+struct SelectedLayer {
+  int node = -1;  // in the LayerGraph
+  const PruneRule* rule = nullptr;
+};
+std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConfig& config);
+
+// Structured pruners: filters are ranked by `scores` when given (every selected layer
+// must have one score per filter), else by config.pruner's weight norms; the data-driven
+// pruners need `scores`. Errors: an unknown pruner, a config that selects no layer, a
+// data-driven pruner without scores, scores missing or of the wrong length.
+StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
+                                   const FilterScoreMap* scores = nullptr);
+
+// The weight-norm scores (per weight, as global groups rank them) of l1, l2 or fpgm for
+// every selected layer.
+StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const LayerGraph& graph,
+                                            const PruneConfig& config);
 
 }  // namespace hone::compress

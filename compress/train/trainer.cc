@@ -165,7 +165,9 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
         at::Tensor out = module.forward({x}).toTensor();
         at::Tensor loss = torch::nn::functional::cross_entropy(out, y);
         loss.backward();
+        if (o.after_backward) o.after_backward();
         optimizer->step();
+        if (o.after_step) o.after_step();
         double l = loss.item<double>();
         if (!std::isfinite(l)) {
           bar.Clear();

@@ -36,6 +36,10 @@ struct TrainOptions {
   int threads = 0;                // libtorch intra-op threads; <= 0: one per core
   uint64_t seed = 0;              // shuffling, dropout and any other randomness
   std::FILE* progress = nullptr;  // a progress bar and one line per epoch go here
+  // Per-batch hooks: after the backward pass, before the optimizer step (a penalty's
+  // subgradient added to the gradients), and after the step (pruning masks re-applied).
+  std::function<void()> after_backward;
+  std::function<void()> after_step;
 };
 
 struct EvalStats {
