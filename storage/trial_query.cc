@@ -1,6 +1,9 @@
 #include "storage/trial_query.h"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
@@ -252,6 +255,73 @@ StatusOr<int64_t> TrialQuery::Count(const TrialFilter& filter, double now) {
 
 StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort& sort, int64_t offset,
                                      int64_t limit, double now, std::optional<int64_t> known_total) {
+  // The counts and pages below must see one state of the database.
+  const bool own_snapshot = !in_snapshot_;
+  if (own_snapshot) HONE_RETURN_IF_ERROR(BeginSnapshot());
+  auto page = ListInSnapshot(filter, sort, offset, limit, now, known_total);
+  if (own_snapshot) EndSnapshot();
+  return page;
+}
+
+namespace {
+
+// Offsets from which a page may be read from the far end of the order.
+constexpr int64_t kReverseFrom = 1000;
+
+// "Rows with a value" of a sort, as SQL builders: page(descending, limit, offset)
+// selects seqs in the sort's order (ties by seq, one direction); count counts them.
+struct ValuedRows {
+  std::function<BoundSql(bool descending, int64_t limit, int64_t offset)> page;
+  std::function<BoundSql()> count;
+};
+
+// Rows [offset, offset + limit) of `rows` in the `descending` order, appended to *out.
+// With `valued` (how many rows there are) known, a page nearer the end is read from
+// the end in the opposite direction, so no page skips more than half of the rows.
+Status ValuedPage(sqlite3* db, const ValuedRows& rows, bool descending, int64_t offset, int64_t limit,
+                  std::optional<int64_t> valued, std::vector<int64_t>* out) {
+  if (valued) {
+    if (offset >= *valued) return Status::Ok();
+    const int64_t end = std::min(offset + limit, *valued);
+    const int64_t from_end = *valued - end;
+    if (from_end < offset) {
+      std::vector<int64_t> back;
+      HONE_RETURN_IF_ERROR(CollectSeqs(db, rows.page(!descending, end - offset, from_end), &back));
+      out->insert(out->end(), back.rbegin(), back.rend());
+      return Status::Ok();
+    }
+  }
+  return CollectSeqs(db, rows.page(descending, limit, offset), out);
+}
+
+}  // namespace
+
+StatusOr<int64_t> TrialQuery::CachedCount(const BoundSql& count) {
+  int64_t change_id = 0;
+  {
+    auto stmt = statements_.Use(kMaxChange);
+    if (!stmt.ok()) return stmt.status();
+    auto row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    change_id = *row ? (*stmt)->ColumnInt(0) : 0;
+  }
+  std::string key = count.text;
+  for (const auto& v : count.values) {
+    key += '\x1f';
+    if (auto* i = std::get_if<int64_t>(&v)) key += "i" + std::to_string(*i);
+    else if (auto* d = std::get_if<double>(&v)) key += "d" + std::to_string(std::bit_cast<uint64_t>(*d));
+    else key += "s" + std::get<std::string>(v);
+  }
+  if (auto it = counts_.find(key); it != counts_.end() && it->second.first == change_id) return it->second.second;
+  auto n = CountOf(db_.get(), count);
+  if (!n.ok()) return n.status();
+  if (counts_.size() >= 64) counts_.clear();
+  counts_[key] = {change_id, *n};
+  return *n;
+}
+
+StatusOr<TrialPage> TrialQuery::ListInSnapshot(const TrialFilter& filter, const TrialSort& sort, int64_t offset,
+                                               int64_t limit, double now, std::optional<int64_t> known_total) {
   BoundSql where;
   HONE_RETURN_IF_ERROR(sql::AppendFilter(filter, now, &where));
   TrialPage page;
@@ -264,66 +334,91 @@ StatusOr<TrialPage> TrialQuery::List(const TrialFilter& filter, const TrialSort&
   }
   if (offset >= page.total) return page;
 
-  const std::string dir = sort.descending ? " DESC" : " ASC";
-  std::vector<int64_t> seqs;
+  // The sort as rows with a value (first) and the rows without one (then, by seq).
+  ValuedRows valued_rows;
+  std::function<BoundSql(int64_t limit, int64_t offset)> missing_rows;  // null: every row has a value
+  std::optional<int64_t> valued;  // how many rows have a value, when known
+  auto value_key = sql::ValueKeyOf(sort);
+  if (!value_key.ok()) return value_key.status();
   if (sort.kind == SortKind::kSeq) {
-    BoundSql q = where;
-    q.text = "SELECT t.seq FROM trials t" + (q.text.empty() ? "" : " WHERE " + q.text) + " ORDER BY t.seq" + dir +
-             " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
-    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
-  } else if (auto value_key = sql::ValueKeyOf(sort); !value_key.ok()) {
-    return value_key.status();
+    valued_rows.page = [&where](bool descending, int64_t n, int64_t skip) {
+      BoundSql q = where;
+      q.text = "SELECT t.seq FROM trials t" + (q.text.empty() ? "" : " WHERE " + q.text) + " ORDER BY t.seq" +
+               (descending ? " DESC" : " ASC") + " LIMIT " + q.Add(n) + " OFFSET " + q.Add(skip);
+      return q;
+    };
+    valued = page.total;
   } else if (value_key->has_value()) {
-    // A parameter or final-metric key: the same two parts over trial_values, whose
-    // index holds (key, value, seq) in order.
-    const sql::ValueKey& key = **value_key;
-    HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), sql::ValuePageSql(where, key, sort.descending, limit, offset), &seqs));
-    const int64_t missing = limit - static_cast<int64_t>(seqs.size());
-    if (missing > 0) {
-      int64_t valued = offset + static_cast<int64_t>(seqs.size());
-      if (seqs.empty()) {
-        auto n = CountOf(db_.get(), sql::ValueCountSql(where, key));
-        if (!n.ok()) return n.status();
-        valued = *n;
-      }
-      if (valued < page.total)
-        HONE_RETURN_IF_ERROR(CollectSeqs(
-            db_.get(),
-            sql::MissingValuePageSql(where, key, sort.descending, missing, std::max<int64_t>(0, offset - valued)),
-            &seqs));
-    }
+    // A parameter or final-metric key: trial_values' index holds (key, value, seq) in
+    // order.
+    const sql::ValueKey key = **value_key;
+    valued_rows.page = [&where, key](bool descending, int64_t n, int64_t skip) {
+      return sql::ValuePageSql(where, key, descending, n, skip);
+    };
+    valued_rows.count = [&where, key] { return sql::ValueCountSql(where, key); };
+    missing_rows = [&where, key, &sort](int64_t n, int64_t skip) {
+      return sql::MissingValuePageSql(where, key, sort.descending, n, skip);
+    };
   } else {
-    // Rows with a value first (ORDER BY key, seq in one direction: an index on the key
-    // serves it and stops after the page), then the rows without, by seq.
+    // A column of trials (an index on final and on status serves the order).
     BoundSql with_value = where;
     auto key = sql::SortExpression(sort, now, &with_value);
     if (!key.ok()) return key.status();
-    std::string cond = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *key;
-    with_value.text = cond + " IS NOT NULL";
-    {
+    with_value.text = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *key + " IS NOT NULL";
+    valued_rows.page = [with_value, expr = *key](bool descending, int64_t n, int64_t skip) {
       BoundSql q = with_value;
-      q.text = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY " + *key + dir + ", t.seq" + dir +
-               " LIMIT " + q.Add(limit) + " OFFSET " + q.Add(offset);
-      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
+      const std::string dir = descending ? " DESC" : " ASC";
+      q.text = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY " + expr + dir + ", t.seq" + dir +
+               " LIMIT " + q.Add(n) + " OFFSET " + q.Add(skip);
+      return q;
+    };
+    valued_rows.count = [with_value] {
+      BoundSql q = with_value;
+      q.text = "SELECT count(*) FROM trials t WHERE " + q.text;
+      return q;
+    };
+    if (sort.kind == SortKind::kStatus || sort.kind == SortKind::kCreated) {
+      valued = page.total;  // never NULL
+    } else {
+      missing_rows = [&where, &sort, now](int64_t n, int64_t skip) -> BoundSql {
+        BoundSql q = where;
+        auto null_key = sql::SortExpression(sort, now, &q);  // succeeded above
+        q.text = "SELECT t.seq FROM trials t WHERE " + (where.text.empty() ? "" : "(" + where.text + ") AND ") +
+                 (null_key.ok() ? *null_key : std::string("NULL")) + " IS NULL ORDER BY t.seq" + (sort.descending ? " DESC" : " ASC") +
+                 " LIMIT " + q.Add(n) + " OFFSET " + q.Add(skip);
+        return q;
+      };
     }
-    const int64_t missing = limit - static_cast<int64_t>(seqs.size());
-    // A short page reached the rows without a value: count the valued ones only now
-    // (a full page, the common case, never counts).
-    if (missing > 0 && sort.kind != SortKind::kStatus && sort.kind != SortKind::kCreated) {
-      int64_t valued = offset + static_cast<int64_t>(seqs.size());
+  }
+  // A deep page counts the rows with a value once per state of the trials (remembered),
+  // unless the count moves with the clock (durations).
+  const bool clock_free = sort.kind != SortKind::kDuration &&
+                          std::none_of(filter.ranges.begin(), filter.ranges.end(), [](const RangeFilter& r) {
+                            return r.kind == RangeFilter::Kind::kDuration;
+                          });
+  if (!valued && offset >= kReverseFrom && clock_free && valued_rows.count) {
+    auto n = CachedCount(valued_rows.count());
+    if (!n.ok()) return n.status();
+    valued = *n;
+  }
+
+  std::vector<int64_t> seqs;
+  HONE_RETURN_IF_ERROR(ValuedPage(db_.get(), valued_rows, sort.descending, offset, limit, valued, &seqs));
+  const int64_t missing = limit - static_cast<int64_t>(seqs.size());
+  // A short page reached the rows without a value: count the valued ones only now
+  // (a full page, the common case, never counts).
+  if (missing > 0 && missing_rows) {
+    if (!valued) {
       if (seqs.empty()) {
-        auto n = CountWhere(db_.get(), with_value);
+        auto n = CountOf(db_.get(), valued_rows.count());
         if (!n.ok()) return n.status();
         valued = *n;
+      } else {
+        valued = offset + static_cast<int64_t>(seqs.size());
       }
-      BoundSql q = where;
-      auto null_key = sql::SortExpression(sort, now, &q);
-      if (!null_key.ok()) return null_key.status();
-      q.text = (where.text.empty() ? "" : "(" + where.text + ") AND ") + *null_key + " IS NULL";
-      q.text = "SELECT t.seq FROM trials t WHERE " + q.text + " ORDER BY t.seq" + dir + " LIMIT " + q.Add(missing) +
-               " OFFSET " + q.Add(std::max<int64_t>(0, offset - valued));
-      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), q, &seqs));
     }
+    if (*valued < page.total)
+      HONE_RETURN_IF_ERROR(CollectSeqs(db_.get(), missing_rows(missing, std::max<int64_t>(0, offset - *valued)), &seqs));
   }
   auto summaries = Summaries(seqs);
   if (!summaries.ok()) return summaries.status();

@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +32,10 @@
 #include "storage/storage.h"
 
 namespace hone {
+
+namespace sql {
+struct BoundSql;
+}
 
 // A trial without its intermediate results, plus the latest of them.
 struct TrialSummary {
@@ -184,10 +190,16 @@ class TrialQuery {
  private:
   explicit TrialQuery(SqliteHandle db);
   StatusOr<std::vector<TrialSummary>> Summaries(const std::vector<int64_t>& seqs);
+  StatusOr<TrialPage> ListInSnapshot(const TrialFilter& filter, const TrialSort& sort, int64_t offset, int64_t limit,
+                                     double now, std::optional<int64_t> known_total);
+  // The integer `count` (SQL and bindings) selects, remembered until a trial changes.
+  StatusOr<int64_t> CachedCount(const sql::BoundSql& count);
 
   SqliteHandle db_;
   StatementCache statements_;  // declared after db_: finalized before the close
   bool in_snapshot_ = false;
+  // CachedCount's answers: query key -> (trial change id, count); at most 64.
+  std::unordered_map<std::string, std::pair<int64_t, int64_t>> counts_;
 };
 
 // `$."a"."b"` for the dotted path "a.b" (labels quoted, so '-' and digits are safe).

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -80,15 +81,19 @@ class TrialQuerySortTest : public ::testing::Test {
   // The order by json_extract in ORDER BY, straight from SQLite: the reference.
   std::vector<int64_t> Reference(const std::string& column, const std::string& dotted, const std::string& where,
                                  bool descending, int64_t offset, int64_t limit) {
+    auto path = JsonPathOf(dotted);
+    EXPECT_TRUE(path.ok());
+    return ReferenceBy("json_extract(t." + column + ", '" + *path + "')", where, descending, offset, limit);
+  }
+  // Rows with a value of `expr` first, by it, then the rest; ties by seq (one direction).
+  std::vector<int64_t> ReferenceBy(const std::string& expr, const std::string& where, bool descending,
+                                   int64_t offset, int64_t limit) {
     if (!reference_db_) {
       auto db = OpenSqlite(path_, OpenMode::kReadOnly);
       EXPECT_TRUE(db.ok());
       if (!db.ok()) return {};
       reference_db_ = std::move(*db);
     }
-    auto path = JsonPathOf(dotted);
-    EXPECT_TRUE(path.ok());
-    const std::string expr = "json_extract(t." + column + ", '" + *path + "')";
     const std::string dir = descending ? " DESC" : " ASC";
     auto stmt = Statement::Prepare(reference_db_.get(), "SELECT t.seq FROM trials t" + (where.empty() ? "" : " WHERE " + where) +
                                                   " ORDER BY (" + expr + " IS NULL), " + expr + dir + ", t.seq" +
@@ -216,6 +221,66 @@ TEST_F(TrialQuerySortTest, AnOlderDatabaseIsFilledByTheMigration) {
     ASSERT_TRUE(page.ok()) << page.status().message();
     EXPECT_EQ(Seqs(*page), Reference("params", "lr", "", desc, 10, 30));
   }
+}
+
+// Pages from offset 1000 on may be read from the far end of the order, with the number
+// of rows that have a value counted once per state of the trials.
+TEST_F(TrialQuerySortTest, DeepPagesMatchTheReferenceAlsoAfterAChange) {
+  const int n = 1100;
+  Fill(n);
+  auto q = Query();
+  ASSERT_NE(q, nullptr);
+  const std::vector<std::tuple<SortKind, std::string, std::string>> sorts = {
+      {SortKind::kFinal, "", "t.final"},
+      {SortKind::kSeq, "", "t.seq"},
+      {SortKind::kStatus, "", "t.status"},
+      {SortKind::kCreated, "", "t.created_at"},
+      {SortKind::kEnded, "", "NULLIF(t.ended_at, 0)"},
+      {SortKind::kParam, "lr", "json_extract(t.params, '$.\"lr\"')"},
+      {SortKind::kParam, "opt.momentum", "json_extract(t.params, '$.\"opt\".\"momentum\"')"},
+      {SortKind::kMetric, "loss", "json_extract(t.final_metrics, '$.\"loss\"')"}};
+  auto check = [&](const std::string& when) {
+    for (const auto& fc : Filters()) {
+      for (const auto& [kind, key, expr] : sorts) {
+        for (bool desc : {false, true}) {
+          for (int64_t offset : {0, 999, 1000, 1030, 1049, 1060, 1098, 1100}) {
+            TrialSort sort{.kind = kind, .path = key, .descending = desc};
+            auto page = q->List(fc.filter, sort, offset, 50, 2000);
+            ASSERT_TRUE(page.ok()) << page.status().message();
+            EXPECT_EQ(Seqs(*page), ReferenceBy(expr, fc.where, desc, offset, 50))
+                << when << ": " << expr << (desc ? " desc" : " asc") << " where '" << fc.where << "' offset "
+                << offset;
+          }
+        }
+      }
+    }
+  };
+  check("as written");
+  {
+    // Trials gain and lose values: the remembered counts must not be used any more.
+    auto storage = SqliteStorage::Open(path_, OpenMode::kReadWrite);
+    ASSERT_TRUE(storage.ok());
+    for (int64_t seq : {n - 3, n - 2}) {
+      auto t = (*storage)->LoadTrial(seq);
+      ASSERT_TRUE(t.ok() && t->has_value());
+      TrialRecord r = **t;
+      r.status = TrialStatus::kSucceeded;
+      r.final_value = 0.25;
+      r.final_metrics = {{"default", 0.25}, {"loss", 3}};
+      r.ended_at = 5000;
+      ASSERT_TRUE((*storage)->UpdateTrial(r).ok());
+    }
+    TrialRecord extra;
+    extra.seq = n;
+    extra.config_id = n;
+    extra.id = std::to_string(n);
+    extra.status = TrialStatus::kRunning;
+    extra.params = {{"x", 0.5}, {"lr", 0.01}};
+    extra.created_at = 5000;
+    ASSERT_TRUE((*storage)->InsertTrial(extra).ok());
+    ASSERT_TRUE((*storage)->Flush().ok());
+  }
+  check("after a change");
 }
 
 // The query plan's detail lines for `sql`.
