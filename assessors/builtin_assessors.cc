@@ -12,26 +12,6 @@
 #include "assessors/threshold_assessor.h"
 
 namespace hone {
-namespace {
-
-ArgSpec Arg(std::string key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt,
-            std::optional<double> max = std::nullopt) {
-  ArgSpec spec;
-  spec.key = std::move(key);
-  spec.kind = kind;
-  spec.min = min;
-  spec.max = max;
-  return spec;
-}
-
-ArgSpec ModeArg() {
-  ArgSpec spec = Arg("optimize_mode", ArgSpec::Kind::kEnum);
-  spec.choices = {"maximize", "minimize"};
-  return spec;
-}
-
-}  // namespace
-
 void RegisterBuiltinAssessors(Registry& registry) {
   AssessorInfo none;
   none.name = "none";
@@ -59,31 +39,31 @@ void RegisterBuiltinAssessors(Registry& registry) {
   curve.name = "curvefitting";
   curve.aliases = {"Curvefitting"};
   curve.summary = "extrapolates the learning curve (ensemble of twelve families) and stops a trial that cannot reach the best";
-  curve.args = {ModeArg(), Arg("epoch_num", ArgSpec::Kind::kInt, 1), Arg("start_step", ArgSpec::Kind::kInt, 1),
-                Arg("threshold", ArgSpec::Kind::kNumber, 0, 1), Arg("gap", ArgSpec::Kind::kInt, 1)};
+  curve.args = {OptimizeModeArg(), MakeArg("epoch_num", ArgSpec::Kind::kInt, 1), MakeArg("start_step", ArgSpec::Kind::kInt, 1),
+                MakeArg("threshold", ArgSpec::Kind::kNumber, 0, 1), MakeArg("gap", ArgSpec::Kind::kInt, 1)};
   curve.create = &CurvefittingAssessor::Create;
   registry.AddAssessor(std::move(curve));
 
   AssessorInfo percentile;
   percentile.name = "percentile";
   percentile.summary = "stops a trial whose best value is in the bottom percentile of succeeded trials at the same step";
-  percentile.args = {ModeArg(), Arg("percentile", ArgSpec::Kind::kNumber, 0, 100),
-                     Arg("start_step", ArgSpec::Kind::kInt, 0), Arg("min_trials", ArgSpec::Kind::kInt, 1)};
+  percentile.args = {OptimizeModeArg(), MakeArg("percentile", ArgSpec::Kind::kNumber, 0, 100),
+                     MakeArg("start_step", ArgSpec::Kind::kInt, 0), MakeArg("min_trials", ArgSpec::Kind::kInt, 1)};
   percentile.create = &PercentileAssessor::Create;
   registry.AddAssessor(std::move(percentile));
 
   AssessorInfo threshold;
   threshold.name = "threshold";
   threshold.summary = "stops a trial whose latest value is worse than a fixed threshold";
-  threshold.args = {ModeArg(), Arg("threshold", ArgSpec::Kind::kNumber), Arg("start_step", ArgSpec::Kind::kInt, 0)};
+  threshold.args = {OptimizeModeArg(), Required(MakeArg("threshold", ArgSpec::Kind::kNumber)), MakeArg("start_step", ArgSpec::Kind::kInt, 0)};
   threshold.create = &ThresholdAssessor::Create;
   registry.AddAssessor(std::move(threshold));
 
   AssessorInfo patience;
   patience.name = "patience";
   patience.summary = "stops a trial that stopped improving, when the wrapped assessor (if any) agrees";
-  patience.args = {ModeArg(), Arg("patience", ArgSpec::Kind::kInt, 0), Arg("min_delta", ArgSpec::Kind::kNumber, 0),
-                   Arg("wrapped", ArgSpec::Kind::kAny)};
+  patience.args = {OptimizeModeArg(), MakeArg("patience", ArgSpec::Kind::kInt, 0), MakeArg("min_delta", ArgSpec::Kind::kNumber, 0),
+                   MakeArg("wrapped", ArgSpec::Kind::kAny)};
   // The wrapped assessor comes from the registry this one is registered in.
   patience.create = [&registry](const AssessorContext& ctx) { return PatienceAssessor::Create(ctx, registry); };
   registry.AddAssessor(std::move(patience));
@@ -91,8 +71,8 @@ void RegisterBuiltinAssessors(Registry& registry) {
   AssessorInfo asha;
   asha.name = "asha";
   asha.summary = "asynchronous successive halving: at each rung keeps the top 1/reduction_factor";
-  asha.args = {ModeArg(), Arg("max_resource", ArgSpec::Kind::kInt, 1), Arg("reduction_factor", ArgSpec::Kind::kNumber, 1.0001),
-               Arg("grace_period", ArgSpec::Kind::kInt, 1)};
+  asha.args = {OptimizeModeArg(), MakeArg("max_resource", ArgSpec::Kind::kInt, 1), MakeArg("reduction_factor", ArgSpec::Kind::kNumber, 1.0001),
+               MakeArg("grace_period", ArgSpec::Kind::kInt, 1)};
   asha.create = &AshaAssessor::Create;
   registry.AddAssessor(std::move(asha));
 }

@@ -243,6 +243,18 @@ class Reader {
     cfg_.search_space_json = cfg_.search_space.ToJson();
   }
 
+  // Required keys missing from `given` (a map, or null when the section is absent):
+  // reported at `where`, the section's own mark or its parent's.
+  void CheckRequired(const ConfigNode* given, const SourceMark& where, const std::string& path,
+                     const std::vector<ArgSpec>& specs, const std::string& owner) {
+    for (const auto& spec : specs) {
+      if (!spec.required) continue;
+      const ConfigNode* v = given && given->IsMap() ? given->Find(spec.key) : nullptr;
+      if (v && !v->IsNull()) continue;
+      diag_.Error(where, Join(path, spec.key), "is required by " + owner + " (it has no default)");
+    }
+  }
+
   void CheckArgs(const ConfigNode& args, const std::string& path, const std::vector<ArgSpec>& specs,
                  nlohmann::json& out) {
     if (args.IsNull()) return;
@@ -358,7 +370,10 @@ class Reader {
       return nullptr;
     }
     out.name = info->name;
-    if (auto* args = n.Find("classArgs")) {
+    const ConfigNode* args = n.Find("classArgs");
+    CheckRequired(args, args ? args->mark() : n.mark(), Join(path, "classArgs"), info->args,
+                  path + " '" + info->name + "'");
+    if (args) {
       CheckArgs(*args, Join(path, "classArgs"), info->args, out.class_args);
       if (out.class_args.contains("optimize_mode")) {
         out.mode_explicit = true;
@@ -483,6 +498,7 @@ class Reader {
       marks.push_back(ts.KeyMark(k));
     }
     ConfigNode args = ConfigNode::Map(std::move(rest), std::move(marks), ts.mark());
+    CheckRequired(&args, ts.mark(), "trainingService", info->args, "platform '" + info->name + "'");
     CheckArgs(args, "trainingService", info->args, cfg_.platform_args);
     const nlohmann::json& pa = cfg_.platform_args;
     if (pa.contains("maxTrialNumberPerGpu")) cfg_.max_trial_number_per_gpu = pa["maxTrialNumberPerGpu"].get<int>();

@@ -33,6 +33,28 @@ std::vector<std::string> Names(const std::vector<Info>& infos) {
 }
 }  // namespace
 
+ArgSpec MakeArg(std::string key, ArgSpec::Kind kind, std::optional<double> min, std::optional<double> max) {
+  ArgSpec spec;
+  spec.key = std::move(key);
+  spec.kind = kind;
+  spec.min = min;
+  spec.max = max;
+  return spec;
+}
+
+ArgSpec EnumArg(std::string key, std::vector<std::string> choices) {
+  ArgSpec spec = MakeArg(std::move(key), ArgSpec::Kind::kEnum);
+  spec.choices = std::move(choices);
+  return spec;
+}
+
+ArgSpec OptimizeModeArg() { return EnumArg("optimize_mode", {"maximize", "minimize"}); }
+
+ArgSpec Required(ArgSpec spec) {
+  spec.required = true;
+  return spec;
+}
+
 const TunerInfo* Registry::FindTuner(const std::string& name) const { return FindByName(tuners_, name); }
 const AssessorInfo* Registry::FindAssessor(const std::string& name) const { return FindByName(assessors_, name); }
 const PlatformInfo* Registry::FindPlatform(const std::string& name) const { return FindByName(platforms_, name); }

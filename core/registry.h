@@ -19,15 +19,24 @@ namespace hone {
 
 struct ExperimentConfig;
 
-// One accepted classArgs key. The config reader checks kinds, ranges and unknown keys
-// (with file:line:col) before any factory runs.
+// One accepted classArgs key. The config reader checks kinds, ranges, unknown keys and
+// missing required keys (with file:line:col) before any factory runs.
 struct ArgSpec {
   enum class Kind { kNumber, kInt, kBool, kString, kEnum, kAny };
   std::string key;
   Kind kind = Kind::kAny;
   std::vector<std::string> choices;  // kEnum
   std::optional<double> min, max;    // kNumber, kInt (inclusive)
+  bool required = false;             // the algorithm has no default for it
 };
+
+// Builders for registry entries: MakeArg("eta", ArgSpec::Kind::kNumber, 1.0001),
+// EnumArg("exec_mode", {"parallelism", "serial"}), OptimizeModeArg(), Required(MakeArg(...)).
+ArgSpec MakeArg(std::string key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt,
+                std::optional<double> max = std::nullopt);
+ArgSpec EnumArg(std::string key, std::vector<std::string> choices);
+ArgSpec OptimizeModeArg();  // optimize_mode: maximize | minimize
+ArgSpec Required(ArgSpec spec);
 
 struct TunerInfo {
   std::string name;

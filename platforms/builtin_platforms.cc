@@ -13,12 +13,7 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   PlatformInfo local;
   local.name = "local";
   local.summary = "run trials as processes on this machine; GPUs via CUDA_VISIBLE_DEVICES";
-  auto arg = [](std::string key, ArgSpec::Kind kind) {
-    ArgSpec spec;
-    spec.key = std::move(key);
-    spec.kind = kind;
-    return spec;
-  };
+  auto arg = [](std::string key, ArgSpec::Kind kind) { return MakeArg(std::move(key), kind); };
   local.args.push_back(arg("useActiveGpu", ArgSpec::Kind::kBool));
   ArgSpec per_gpu = arg("maxTrialNumberPerGpu", ArgSpec::Kind::kInt);
   per_gpu.min = 1;
@@ -38,13 +33,14 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   PlatformInfo replay;
   replay.name = "replay";
   replay.summary = "replay recorded learning curves as trials, instantly, on a simulated clock";
-  replay.args.push_back(arg("curves", ArgSpec::Kind::kString));
+  replay.args.push_back(Required(arg("curves", ArgSpec::Kind::kString)));
   ArgSpec scale = arg("timeScale", ArgSpec::Kind::kNumber);
   scale.min = 0;
   replay.args.push_back(scale);
   ArgSpec per_trial = arg("epochsPerTrial", ArgSpec::Kind::kInt);
   per_trial.min = 0;
   replay.args.push_back(per_trial);
+  replay.args.push_back(arg("distinct", ArgSpec::Kind::kBool));
   replay.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
     const auto& args = config.platform_args;
     if (!args.contains("curves") || !args["curves"].is_string())
@@ -57,6 +53,7 @@ void RegisterBuiltinPlatforms(Registry& registry) {
     if (args.contains("timeScale") && args["timeScale"].is_number()) options.time_scale = args["timeScale"].get<double>();
     if (args.contains("epochsPerTrial") && args["epochsPerTrial"].is_number_integer())
       options.epochs_per_trial = args["epochsPerTrial"].get<int>();
+    if (args.contains("distinct") && args["distinct"].is_boolean()) options.distinct = args["distinct"].get<bool>();
     return std::unique_ptr<Platform>(std::make_unique<ReplayPlatform>(std::move(*curves), options));
   };
   registry.AddPlatform(std::move(replay));

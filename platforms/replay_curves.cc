@@ -1,5 +1,7 @@
 #include "platforms/replay_curves.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -8,14 +10,6 @@
 
 namespace hone {
 namespace {
-
-// The keys scheduling tuners add (tuners/tuner.h): not part of a configuration.
-nlohmann::json MatchingParams(const nlohmann::json& params) {
-  nlohmann::json out = params;
-  if (out.is_object())
-    for (const char* key : {"TRIAL_BUDGET", "load_checkpoint_dir", "save_checkpoint_dir"}) out.erase(key);
-  return out;
-}
 
 }  // namespace
 
@@ -46,7 +40,7 @@ StatusOr<ReplayCurves> ReplayCurves::Parse(const std::string& text, const std::s
     if (!j.contains("values") || !j["values"].is_array() || j["values"].empty())
       return InvalidArgument(where + "values: expected a non-empty list of numbers");
     CurveRecord r;
-    r.params = MatchingParams(j["params"]);
+    r.params = ConfigurationOf(j["params"]);
     for (const auto& v : j["values"]) {
       if (!v.is_number()) return InvalidArgument(where + "values: expected numbers, but got " + v.dump());
       r.values.push_back(v.get<double>());
@@ -90,14 +84,25 @@ double ReplayCurves::Coordinate(const std::string& key, double v) const {
   return span > 0 ? x / span : x;
 }
 
-size_t ReplayCurves::Nearest(const nlohmann::json& params) const {
-  nlohmann::json wanted = MatchingParams(params);
+// The keys scheduling tuners add (tuners/tuner.h) are not part of a configuration.
+nlohmann::json ReplayCurves::ConfigurationOf(const nlohmann::json& params) {
+  nlohmann::json out = params;
+  if (out.is_object())
+    for (const char* key : {"TRIAL_BUDGET", "load_checkpoint_dir", "save_checkpoint_dir"}) out.erase(key);
+  return out;
+}
+
+size_t ReplayCurves::Nearest(const nlohmann::json& params, const std::vector<bool>* taken) const {
+  nlohmann::json wanted = ConfigurationOf(params);
   // JSON equality: keys in any order, 5 == 5.0.
   for (size_t i = 0; i < records_.size(); ++i)
     if (records_[i].params == wanted) return i;
+  bool skip = taken && taken->size() == records_.size() &&
+              std::find(taken->begin(), taken->end(), false) != taken->end();
   size_t best = 0;
   double best_d = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < records_.size(); ++i) {
+    if (skip && (*taken)[i]) continue;
     const auto& rp = records_[i].params;
     double d = 0;
     for (const auto& [key, v] : wanted.items()) {

@@ -42,8 +42,12 @@ class ReplayCurves {
 
   const std::vector<CurveRecord>& records() const { return records_; }
   const nlohmann::json& header() const { return header_; }
-  // Index of the record that serves `params` (see above). REQUIRES: records non-empty.
-  size_t Nearest(const nlohmann::json& params) const;
+  // Index of the record that serves `params` (see above). Records flagged in `taken`
+  // (same length as records) are passed over by the nearest search unless every one is
+  // taken; an exact match is served regardless. REQUIRES: records non-empty.
+  size_t Nearest(const nlohmann::json& params, const std::vector<bool>* taken = nullptr) const;
+  // `params` without the scheduler keys: what identifies a configuration.
+  static nlohmann::json ConfigurationOf(const nlohmann::json& params);
 
  private:
   struct Spread {

@@ -53,7 +53,20 @@ Status ReplayPlatform::Launch(const TrialLaunch& launch) {
   Trial t;
   t.seq = launch.seq;
   t.trial_dir = launch.trial_dir;
-  t.record = curves_.Nearest(params);
+  if (options_.distinct) {
+    std::string key = ReplayCurves::ConfigurationOf(params).dump();
+    auto it = assigned_.find(key);
+    if (it != assigned_.end()) {
+      t.record = it->second;
+    } else {
+      taken_.resize(curves_.records().size(), false);
+      t.record = curves_.Nearest(params, &taken_);
+      taken_[t.record] = true;
+      assigned_.emplace(std::move(key), t.record);
+    }
+  } else {
+    t.record = curves_.Nearest(params);
+  }
   const CurveRecord& rec = curves_.records()[t.record];
   int length = static_cast<int>(rec.values.size());
   std::optional<int> budget;

@@ -45,6 +45,13 @@ struct ReplayOptions {
   // Epochs a trial without TRIAL_BUDGET trains (0: the whole curve). pbt's trials, which
   // train one generation each, need it: `epochsPerTrial: 4` makes 5 generations of 20.
   int epochs_per_trial = 0;
+  // Each new configuration gets a record no earlier configuration got (the nearest free
+  // one), as if every suggestion were trained afresh; the same configuration again (a
+  // budget promotion) gets its earlier record. Without it, suggestions close to each
+  // other replay one record, and a model-based tuner that exploits a good region keeps
+  // re-reading the same curve. Assignments live in the platform: a resumed replay starts
+  // them afresh.
+  bool distinct = false;
 };
 
 class ReplayPlatform : public Platform {
@@ -84,6 +91,8 @@ class ReplayPlatform : public Platform {
   void AdvanceTo(double t);
 
   ReplayCurves curves_;
+  std::map<std::string, size_t> assigned_;  // configuration (JSON text) -> record, for `distinct`
+  std::vector<bool> taken_;
   ReplayOptions options_;
   SimClock clock_;
   std::map<int64_t, Trial> running_;

@@ -10,31 +10,12 @@
 #include "tuners/tpe/register_tpe.h"
 
 namespace hone {
-namespace {
-
-ArgSpec OptimizeModeArg() {
-  ArgSpec arg;
-  arg.key = "optimize_mode";
-  arg.kind = ArgSpec::Kind::kEnum;
-  arg.choices = {"maximize", "minimize"};
-  return arg;
-}
-
-ArgSpec SeedArg() {
-  ArgSpec arg;
-  arg.key = "seed";
-  arg.kind = ArgSpec::Kind::kInt;
-  return arg;
-}
-
-}  // namespace
-
 void RegisterBuiltinTuners(Registry& registry) {
   TunerInfo random;
   random.name = "random";
   random.aliases = {"Random"};
   random.summary = "uniform draws from the search space, never repeating a configuration";
-  random.args = {SeedArg(), OptimizeModeArg()};
+  random.args = {MakeArg("seed", ArgSpec::Kind::kInt), OptimizeModeArg()};
   random.uses_optimize_mode = false;
   random.create = &RandomTuner::Create;
   registry.AddTuner(std::move(random));

@@ -8,6 +8,8 @@ timestamps; the first epoch from the trial's start).
 
 EXPERIMENT_DIR is <HONE_HOME>/experiments/<id>. Trials with fewer than --min-epochs
 reports (default: the most any trial has) are left out, so every curve is complete.
+Parameters the search space fixes (a choice of one value, such as the recording's epoch
+count) are moved out of the records and the search space into the header's "fixed".
 """
 import argparse
 import json
@@ -40,11 +42,18 @@ def main():
         sys.exit("no succeeded trial with intermediate results in " + args.experiment_dir)
     need = args.min_epochs or max(len(c["values"]) for c in curves)
     complete = [c for c in curves if len(c["values"]) >= need]
+    space = config.get("searchSpace", config.get("search_space")) or {}
+    fixed = {k: v["_value"][0] for k, v in space.items()
+             if isinstance(v, dict) and v.get("_type") == "choice" and len(v.get("_value", [])) == 1
+             and not isinstance(v["_value"][0], dict)}
+    space = {k: v for k, v in space.items() if k not in fixed}
+    for c in complete:
+        c["params"] = {k: v for k, v in c["params"].items() if k not in fixed}
     mode = "maximize"
     for algo in ("tuner", "assessor"):
         mode = (config.get(algo) or {}).get("classArgs", {}).get("optimize_mode", mode)
     header = {"hone_curves": 1, "metric": "default", "optimize_mode": mode,
-              "synthetic": False, "epochs": need, "search_space": config.get("searchSpace", config.get("search_space")),
+              "synthetic": False, "epochs": need, "search_space": space, "fixed": fixed,
               "source": args.source or "exported from hone experiment " + os.path.basename(
                   os.path.normpath(args.experiment_dir))}
     with open(args.out, "w") as f:

@@ -85,7 +85,7 @@ def run_one(hone, curves, space, method, seed, concurrency, work):
     shutil.rmtree(home, ignore_errors=True)
     cfg = {"experimentName": "es-bench", "searchSpace": space, "trialCommand": "replay",
            "trialConcurrency": concurrency, "maxTrialNumber": method["maxTrialNumber"], "seed": seed,
-           "tuner": method["tuner"], "trainingService": {"platform": "replay", "curves": curves}}
+           "tuner": method["tuner"], "trainingService": {"platform": "replay", "curves": curves, "distinct": True}}
     if method["assessor"]:
         cfg["assessor"] = method["assessor"]
     path = os.path.join(work, "exp.json.yaml")
@@ -117,6 +117,11 @@ def summarize(trials, full_epochs, target):
             "time": max(t["end"] for t in trials), "trials": len(trials)}
 
 
+def reference(method):
+    """The run without early stopping a method is compared with: its own sampler."""
+    return "tpe" if method.startswith("tpe") or method == "bohb" else "random"
+
+
 def fmt(x, digits=1):
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else ("%." + str(digits) + "f") % x
 
@@ -143,8 +148,7 @@ def write_markdown(path, header, args, target, results, order):
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for m in order:
         rs = results[m]
-        tuner = "tpe" if m.startswith("tpe") or m == "bohb" else "random"
-        ref = "tpe" if tuner == "tpe" else "random"
+        ref = reference(m)
         epochs = statistics.mean(r["epochs"] for r in rs)
         best = statistics.mean(r["best"] for r in rs if not math.isnan(r["best"])) if any(
             not math.isnan(r["best"]) for r in rs) else float("nan")
@@ -216,8 +220,8 @@ def main():
     target = finals[max(0, int(len(finals) * args.target_top / 100) - 1)]
     all_methods = methods(args.full_epochs, args.configs)
     order = [m for m in all_methods if not args.methods or m in args.methods.split(",")]
-    for ref in ("random", "tpe"):
-        if ref not in order and any(m.startswith(ref) or (ref == "tpe" and m == "bohb") for m in order):
+    for ref in ("tpe", "random"):
+        if ref not in order and any(reference(m) == ref for m in order):
             order.insert(0, ref)
     os.makedirs(args.out, exist_ok=True)
     results = {}

@@ -30,6 +30,7 @@ int main() {
   TrainOptions opt;
   opt.lr = params.value("lr", 0.05);
   opt.optimizer = "sgd";
+  opt.momentum = params.value("momentum", opt.momentum);
   if (params.contains("optimizer")) {
     const nlohmann::json& o = params["optimizer"];
     if (o.is_string()) {

@@ -131,6 +131,36 @@ TEST(ReplayPlatformTest, TrialBudgetLimitsTheEpochs) {
   EXPECT_EQ(Intermediates(events, 1).size(), 4u);
 }
 
+TEST(ReplayCurvesTest, TakenRecordsArePassedOverUnlessAllAreTaken) {
+  ReplayCurves c = Curves();
+  std::vector<bool> taken = {false, true, false};
+  EXPECT_EQ(c.Nearest({{"lr", 0.012}, {"opt", "sgd"}}, &taken), 0u);      // 1 is nearer but taken
+  EXPECT_EQ(c.Nearest({{"lr", 0.01}, {"opt", "sgd"}}, &taken), 1u);       // an exact match still wins
+  taken = {true, true, true};
+  EXPECT_EQ(c.Nearest({{"lr", 0.012}, {"opt", "sgd"}}, &taken), 1u);      // all taken: plain nearest
+}
+
+TEST(ReplayPlatformTest, DistinctGivesEachConfigurationItsOwnRecordAndPromotionsTheSame) {
+  ReplayOptions options;
+  options.distinct = true;
+  ReplayPlatform p(Curves(), options);
+  ASSERT_TRUE(p.Start().ok());
+  ASSERT_TRUE(p.Launch(Launch(0, {{"lr", 0.011}, {"opt", "sgd"}, {"TRIAL_BUDGET", 1}})).ok());
+  ASSERT_TRUE(p.Launch(Launch(1, {{"lr", 0.012}, {"opt", "sgd"}})).ok());                 // near 1, which is taken
+  ASSERT_TRUE(p.Launch(Launch(2, {{"lr", 0.011}, {"opt", "sgd"}, {"TRIAL_BUDGET", 3}})).ok());  // promotion of 0
+  auto events = Drain(p, 3);
+  EXPECT_EQ(Intermediates(events, 0), (std::vector<double>{0.6}));
+  EXPECT_EQ(Intermediates(events, 1), (std::vector<double>{0.5, 0.6, 0.7, 0.75}));
+  EXPECT_EQ(Intermediates(events, 2), (std::vector<double>{0.6, 0.7, 0.8}));
+
+  ReplayPlatform plain(Curves(), {});  // without it both configurations replay record 1
+  ASSERT_TRUE(plain.Start().ok());
+  ASSERT_TRUE(plain.Launch(Launch(0, {{"lr", 0.011}, {"opt", "sgd"}})).ok());
+  ASSERT_TRUE(plain.Launch(Launch(1, {{"lr", 0.012}, {"opt", "sgd"}})).ok());
+  auto plain_events = Drain(plain, 2);
+  EXPECT_EQ(Intermediates(plain_events, 0), Intermediates(plain_events, 1));
+}
+
 TEST(ReplayPlatformTest, KillStopsTheTrialWhereItIs) {
   ReplayPlatform p(Curves(), {});
   ASSERT_TRUE(p.Start().ok());

@@ -215,24 +215,13 @@ void CmaesTuner::Update(std::span<const TrialRecord> completed, std::span<const 
   }
 }
 
-namespace {
-ArgSpec Arg(const char* key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt) {
-  ArgSpec a;
-  a.key = key;
-  a.kind = kind;
-  a.min = min;
-  if (kind == ArgSpec::Kind::kEnum) a.choices = {"maximize", "minimize"};
-  return a;
-}
-}  // namespace
-
 void RegisterCmaesTuner(Registry& registry) {
   TunerInfo info;
   info.name = "cmaes";
   info.aliases = {"CMAES", "CmaEs"};
   info.summary = "CMA-ES over the numeric parameters (warped to the unit cube); choices drawn at random";
-  info.args = {Arg("optimize_mode", ArgSpec::Kind::kEnum), Arg("seed", ArgSpec::Kind::kInt),
-               Arg("popsize", ArgSpec::Kind::kInt, 2), Arg("sigma0", ArgSpec::Kind::kNumber, 0)};
+  info.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
+               MakeArg("popsize", ArgSpec::Kind::kInt, 2), MakeArg("sigma0", ArgSpec::Kind::kNumber, 0)};
   info.create = &CmaesTuner::Create;
   registry.AddTuner(std::move(info));
 }

@@ -54,15 +54,6 @@ StatusOr<std::unique_ptr<Tuner>> Make(const TunerContext& ctx, EvolutionTuner::P
   return std::unique_ptr<Tuner>(new EvolutionTuner(*ctx.space, o));
 }
 
-ArgSpec Arg(const char* key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt) {
-  ArgSpec a;
-  a.key = key;
-  a.kind = kind;
-  a.min = min;
-  if (kind == ArgSpec::Kind::kEnum) a.choices = {"maximize", "minimize"};
-  return a;
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<Tuner>> EvolutionTuner::CreateEvolution(const TunerContext& ctx) {
@@ -165,8 +156,8 @@ void RegisterEvolutionTuners(Registry& registry) {
   evo.name = "evolution";
   evo.aliases = {"Evolution"};
   evo.summary = "random population, then mutate tournament winners, replacing the worst";
-  evo.args = {Arg("optimize_mode", ArgSpec::Kind::kEnum), Arg("seed", ArgSpec::Kind::kInt),
-              Arg("population_size", ArgSpec::Kind::kInt, 1)};
+  evo.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
+              MakeArg("population_size", ArgSpec::Kind::kInt, 1)};
   evo.create = &EvolutionTuner::CreateEvolution;
   registry.AddTuner(std::move(evo));
 
@@ -174,8 +165,8 @@ void RegisterEvolutionTuners(Registry& registry) {
   reg.name = "regularized_evolution";
   reg.aliases = {"RegularizedEvolutionTuner", "RegularizedEvolution"};
   reg.summary = "aging evolution: mutate the best of a random sample, drop the oldest";
-  reg.args = {Arg("optimize_mode", ArgSpec::Kind::kEnum), Arg("seed", ArgSpec::Kind::kInt),
-              Arg("population_size", ArgSpec::Kind::kInt, 1), Arg("sample_size", ArgSpec::Kind::kInt, 1)};
+  reg.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
+              MakeArg("population_size", ArgSpec::Kind::kInt, 1), MakeArg("sample_size", ArgSpec::Kind::kInt, 1)};
   reg.create = &EvolutionTuner::CreateRegularized;
   registry.AddTuner(std::move(reg));
 }

@@ -272,24 +272,13 @@ void GpTuner::Update(std::span<const TrialRecord> completed, std::span<const Tri
   handed_out_ = std::max<uint64_t>(handed_out_, seen_.size());
 }
 
-namespace {
-ArgSpec Arg(const char* key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt) {
-  ArgSpec a;
-  a.key = key;
-  a.kind = kind;
-  a.min = min;
-  if (kind == ArgSpec::Kind::kEnum) a.choices = {"maximize", "minimize"};
-  return a;
-}
-}  // namespace
-
 void RegisterGpTuner(Registry& registry) {
   TunerInfo info;
   info.name = "gp";
   info.aliases = {"GPTuner"};
   info.summary = "Gaussian-process Bayesian optimization (Matérn-5/2 ARD, log expected improvement)";
-  info.args = {Arg("optimize_mode", ArgSpec::Kind::kEnum), Arg("seed", ArgSpec::Kind::kInt),
-               Arg("n_startup_jobs", ArgSpec::Kind::kInt, 0), Arg("n_candidates", ArgSpec::Kind::kInt, 10)};
+  info.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
+               MakeArg("n_startup_jobs", ArgSpec::Kind::kInt, 0), MakeArg("n_candidates", ArgSpec::Kind::kInt, 10)};
   info.create = &GpTuner::Create;
   registry.AddTuner(std::move(info));
 }
