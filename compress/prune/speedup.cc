@@ -1,9 +1,11 @@
 #include "compress/prune/speedup.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "compress/model/script_model_torch.h"
+#include "compress/prune/conv_groups_torch.h"
 
 namespace hone::compress {
 namespace {
@@ -34,15 +36,6 @@ const PruneRule* RuleFor(const PruneConfig& config, const LayerNode& n) {
   return rule == nullptr || rule->exclude || rule->sparse_ratio <= 0 ? nullptr : rule;
 }
 
-// Channel c of a group expands to features [c * spatial, (c + 1) * spatial).
-at::Tensor Expand(const std::vector<int64_t>& kept, int64_t spatial) {
-  std::vector<int64_t> idx;
-  for (int64_t c : kept) {
-    for (int64_t s = 0; s < spatial; ++s) idx.push_back(c * spatial + s);
-  }
-  return torch::tensor(idx, torch::kInt64);
-}
-
 void Replace(torch::jit::Module& root, const std::string& layer, const std::string& name, const at::Tensor& value) {
   auto owner = FindSubmodule(root, layer);
   at::Tensor old = owner->attr(name).toTensor();
@@ -51,12 +44,33 @@ void Replace(torch::jit::Module& root, const std::string& layer, const std::stri
 
 }  // namespace
 
+Status MaskFollowers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
+                     const std::vector<int64_t>& removed) {
+  if (removed.empty()) return Status::Ok();
+  try {
+    torch::NoGradGuard no_grad;
+    torch::jit::Module& module = ModuleOf(model);
+    const at::Tensor idx = torch::tensor(removed, torch::kInt64);
+    for (const ChannelConsumer& f : group.followers) {
+      const std::string& name = graph.nodes[static_cast<size_t>(f.node)].name;
+      for (const char* attr : {"weight", "bias"}) {
+        at::Tensor t = Attr(module, name, attr);
+        if (t.defined()) t.index_fill_(0, idx + f.offset, 0.0);
+      }
+    }
+  } catch (const std::exception& e) {
+    return InvalidArgument("masking the layers that follow pruned channels failed: " + TorchErrorMessage(e));
+  }
+  return Status::Ok();
+}
+
 StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGraph& graph,
                                               const ChannelAnalysis& groups, const PruneConfig& config) {
   if (config.pruner != "l1" && config.pruner != "l2" && config.pruner != "fpgm") {
     return InvalidArgument("speedup removes whole channels and needs a structured pruner (l1, l2 or fpgm), but got '" +
                            config.pruner + "'");
   }
+  HONE_RETURN_IF_ERROR(RequireStructuredSupport(graph));
   GroupPruneResult out;
   out.kept.resize(groups.groups.size());
   std::string blocked;
@@ -107,13 +121,8 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
         out.report.zero_weights += r.zero_weights;
         out.report.layers.push_back(std::move(r));
       }
-      for (int bn : g.batch_norms) {
-        const std::string& name = graph.nodes[static_cast<size_t>(bn)].name;
-        for (const char* attr : {"weight", "bias"}) {
-          at::Tensor t = Attr(module, name, attr);
-          if (t.defined()) t.index_fill_(0, removed, 0.0);
-        }
-      }
+      std::vector<int64_t> removed_list(gone.begin(), gone.end());
+      HONE_RETURN_IF_ERROR(MaskFollowers(model, graph, g, removed_list));
     }
   } catch (const std::exception& e) {
     return InvalidArgument("pruning failed: " + TorchErrorMessage(e));
@@ -130,40 +139,73 @@ StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph,
   try {
     torch::NoGradGuard no_grad;
     torch::jit::Module copy = ModuleOf(model).clone();
-    // Which group each layer reads, and with how many features per channel.
-    std::vector<std::pair<int, int64_t>> reads(graph.nodes.size(), {-1, 1});
-    for (const ChannelGroup& g : groups.groups) {
-      for (const ChannelConsumer& c : g.consumers) reads[static_cast<size_t>(c.node)] = {g.id, c.spatial};
-    }
-    auto kept_of = [&](int g) -> const std::vector<int64_t>* {
-      if (g < 0 || kept[static_cast<size_t>(g)].empty()) return nullptr;
-      return &kept[static_cast<size_t>(g)];
+    // What each layer reads: the groups of its input channels (or features), in order.
+    struct Read {
+      int64_t offset;
+      int group;
+      int64_t spatial;
     };
+    std::vector<std::vector<Read>> read_by(graph.nodes.size());
+    for (const ChannelGroup& g : groups.groups) {
+      for (const ChannelConsumer& c : g.consumers) {
+        read_by[static_cast<size_t>(c.node)].push_back({c.offset, g.id, c.spatial});
+      }
+    }
+    std::vector<ChannelLayout> reads(graph.nodes.size());
+    std::vector<int64_t> spatial(graph.nodes.size(), 1);
+    for (size_t i = 0; i < read_by.size(); ++i) {
+      std::sort(read_by[i].begin(), read_by[i].end(),
+                [](const Read& a, const Read& b) { return a.offset < b.offset; });
+      for (const Read& r : read_by[i]) {
+        reads[i].push_back({r.group, groups.groups[static_cast<size_t>(r.group)].channels});
+        spatial[i] = r.spatial;
+      }
+    }
+    std::set<int> depthwise;
+    for (const ChannelGroup& g : groups.groups) depthwise.insert(g.depthwise.begin(), g.depthwise.end());
+    auto index = [](const std::vector<int64_t>& idx) { return torch::tensor(idx, torch::kInt64); };
+    std::vector<std::pair<std::string, int64_t>> new_groups;
     std::set<std::string> done;
     for (const LayerNode& n : graph.nodes) {
       if (n.name.find('/') != std::string::npos || !done.insert(n.name).second) continue;
-      if (n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear) {
+      const ChannelLayout& out_layout = groups.layout_of_output[static_cast<size_t>(n.id)];
+      if (n.kind == OpKind::kConv2d && depthwise.count(n.id)) {
+        // Filter c is channel c's: the kept channels keep their filters, one per group.
+        const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
+        at::Tensor w = Attr(copy, n.name, "weight");
+        if (!w.defined() || static_cast<int64_t>(idx.size()) == w.size(0)) continue;
+        Replace(copy, n.name, "weight", w.index_select(0, index(idx)));
+        at::Tensor b = Attr(copy, n.name, "bias");
+        if (b.defined()) Replace(copy, n.name, "bias", b.index_select(0, index(idx)));
+        new_groups.emplace_back(n.name, static_cast<int64_t>(idx.size()));
+      } else if (n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear) {
         at::Tensor w = Attr(copy, n.name, "weight");
         at::Tensor b = Attr(copy, n.name, "bias");
         if (!w.defined()) continue;
-        if (const auto* out = kept_of(groups.group_of_output[static_cast<size_t>(n.id)])) {
-          at::Tensor idx = torch::tensor(*out, torch::kInt64);
-          w = w.index_select(0, idx);
-          if (b.defined()) Replace(copy, n.name, "bias", b.index_select(0, idx));
+        if (out_layout.size() == 1) {
+          const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
+          if (static_cast<int64_t>(idx.size()) != w.size(0)) {
+            w = w.index_select(0, index(idx));
+            if (b.defined()) Replace(copy, n.name, "bias", b.index_select(0, index(idx)));
+          }
         }
-        auto [in_group, spatial] = reads[static_cast<size_t>(n.id)];
-        if (const auto* in = kept_of(in_group)) w = w.index_select(1, Expand(*in, spatial));
+        const ChannelLayout& in_layout = reads[static_cast<size_t>(n.id)];
+        if (!in_layout.empty()) {
+          const std::vector<int64_t> idx = KeptIndices(in_layout, kept, spatial[static_cast<size_t>(n.id)]);
+          if (static_cast<int64_t>(idx.size()) != w.size(1)) w = w.index_select(1, index(idx));
+        }
         Replace(copy, n.name, "weight", w);
-      } else if (n.kind == OpKind::kBatchNorm) {
-        const auto* in = kept_of(groups.group_of_output[static_cast<size_t>(n.id)]);
-        if (in == nullptr) continue;
-        at::Tensor idx = torch::tensor(*in, torch::kInt64);
+      } else if (n.kind == OpKind::kBatchNorm && !out_layout.empty()) {
+        const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
         for (const char* attr : {"weight", "bias", "running_mean", "running_var"}) {
           at::Tensor t = Attr(copy, n.name, attr);
-          if (t.defined()) Replace(copy, n.name, attr, t.index_select(0, idx));
+          if (t.defined() && t.dim() == 1 && t.size(0) != static_cast<int64_t>(idx.size())) {
+            Replace(copy, n.name, attr, t.index_select(0, index(idx)));
+          }
         }
       }
     }
+    HONE_RETURN_IF_ERROR(SetConvGroups(copy, new_groups));
     return WrapModule(std::move(copy));
   } catch (const std::exception& e) {
     return InvalidArgument("speedup failed: " + TorchErrorMessage(e));

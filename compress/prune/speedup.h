@@ -7,8 +7,10 @@
 //   auto small = Speedup(model, graph, groups, pruned->kept);        // a new module
 //
 // The masked model and the sped-up model compute the same function: masking zeroes a
-// removed channel's filters, biases and the batch-norm scale and shift over it, so the
-// channel carries zeros everywhere it goes.
+// removed channel's filters, biases, the batch-norm scale and shift over it and the
+// depthwise filters that follow it, so the channel carries zeros everywhere it goes.
+// Speedup cuts depthwise convolutions to the channels they keep (their groups with
+// them) and the layers that read a concat at each input group's offset.
 #pragma once
 
 #include <vector>
@@ -31,13 +33,22 @@ struct GroupPruneResult {
 // excluded), ranks channels by the structured pruner's per-weight filter scores summed
 // over the producers, removes floor(ratio x channels) of them (the smallest ratio among
 // the producers' rules; at least one channel stays), and masks them in `model`.
-// Errors: the level pruner (speedup needs l1, l2 or fpgm); no prunable group selected
-// (the message says why the selected layers' groups cannot be pruned).
+// Errors: the level pruner (speedup needs l1, l2 or fpgm); a graph with an op hone does
+// not understand (RequireStructuredSupport: the op and its node); no prunable group
+// selected (the message says why the selected layers' groups cannot be pruned).
 StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGraph& graph,
                                               const ChannelAnalysis& groups, const PruneConfig& config);
 
+// Zeroes in `model` what follows `group`'s `removed` channels: the scale and shift of
+// the batch norms and the filters and biases of the depthwise convolutions over them, each
+// at the group's offset among that layer's channels (not 0 after a concat). Pruners that
+// mask a group's producers call it so that masked and sped-up models agree.
+Status MaskFollowers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
+                     const std::vector<int64_t>& removed);
+
 // A copy of `model` with every layer's weights cut to the kept channels: convolution
-// filters and input channels, linear outputs and input features, batch-norm statistics.
+// filters and input channels, linear outputs and input features, batch-norm statistics,
+// depthwise filters (and the groups in the convolution's code, see conv_groups_torch.h).
 StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph, const ChannelAnalysis& groups,
                               const std::vector<std::vector<int64_t>>& kept);
 

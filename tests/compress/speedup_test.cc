@@ -97,22 +97,74 @@ TEST(ChannelGroupsTest, ResNet20ResidualAddsShareChannels) {
   EXPECT_EQ(GroupOf(a, *g, "layer3.b0.shortcut_conv")->consumers.size(), 3u);  // b1.conv1, b2.conv1, fc
 }
 
-TEST(ChannelGroupsTest, MobileNetV2DepthwiseConvolutionsPinTheirGroups) {
+std::vector<std::string> Names(const std::vector<int>& nodes, const LayerGraph& g) {
+  std::vector<std::string> names;
+  for (int n : nodes) names.push_back(g.nodes[static_cast<size_t>(n)].name);
+  return names;
+}
+
+std::vector<std::string> Consumers(const ChannelGroup& group, const LayerGraph& g) {
+  std::vector<int> nodes;
+  for (const ChannelConsumer& c : group.consumers) nodes.push_back(c.node);
+  return Names(nodes, g);
+}
+
+// With w = 16: stem 16; block0 (expand 1) 16 -> 16 with a residual add; blocks 1-2 expand
+// to 96/144 and project to 24; blocks 3-4 to 32; blocks 5-6 to 64; block7 to 96; head 256.
+TEST(ChannelGroupsTest, MobileNetV2DepthwiseConvolutionsFollowTheirInput) {
   auto model = BuildZooModel({.name = "mobilenetv2-small"});
   ASSERT_TRUE(model.ok());
   auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
   ASSERT_TRUE(g.ok());
   ChannelAnalysis a = AnalyzeChannels(*g);
+  // The model's input, the stem (with block0's projection, added to it), 7 expansions,
+  // 4 projection sets, the head and the classes.
+  EXPECT_EQ(a.groups.size(), 15u);
+  int prunable = 0;
+  for (const ChannelGroup& group : a.groups) prunable += group.prunable;
+  EXPECT_EQ(prunable, 13);
+
+  const ChannelGroup* stem = GroupOf(a, *g, "stem_conv");
+  ASSERT_TRUE(stem);
+  EXPECT_TRUE(stem->prunable) << stem->reason;
+  EXPECT_EQ(stem->channels, 16);
+  EXPECT_EQ(Producers(*stem, *g), (std::vector<std::string>{"stem_conv", "block0.project_conv"}));
+  EXPECT_EQ(Names(stem->depthwise, *g), std::vector<std::string>{"block0.dw_conv"});
+  EXPECT_EQ(Names(stem->batch_norms, *g), (std::vector<std::string>{"stem_bn", "block0.dw_bn", "block0.project_bn"}));
+  EXPECT_EQ(Consumers(*stem, *g), (std::vector<std::string>{"block0.project_conv", "block1.expand_conv"}));
+
+  // An expansion: its depthwise convolution and both batch norms follow it; only the
+  // projection reads it.
   const ChannelGroup* expand = GroupOf(a, *g, "block1.expand_conv");
   ASSERT_TRUE(expand);
-  EXPECT_FALSE(expand->prunable);
-  EXPECT_NE(expand->reason.find("depthwise convolution block1.dw_conv"), std::string::npos) << expand->reason;
-  // The residual blocks of a stage share their projection's channels.
+  EXPECT_TRUE(expand->prunable) << expand->reason;
+  EXPECT_EQ(expand->channels, 96);
+  EXPECT_EQ(Producers(*expand, *g), std::vector<std::string>{"block1.expand_conv"});
+  EXPECT_EQ(Names(expand->depthwise, *g), std::vector<std::string>{"block1.dw_conv"});
+  EXPECT_EQ(Names(expand->batch_norms, *g), (std::vector<std::string>{"block1.expand_bn", "block1.dw_bn"}));
+  EXPECT_EQ(Consumers(*expand, *g), std::vector<std::string>{"block1.project_conv"});
+  ASSERT_EQ(expand->followers.size(), 3u);
+  for (const ChannelConsumer& f : expand->followers) EXPECT_EQ(f.offset, 0);
+  const LayerNode* dw = nullptr;
+  for (const LayerNode& n : g->nodes) {
+    if (n.name == "block1.dw_conv") dw = &n;
+  }
+  ASSERT_TRUE(dw);
+  EXPECT_EQ(a.group_of_output[static_cast<size_t>(dw->id)], expand->id);
+
+  // Inverted residuals share their projections' channels; the next block's expansion and
+  // the next stage's expansion read them.
   const ChannelGroup* project = GroupOf(a, *g, "block1.project_conv");
   ASSERT_TRUE(project);
+  EXPECT_EQ(project->channels, 24);
   EXPECT_EQ(Producers(*project, *g), (std::vector<std::string>{"block1.project_conv", "block2.project_conv"}));
+  EXPECT_EQ(Consumers(*project, *g), (std::vector<std::string>{"block2.expand_conv", "block3.expand_conv"}));
   EXPECT_TRUE(project->prunable);
-  EXPECT_EQ(GroupOf(a, *g, "head_conv")->consumers.size(), 1u);
+  EXPECT_EQ(Producers(*GroupOf(a, *g, "block5.project_conv"), *g),
+            (std::vector<std::string>{"block5.project_conv", "block6.project_conv"}));
+  EXPECT_EQ(Producers(*GroupOf(a, *g, "block7.project_conv"), *g), std::vector<std::string>{"block7.project_conv"});
+  EXPECT_EQ(Consumers(*GroupOf(a, *g, "head_conv"), *g), std::vector<std::string>{"fc"});
+  EXPECT_FALSE(GroupOf(a, *g, "fc")->prunable);
 }
 
 TEST(SpeedupTest, Cnn2MaskedAndSpedUpModelsAgreeAndShrink) {
@@ -154,6 +206,48 @@ TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
                                      "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
                                      "assert (m(x) - y).abs().max() < 1e-4\n"
                                      "assert m.layer1.b0.conv1.weight.shape[0] == 8\n";
+  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+}
+
+TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {
+  auto model = BuildZooModel({.name = "mobilenetv2-small", .seed = 4});
+  ASSERT_TRUE(model.ok());
+  RandomizeBatchNorms(*model);
+  Pruned p = PruneAndSpeedUp(std::move(*model), {1, 1, 28, 28},
+                             "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.4}]\nspeedup: true");
+  torch::manual_seed(5);
+  at::Tensor x = torch::randn({4, 1, 28, 28});
+  at::Tensor expected = Forward(p.masked, x);
+  EXPECT_LT((expected - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  // 96 - floor(0.4 x 96) = 58 channels stay in block1's expansion; its depthwise
+  // convolution keeps one filter (and one group) per channel.
+  auto weight = [&](const std::string& layer) {
+    return FindSubmodule(ModuleOf(p.fast), layer)->attr("weight").toTensor().sizes().vec();
+  };
+  EXPECT_EQ(weight("block1.expand_conv"), (std::vector<int64_t>{58, 10, 1, 1}));  // the stem: 16 -> 10
+  EXPECT_EQ(weight("block1.dw_conv"), (std::vector<int64_t>{58, 1, 3, 3}));
+  EXPECT_EQ(weight("block1.project_conv"), (std::vector<int64_t>{15, 58, 1, 1}));  // 24 -> 15
+  EXPECT_EQ(weight("block0.dw_conv"), (std::vector<int64_t>{10, 1, 3, 3}));
+  EXPECT_EQ(FindSubmodule(ModuleOf(p.fast), "block1.dw_bn")->attr("running_var").toTensor().size(0), 58);
+  for (const LayerNode& n : p.after.nodes) {
+    if (n.name.find("dw_conv") != std::string::npos) {
+      EXPECT_EQ(n.groups, n.in_channels) << n.name;
+    }
+  }
+  // 1x1 convolutions lose about 0.6 x 0.6 of their MACs, depthwise ones 0.4.
+  EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.6);
+  EXPECT_LT(p.fast.NumParameters(), p.before.total_params * 0.6);
+  ScratchDir dir("speedup_mobilenet");
+  ASSERT_TRUE(p.fast.Save(dir / "fast.pt").ok());
+  auto loaded = ScriptModel::Load(dir / "fast.pt");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
+  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
+  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
+                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
+                                     "assert (m(x) - y).abs().max() < 1e-4\n"
+                                     "assert m.block1.dw_conv.weight.shape[0] == 58\n";
   EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
 }
 
