@@ -1,6 +1,8 @@
 // `hone compress prune MODEL --config prune.yaml --input 1,1,28,28 --out pruned.pt`:
 // zeroes what the configured pruner removes (a masked model) and reports, per layer and
-// overall, the sparsity reached, plus test accuracy before and after with --data.
+// overall, the sparsity reached, plus test accuracy before and after with --data. The
+// data-driven pruners (taylor, slim, apoz, mean_activation) and fine-tuning between
+// scheduled steps read --data's training split.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -12,6 +14,7 @@
 #include "compress/data/dataset_catalog.h"
 #include "compress/graph/layer_graph.h"
 #include "compress/graph/model_profile.h"
+#include "compress/prune/prune_schedule.h"
 #include "compress/prune/pruner.h"
 #include "compress/prune/speedup.h"
 #include "compress/train/trainer.h"
@@ -27,6 +30,8 @@ struct PruneArgs {
   std::string report;
   std::string data;
   int64_t test_subset = 0;
+  int64_t train_subset = 0;
+  uint64_t seed = 0;
   int threads = 0;
 };
 
@@ -41,8 +46,15 @@ Status RunPrune(const PruneArgs& a) {
   if (!graph.ok()) return graph.status();
 
   std::optional<ImageSet> test;
+  std::optional<ImageSet> train;
   Normalization norm;
   nlohmann::json report = {{"model", a.model}, {"pruner", config->pruner}};
+  const bool needs_train = PrunerNeedsData(config->pruner) || config->schedule.finetune_epochs > 0;
+  if (needs_train && a.data.empty()) {
+    return InvalidArgument(PrunerNeedsData(config->pruner)
+                               ? "the " + config->pruner + " pruner ranks filters from data: give --data"
+                               : "schedule.finetune_epochs needs --data");
+  }
   if (!a.data.empty()) {
     auto spec = ParseDatasetSpec(a.data);
     if (!spec.ok()) return spec.status();
@@ -51,23 +63,36 @@ Status RunPrune(const PruneArgs& a) {
     TruncateImageSet(*set, a.test_subset);
     test = std::move(*set);
     norm = DatasetNormalization(spec->name, test->channels);
+    if (needs_train) {
+      auto t = LoadDataset(*spec, Split::kTrain);
+      if (!t.ok()) return t.status();
+      TruncateImageSet(*t, a.train_subset);
+      train = std::move(*t);
+    }
     auto before = Evaluate(*model, *test, norm, 500, a.threads);
     if (!before.ok()) return before.status();
     report["accuracy_before"] = before->accuracy;
   }
-  StatusOr<PruneResult> result = InvalidArgument("no pruning ran");
+  PruneData data{.train = train ? &*train : nullptr, .test = test ? &*test : nullptr, .norm = norm,
+                 .threads = a.threads, .seed = a.seed, .progress = stdout};
+  auto run = RunPruning(*model, *graph, *config, data);
+  if (!run.ok()) return run.status();
+  const PruneResult* result = &run->result;
   std::optional<ScriptModel> fast;
   if (config->speedup) {
-    ChannelAnalysis groups = AnalyzeChannels(*graph);
-    auto pruned = PruneChannelGroups(*model, *graph, groups, *config);
-    if (!pruned.ok()) return pruned.status();
-    result = pruned->report;
-    auto sped = Speedup(*model, *graph, groups, pruned->kept);
+    auto sped = Speedup(*model, *graph, run->groups, run->kept);
     if (!sped.ok()) return sped.status();
     fast = std::move(*sped);
-  } else {
-    result = PruneWeights(*model, *graph, *config);
-    if (!result.ok()) return result.status();
+  }
+  if (run->steps.size() > 1 || config->schedule.finetune_epochs > 0) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const PruneStep& s : run->steps) {
+      nlohmann::json j = {{"step", s.step}, {"sparse_ratios", s.rule_ratios}, {"weights", s.result.weights},
+                          {"zero_weights", s.result.zero_weights}, {"finetune_epochs", s.finetune.size()}};
+      if (s.test_accuracy >= 0) j["test_accuracy"] = s.test_accuracy;
+      steps.push_back(j);
+    }
+    report["schedule"] = {{"kind", config->schedule.kind}, {"steps", steps}};
   }
 
   std::printf("%-28s %-7s %8s %12s %12s %10s\n", "layer", "type", "target", "weights", "zeros", "filters");
@@ -113,9 +138,10 @@ Status RunPrune(const PruneArgs& a) {
     auto after = Evaluate(*model, *test, norm, 500, a.threads);
     if (!after.ok()) return after.status();
     report["accuracy_after"] = after->accuracy;
-    std::printf("test accuracy %.2f%% before, %.2f%% after (%lld images, no fine-tuning)\n",
+    std::printf("test accuracy %.2f%% before, %.2f%% after (%lld images, %s)\n",
                 100 * report["accuracy_before"].get<double>(), 100 * after->accuracy,
-                static_cast<long long>(test->count));
+                static_cast<long long>(test->count),
+                config->schedule.finetune_epochs > 0 ? "fine-tuned between steps" : "no fine-tuning");
   }
   HONE_RETURN_IF_ERROR(model->Save(a.out));
   std::printf("saved %s\n", a.out.c_str());
@@ -137,8 +163,11 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
   cmd->add_option("--input", a->input, "Input shape N,C,H,W")->capture_default_str();
   cmd->add_option("--out", a->out, "Where to save the pruned model (.pt)")->required();
   cmd->add_option("--report", a->report, "Also write the report as JSON here");
-  cmd->add_option("--data", a->data, "Evaluate before and after on this data set's test split");
+  cmd->add_option("--data", a->data, "Evaluate on this data set's test split; data-driven pruners and fine-tuning use its training split");
   cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
+  cmd->add_option("--train-subset", a->train_subset,
+                  "Score (taylor, slim, apoz, mean_activation) and fine-tune on the first N training images (0: all)");
+  cmd->add_option("--seed", a->seed, "Seed of scoring batches and fine-tuning")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)");
   cmd->callback([a, result] { *result = RunPrune(*a); });
 }

@@ -1,0 +1,225 @@
+#include "compress/prune/data_pruners.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/passes/inliner.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/train/image_batches_torch.h"
+#include "compress/train/trainer.h"
+
+namespace hone::compress {
+namespace {
+
+std::vector<double> ToVector(const at::Tensor& t) {
+  at::Tensor d = t.detach().to(torch::kDouble).contiguous();
+  return std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
+}
+
+// The first node after `from` in execution order that reads `from`'s output and has one of `kinds`.
+int NextReader(const LayerGraph& graph, int from, std::initializer_list<OpKind> kinds) {
+  for (const LayerNode& n : graph.nodes) {
+    if (n.id <= from) continue;
+    if (std::find(n.inputs.begin(), n.inputs.end(), from) == n.inputs.end()) continue;
+    if (std::find(kinds.begin(), kinds.end(), n.kind) != kinds.end()) return n.id;
+  }
+  return -1;
+}
+
+// `count` images of the training set in a seeded order, as batches of `batch_size`.
+std::vector<at::Tensor> BatchIndices(int64_t n, int64_t count, int64_t batch_size, uint64_t seed) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  order.resize(static_cast<size_t>(std::min(n, count)));
+  std::vector<at::Tensor> out;
+  for (size_t b = 0; b < order.size(); b += static_cast<size_t>(batch_size)) {
+    const size_t e = std::min(order.size(), b + static_cast<size_t>(batch_size));
+    out.push_back(torch::tensor(std::vector<int64_t>(order.begin() + static_cast<long>(b), order.begin() + static_cast<long>(e)),
+                                torch::kInt64));
+  }
+  return out;
+}
+
+StatusOr<FilterScoreMap> TaylorScores(torch::jit::Module& module, const LayerGraph& graph,
+                                      const std::vector<SelectedLayer>& layers, const ImageBatches& data,
+                                      const std::vector<at::Tensor>& batches) {
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  for (const SelectedLayer& l : layers) {
+    const std::string& name = graph.nodes[static_cast<size_t>(l.node)].name;
+    auto owner = FindSubmodule(module, name);
+    if (!owner || !owner->hasattr("weight")) return InvalidArgument("layer " + name + " has no weight");
+    weights.emplace_back(name, owner->attr("weight").toTensor());
+  }
+  std::vector<at::Tensor> params;
+  std::vector<bool> had_grad;
+  for (const at::Tensor& p : module.parameters(/*recurse=*/true)) {
+    params.push_back(p);
+    had_grad.push_back(p.requires_grad());
+    p.requires_grad_(true);
+  }
+  std::vector<at::Tensor> sums(weights.size());
+  module.eval();
+  for (const at::Tensor& idx : batches) {
+    for (const at::Tensor& p : params) p.mutable_grad() = at::Tensor();
+    at::Tensor out = module.forward({data.Images(idx)}).toTensor();
+    torch::nn::functional::cross_entropy(out, data.Labels(idx)).backward();
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const at::Tensor& w = weights[i].second;
+      at::Tensor g = w.grad().defined() ? w.grad() : torch::zeros_like(w);
+      at::Tensor s = (w * g).reshape({w.size(0), -1}).sum(1).to(torch::kDouble).pow(2);
+      sums[i] = sums[i].defined() ? sums[i] + s : s;
+    }
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    params[i].mutable_grad() = at::Tensor();
+    params[i].requires_grad_(had_grad[i]);
+  }
+  FilterScoreMap scores;
+  for (size_t i = 0; i < weights.size(); ++i) scores[weights[i].first] = ToVector(sums[i]);
+  return scores;
+}
+
+// apoz and mean_activation: the activation after each selected layer, recorded by running
+// the model's inlined forward graph with those values as extra outputs.
+StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit::Module& module,
+                                          const LayerGraph& graph, const std::vector<SelectedLayer>& layers,
+                                          const ImageBatches& data, const std::vector<at::Tensor>& batches) {
+  using torch::jit::Value;
+  auto g = module.get_method("forward").graph()->copy();
+  torch::jit::Inline(*g);
+  std::map<std::string, Value*> by_name;
+  for (torch::jit::Node* n : g->nodes()) {
+    for (Value* v : n->outputs()) by_name["%" + v->debugName()] = v;
+  }
+  std::vector<Value*> probes;
+  std::vector<bool> apply_relu;  // no activation follows: relu of the layer's (batch-normed) output
+  for (const SelectedLayer& l : layers) {
+    const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
+    int out = l.node;
+    int bn = NextReader(graph, out, {OpKind::kBatchNorm});
+    if (bn >= 0 && graph.nodes[static_cast<size_t>(bn)].inputs.front() == out) out = bn;
+    int act = NextReader(graph, out, {OpKind::kActivation});
+    if (act >= 0 && graph.nodes[static_cast<size_t>(act)].inputs.front() != out) act = -1;
+    const LayerNode& observed = graph.nodes[static_cast<size_t>(act >= 0 ? act : out)];
+    auto it = by_name.find(observed.value);
+    if (it == by_name.end() || it->second->node()->owningBlock() != g->block()) {
+      return InvalidArgument("cannot observe the activation after layer " + layer.name + " (" + observed.value + ")");
+    }
+    probes.push_back(it->second);
+    apply_relu.push_back(act < 0);
+  }
+  {
+    torch::jit::WithInsertPoint guard(g->return_node());
+    torch::jit::Node* tuple = g->insertNode(g->createTuple(probes));
+    g->eraseOutput(0);
+    g->registerOutput(tuple->output());
+  }
+  torch::jit::GraphFunction fn("hone_activation_probe", g, nullptr);
+  torch::NoGradGuard no_grad;
+  module.eval();
+  std::vector<at::Tensor> sums(layers.size());
+  int64_t images = 0;
+  for (const at::Tensor& idx : batches) {
+    c10::IValue result = fn({module._ivalue(), data.Images(idx)});
+    const auto& values = result.toTupleRef().elements();
+    for (size_t i = 0; i < layers.size(); ++i) {
+      at::Tensor a = values[i].toTensor().to(torch::kDouble);
+      if (apply_relu[i]) a = a.relu();
+      // Per image and channel: the fraction of zeros, or the mean.
+      at::Tensor per = pruner == "apoz" ? a.eq(0).to(torch::kDouble) : a;
+      per = per.dim() > 2 ? per.flatten(2).mean(2) : per;
+      at::Tensor s = per.sum(0);
+      sums[i] = sums[i].defined() ? sums[i] + s : s;
+    }
+    images += idx.size(0);
+  }
+  FilterScoreMap scores;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerNode& layer = graph.nodes[static_cast<size_t>(layers[i].node)];
+    at::Tensor mean = sums[i] / static_cast<double>(images);
+    if (mean.numel() != layer.out_channels) {
+      return InvalidArgument("the activation after layer " + layer.name + " has " + std::to_string(mean.numel()) +
+                             " channels, not the layer's " + std::to_string(layer.out_channels));
+    }
+    scores[layer.name] = ToVector(pruner == "apoz" ? 1.0 - mean : mean);
+  }
+  return scores;
+}
+
+StatusOr<FilterScoreMap> SlimScores(ScriptModel& model, const LayerGraph& graph,
+                                    const std::vector<SelectedLayer>& layers, const PruneConfig& config,
+                                    const ScoringData& data) {
+  torch::jit::Module& module = ModuleOf(model);
+  std::vector<std::pair<std::string, at::Tensor>> gammas;
+  for (const SelectedLayer& l : layers) {
+    const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
+    int bn = NextReader(graph, l.node, {OpKind::kBatchNorm});
+    if (bn < 0 || graph.nodes[static_cast<size_t>(bn)].inputs.front() != l.node) {
+      return InvalidArgument("slim ranks batch-norm scales, but layer " + layer.name +
+                             " has no batch norm after it; select only layers followed by one (op_types, op_names)");
+    }
+    auto owner = FindSubmodule(module, graph.nodes[static_cast<size_t>(bn)].name);
+    if (!owner || !owner->hasattr("weight") || !owner->attr("weight").isTensor()) {
+      return InvalidArgument("the batch norm after layer " + layer.name + " has no scale (affine=False)");
+    }
+    gammas.emplace_back(layer.name, owner->attr("weight").toTensor());
+  }
+  const PrunerOptions& o = config.options;
+  if (o.sparsity_epochs > 0) {
+    TrainOptions train;
+    train.optimizer = "sgd";
+    train.lr = o.lr;
+    train.schedule = "constant";
+    train.epochs = o.sparsity_epochs;
+    train.batch_size = o.batch_size;
+    train.threads = data.threads;
+    train.seed = data.seed;
+    train.progress = data.progress;
+    const double lambda = o.sparsity_lambda;
+    train.after_backward = [&gammas, lambda] {
+      torch::NoGradGuard no_grad;
+      for (auto& [name, gamma] : gammas) {
+        if (gamma.grad().defined()) gamma.mutable_grad().add_(gamma.sign() * lambda);
+      }
+    };
+    auto trained = Train(model, *data.train, nullptr, data.norm, train);
+    if (!trained.ok()) return trained.status();
+  }
+  FilterScoreMap scores;
+  for (auto& [name, gamma] : gammas) scores[name] = ToVector(gamma.abs());
+  return scores;
+}
+
+}  // namespace
+
+StatusOr<FilterScoreMap> DataFilterScores(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
+                                          const ScoringData& data) {
+  if (!PrunerNeedsData(config.pruner)) {
+    return InvalidArgument("the " + config.pruner + " pruner does not rank filters from data");
+  }
+  if (data.train == nullptr || data.train->count <= 0) {
+    return InvalidArgument("the " + config.pruner + " pruner needs training data (--data)");
+  }
+  std::vector<SelectedLayer> layers = SelectLayers(graph, config);
+  if (layers.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
+  if (config.pruner == "slim") return SlimScores(model, graph, layers, config, data);
+  SetTorchThreads(data.threads);
+  try {
+    ImageBatches batches(*data.train, data.norm);
+    const PrunerOptions& o = config.options;
+    std::vector<at::Tensor> idx = BatchIndices(batches.size(), o.batches * o.batch_size, o.batch_size, data.seed);
+    torch::jit::Module& module = ModuleOf(model);
+    if (config.pruner == "taylor") return TaylorScores(module, graph, layers, batches, idx);
+    return ActivationScores(config.pruner, module, graph, layers, batches, idx);
+  } catch (const std::exception& e) {
+    return InvalidArgument(config.pruner + " scoring failed: " + TorchErrorMessage(e));
+  }
+}
+
+}  // namespace hone::compress

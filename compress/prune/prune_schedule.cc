@@ -1,0 +1,186 @@
+#include "compress/prune/prune_schedule.h"
+
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/prune/data_pruners.h"
+#include "compress/prune/scored_groups.h"
+#include "compress/prune/speedup.h"
+
+namespace hone::compress {
+namespace {
+
+// The tensors pruning zeroed, and where: applied after every fine-tuning step so that
+// what was removed stays removed.
+class Masks {
+ public:
+  void Add(const at::Tensor& param, at::Tensor mask) { masks_.emplace_back(param, std::move(mask)); }
+  // Zeroes rows `removed` of `param` (dimension 0).
+  void AddRows(const at::Tensor& param, const std::vector<int64_t>& removed) {
+    if (!param.defined() || removed.empty()) return;
+    at::Tensor mask = torch::ones_like(param);
+    mask.index_fill_(0, torch::tensor(removed, torch::kInt64), 0.0);
+    Add(param, mask);
+  }
+  void Apply() const {
+    torch::NoGradGuard no_grad;
+    for (const auto& [param, mask] : masks_) param.mul_(mask);
+  }
+
+ private:
+  std::vector<std::pair<at::Tensor, at::Tensor>> masks_;
+};
+
+at::Tensor Attr(torch::jit::Module& root, const std::string& layer, const std::string& name) {
+  auto owner = FindSubmodule(root, layer);
+  if (!owner || !owner->hasattr(name)) return at::Tensor();
+  c10::IValue v = owner->attr(name);
+  return v.isTensor() ? v.toTensor() : at::Tensor();
+}
+
+std::vector<int64_t> Removed(const LayerPruneResult& l) {
+  std::set<int64_t> kept(l.kept_channels.begin(), l.kept_channels.end());
+  std::vector<int64_t> out;
+  if (kept.empty()) return out;
+  for (int64_t c = 0; c < l.channels; ++c) {
+    if (!kept.count(c)) out.push_back(c);
+  }
+  return out;
+}
+
+Masks BuildMasks(torch::jit::Module& module, const LayerGraph& graph, const PruneConfig& config,
+                 const PruneResult& result, const PruneRun& run) {
+  torch::NoGradGuard no_grad;
+  Masks masks;
+  for (const LayerPruneResult& l : result.layers) {
+    at::Tensor w = Attr(module, l.name, "weight");
+    if (config.pruner == "level") {
+      masks.Add(w, w.ne(0).to(w.dtype()));
+      continue;
+    }
+    masks.AddRows(w, Removed(l));
+    masks.AddRows(Attr(module, l.name, "bias"), Removed(l));
+  }
+  if (config.speedup) {
+    for (const ChannelGroup& g : run.groups.groups) {
+      const std::vector<int64_t>& kept = run.kept[static_cast<size_t>(g.id)];
+      if (kept.empty()) continue;
+      std::set<int64_t> k(kept.begin(), kept.end());
+      std::vector<int64_t> removed;
+      for (int64_t c = 0; c < g.channels; ++c) {
+        if (!k.count(c)) removed.push_back(c);
+      }
+      // Batch norms and depthwise convolutions over the group, at its offset in theirs.
+      for (const ChannelConsumer& f : g.followers) {
+        const std::string& name = graph.nodes[static_cast<size_t>(f.node)].name;
+        std::vector<int64_t> rows;
+        for (int64_t c : removed) rows.push_back(c + f.offset);
+        masks.AddRows(Attr(module, name, "weight"), rows);
+        masks.AddRows(Attr(module, name, "bias"), rows);
+      }
+    }
+  }
+  return masks;
+}
+
+}  // namespace
+
+StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
+                              const PruneData& data) {
+  const PruneSchedule& schedule = config.schedule;
+  const bool data_pruner = PrunerNeedsData(config.pruner);
+  const int steps = schedule.kind == "one-shot" ? 1 : std::max(1, schedule.steps);
+  if (data_pruner && data.train == nullptr) {
+    return InvalidArgument("the " + config.pruner + " pruner ranks filters from data: give a data set (--data)");
+  }
+  if (schedule.finetune_epochs > 0 && data.train == nullptr) {
+    return InvalidArgument("schedule.finetune_epochs needs training data (--data)");
+  }
+  PruneRun run;
+  if (config.speedup) run.groups = AnalyzeChannels(graph);
+  std::map<std::string, std::vector<int64_t>> removed_before;  // structured: per layer
+  for (int t = 1; t <= steps; ++t) {
+    PruneStep step;
+    step.step = t;
+    PruneConfig step_config = config;
+    for (PruneRule& r : step_config.rules) {
+      r.sparse_ratio = ScheduledRatio(schedule, r.sparse_ratio, t);
+      step.rule_ratios.push_back(r.sparse_ratio);
+    }
+    std::optional<FilterScoreMap> scores;
+    if (data_pruner) {
+      ScoringData scoring{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
+      auto s = DataFilterScores(model, graph, step_config, scoring);
+      if (!s.ok()) return s.status();
+      scores = std::move(*s);
+    } else if (config.pruner != "level" && steps > 1) {
+      auto s = WeightFilterScores(model, graph, step_config);
+      if (!s.ok()) return s.status();
+      scores = std::move(*s);
+    }
+    if (scores) {
+      for (auto& [name, values] : *scores) {
+        auto it = removed_before.find(name);
+        if (it == removed_before.end()) continue;
+        for (int64_t c : it->second) values[static_cast<size_t>(c)] = -std::numeric_limits<double>::infinity();
+      }
+    }
+    if (config.speedup) {
+      auto pruned = scores ? PruneChannelGroupsByScore(model, graph, run.groups, step_config, *scores)
+                           : PruneChannelGroups(model, graph, run.groups, step_config);
+      if (!pruned.ok()) return pruned.status();
+      step.result = pruned->report;
+      run.kept = pruned->kept;
+    } else {
+      auto pruned = PruneWeights(model, graph, step_config, scores ? &*scores : nullptr);
+      if (!pruned.ok()) return pruned.status();
+      step.result = *pruned;
+    }
+    for (const LayerPruneResult& l : step.result.layers) {
+      if (!l.kept_channels.empty()) removed_before[l.name] = Removed(l);
+    }
+    if (schedule.finetune_epochs > 0) {
+      Masks masks;
+      try {
+        masks = BuildMasks(ModuleOf(model), graph, config, step.result, run);
+      } catch (const std::exception& e) {
+        return InvalidArgument("pruning masks failed: " + TorchErrorMessage(e));
+      }
+      TrainOptions train;
+      train.optimizer = schedule.optimizer;
+      train.lr = schedule.lr;
+      train.epochs = schedule.finetune_epochs;
+      train.batch_size = schedule.batch_size;
+      train.threads = data.threads;
+      train.seed = data.seed + static_cast<uint64_t>(t);
+      train.progress = data.progress;
+      train.after_step = [&masks] { masks.Apply(); };
+      auto history = Train(model, *data.train, nullptr, data.norm, train);
+      if (!history.ok()) return history.status();
+      step.finetune = std::move(*history);
+      masks.Apply();
+    }
+    if (data.test != nullptr) {
+      auto eval = Evaluate(model, *data.test, data.norm, 500, data.threads);
+      if (!eval.ok()) return eval.status();
+      step.test_accuracy = eval->accuracy;
+    }
+    if (data.progress != nullptr && steps > 1) {
+      std::fprintf(data.progress, "step %d/%d: %lld of %lld weights in the pruned layers are zero (%.1f%%)", t, steps,
+                   static_cast<long long>(step.result.zero_weights), static_cast<long long>(step.result.weights),
+                   100.0 * static_cast<double>(step.result.zero_weights) /
+                       static_cast<double>(std::max<int64_t>(1, step.result.weights)));
+      if (step.test_accuracy >= 0) std::fprintf(data.progress, ", test accuracy %.2f%%", 100 * step.test_accuracy);
+      std::fprintf(data.progress, "\n");
+      std::fflush(data.progress);
+    }
+    run.steps.push_back(std::move(step));
+  }
+  run.result = run.steps.back().result;
+  return run;
+}
+
+}  // namespace hone::compress
