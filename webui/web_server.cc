@@ -1,8 +1,11 @@
 #include "webui/web_server.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "webui/routes.h"
@@ -24,6 +27,36 @@ std::string HostPart(const std::string& host_header) {
 }
 
 bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0 || req.path == "/api"; }
+
+// Shuts down (both ways) every connection this process accepted on `port`: a worker
+// waiting on an idle keep-alive connection then reads its end at once. (httplib checks
+// for a stop only between requests, so Stop() would otherwise wait out the keep-alive
+// timeout of each open connection.) A server-side connection is a connected socket whose
+// own port is `port`; the listening socket is closed by then, so no new one appears.
+void ShutDownConnections(int port) {
+#ifdef __linux__
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    auto [end, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
+    if (parse_ec != std::errc() || end != name.data() + name.size() || fd < 0) continue;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;  // not a socket
+    int own_port = -1;
+    if (addr.ss_family == AF_INET) own_port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    else if (addr.ss_family == AF_INET6) own_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    if (own_port != port) continue;
+    int listening = 0;
+    socklen_t size = sizeof(listening);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || listening != 0) continue;
+    ::shutdown(fd, SHUT_RDWR);
+  }
+#else
+  (void)port;
+#endif
+}
 
 }  // namespace
 
@@ -64,7 +97,7 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_keep_alive_max_count(10000);
-  server.set_keep_alive_timeout(10);
+  server.set_keep_alive_timeout(std::max(1, options.keep_alive_seconds));
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
 
@@ -149,6 +182,7 @@ void WebServer::Stop() {
   impl_->stopped = true;
   impl_->state.stopping.store(true);
   impl_->server.stop();
+  ShutDownConnections(impl_->port);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

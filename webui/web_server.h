@@ -26,6 +26,8 @@ struct WebServerOptions {
   bool read_only = false;         // `hone view`: every action answers 403
   // Worker threads: each open keep-alive connection or live-update stream holds one.
   int threads = 96;
+  // How long an idle keep-alive connection stays open (Stop() does not wait for it).
+  int keep_alive_seconds = 10;
 };
 
 class WebServer {
@@ -42,7 +44,9 @@ class WebServer {
   // The address to print: http://host:port/[experiments/<id>]#token=<token>
   // (no token fragment when read-only).
   std::string Url(const std::string& experiment_id = "") const;
-  // Stops accepting, ends live-update streams, and waits for the worker threads.
+  // Stops accepting, closes the open connections (idle keep-alive ones too), ends
+  // live-update streams, and waits for the worker threads: it returns promptly, not
+  // after the keep-alive timeout.
   void Stop();
 
   struct Impl;

@@ -231,11 +231,19 @@ TEST_F(WebuiTest, ReadsExperimentsThatNobodyMigratedYet) {
   {
     auto db = OpenSqlite(ExperimentDbPath(home_, "abc123"), OpenMode::kReadWrite);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(ExecSql(db->get(), "DROP TRIGGER trials_inserted; DROP TRIGGER trials_updated; DROP TABLE trial_changes; "
+    ASSERT_TRUE(ExecSql(db->get(), "DROP TRIGGER trial_values_inserted; DROP TRIGGER trial_values_params; "
+                                   "DROP TRIGGER trial_values_metrics; DROP TRIGGER trial_values_deleted; "
+                                   "DROP TABLE trial_values; "
+                                   "DROP TRIGGER trials_inserted; DROP TRIGGER trials_updated; DROP TABLE trial_changes; "
                                    "DROP INDEX trials_final; DROP INDEX trials_status; PRAGMA user_version = 1;").ok());
   }
   StartServer();
   EXPECT_EQ(GetOk("/api/v1/experiments/abc123")["trial_count"], 3);
+  // The migrations filled the index of parameter values: x sorts the trials by seq.
+  json page = GetOk("/api/v1/experiments/abc123/trials?sort=param:x&order=desc");
+  ASSERT_EQ(page["trials"].size(), 3u);
+  EXPECT_EQ(page["trials"][0]["seq"], 2);
+  EXPECT_EQ(page["trials"][2]["seq"], 0);
 }
 
 TEST_F(WebuiTest, RejectsForeignHostHeadersAndHugeBodies) {
