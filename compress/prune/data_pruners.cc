@@ -53,7 +53,11 @@ StatusOr<FilterScoreMap> TaylorScores(torch::jit::Module& module, const LayerGra
     const std::string& name = graph.nodes[static_cast<size_t>(l.node)].name;
     auto owner = FindSubmodule(module, name);
     if (!owner || !owner->hasattr("weight")) return InvalidArgument("layer " + name + " has no weight");
-    weights.emplace_back(name, owner->attr("weight").toTensor());
+    at::Tensor w = owner->attr("weight").toTensor();
+    if (!w.is_leaf()) {
+      return InvalidArgument("layer " + name + "'s weight is computed from another tensor (not a leaf): no gradient reaches it");
+    }
+    weights.emplace_back(name, w);
   }
   std::vector<at::Tensor> params;
   std::vector<bool> had_grad;
