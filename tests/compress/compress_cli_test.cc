@@ -15,21 +15,9 @@ namespace {
 
 using testing::ScratchDir;
 
-struct Result {
-  int code = -1;
-  std::string output;
-};
+using Result = testing::CommandResult;
 
-Result Compress(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(HONE_COMPRESS_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result Compress(const std::string& args) { return testing::RunCommand(HONE_COMPRESS_BINARY, args); }
 
 TEST(CompressCliSlowTest, TrainEvaluateProfile) {
   if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";

@@ -3,6 +3,10 @@
 
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -41,6 +45,25 @@ inline ImageSet FashionMnist(Split split, int64_t n) {
 inline int RunShell(const std::string& command) {
   int rc = std::system(command.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// A command's exit status and its stdout and stderr, merged.
+struct CommandResult {
+  int code = -1;
+  std::string output;
+};
+
+// Runs `binary args` through the shell.
+inline CommandResult RunCommand(const std::string& binary, const std::string& args) {
+  CommandResult r;
+  FILE* p = popen((binary + " " + args + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 }  // namespace hone::compress::testing

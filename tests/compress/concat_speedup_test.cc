@@ -7,24 +7,14 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/speedup.h"
-#include "compress_test_util.h"
+#include "torch_test_util.h"
 
 namespace hone::compress {
 namespace {
 
 using testing::ScratchDir;
-
-PruneConfig Config(const std::string& yaml) {
-  auto c = ParsePruneConfig(yaml, "prune.yaml");
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : PruneConfig{};
-}
-
-at::Tensor Forward(const ScriptModel& model, const at::Tensor& x) {
-  torch::NoGradGuard no_grad;
-  ModuleOf(model).eval();
-  return ModuleOf(model).forward({x}).toTensor();
-}
+using testing::Config;
+using testing::Forward;
 
 at::Tensor Weight(const ScriptModel& model, const std::string& layer) {
   return FindSubmodule(ModuleOf(model), layer)->attr("weight").toTensor();
@@ -187,17 +177,7 @@ TEST_F(PythonModels, ConcatConsumerLosesTheBranchesPrunedChannels) {
   EXPECT_LT(after->total_flops, g->total_flops / 2);
   // Saved and loaded in C++ and in Python, it computes the same.
   ScratchDir dir("concat_fast");
-  ASSERT_TRUE(fast->Save(dir / "fast.pt").ok());
-  auto loaded = ScriptModel::Load(dir / "fast.pt");
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
-  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
-  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
-                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
-                                     "assert (m(x) - y).abs().max() < 1e-4\n"
-                                     "assert m.mix.weight.shape == (4, 7, 3, 3)\n";
-  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+  testing::ExpectSameInCppAndPython(*fast, x, expected, dir, "assert m.mix.weight.shape == (4, 7, 3, 3)");
 }
 
 TEST_F(PythonModels, GroupedConvolutionIsABarrierWithItsName) {

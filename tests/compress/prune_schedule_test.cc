@@ -15,30 +15,14 @@
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/speedup.h"
 #include "compress/zoo/model_zoo.h"
-#include "compress_test_util.h"
+#include "torch_test_util.h"
 
 namespace hone::compress {
 namespace {
 
 using testing::ScratchDir;
-
-PruneConfig Config(const std::string& yaml) {
-  auto c = ParsePruneConfig(yaml, "prune.yaml");
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : PruneConfig{};
-}
-
-void RandomizeBatchNorms(ScriptModel& model) {
-  torch::NoGradGuard no_grad;
-  for (const auto& named : ModuleOf(model).named_modules()) {
-    torch::jit::Module m = named.value;
-    if (!m.hasattr("running_var")) continue;
-    m.attr("running_mean").toTensor().normal_(0, 0.5);
-    m.attr("running_var").toTensor().uniform_(0.5, 2.0);
-    m.attr("weight").toTensor().normal_(1, 0.3);
-    m.attr("bias").toTensor().normal_(0, 0.3);
-  }
-}
+using testing::Config;
+using testing::RandomizeBatchNorms;
 
 double MaxDifference(const ScriptModel& a, const ScriptModel& b, const std::vector<int64_t>& shape) {
   torch::NoGradGuard no_grad;
@@ -212,21 +196,9 @@ speedup: true
   EXPECT_LT(MaxDifference(*model, *fast, {4, 1, 28, 28}), 1e-4);
 }
 
-struct Result {
-  int code = -1;
-  std::string output;
-};
+using Result = testing::CommandResult;
 
-Result Compress(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(HONE_COMPRESS_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result Compress(const std::string& args) { return testing::RunCommand(HONE_COMPRESS_BINARY, args); }
 
 TEST(PruneScheduleCliSlowTest, PruneWithAnAgpScheduleFromYaml) {
   if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";

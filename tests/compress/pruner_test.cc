@@ -4,15 +4,12 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/zoo/model_zoo.h"
+#include "torch_test_util.h"
 
 namespace hone::compress {
 namespace {
 
-PruneConfig Config(const std::string& yaml) {
-  auto c = ParsePruneConfig(yaml, "prune.yaml");
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : PruneConfig{};
-}
+using testing::Config;
 
 struct Net {
   ScriptModel model;

@@ -6,38 +6,15 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/zoo/model_zoo.h"
-#include "compress_test_util.h"
+#include "torch_test_util.h"
 
 namespace hone::compress {
 namespace {
 
 using testing::ScratchDir;
-
-PruneConfig Config(const std::string& yaml) {
-  auto c = ParsePruneConfig(yaml, "prune.yaml");
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : PruneConfig{};
-}
-
-// Batch-norm statistics and affine parameters away from their initial values, so that
-// equivalence tests exercise them.
-void RandomizeBatchNorms(ScriptModel& model) {
-  torch::NoGradGuard no_grad;
-  for (const auto& named : ModuleOf(model).named_modules()) {
-    torch::jit::Module m = named.value;
-    if (!m.hasattr("running_var")) continue;
-    m.attr("running_mean").toTensor().normal_(0, 0.5);
-    m.attr("running_var").toTensor().uniform_(0.5, 2.0);
-    m.attr("weight").toTensor().normal_(1, 0.3);
-    m.attr("bias").toTensor().normal_(0, 0.3);
-  }
-}
-
-at::Tensor Forward(const ScriptModel& model, const at::Tensor& x) {
-  torch::NoGradGuard no_grad;
-  ModuleOf(model).eval();
-  return ModuleOf(model).forward({x}).toTensor();
-}
+using testing::Config;
+using testing::RandomizeBatchNorms;
+using testing::Forward;
 
 const ChannelGroup* GroupOf(const ChannelAnalysis& a, const LayerGraph& g, const std::string& producer) {
   for (const ChannelGroup& group : a.groups) {
@@ -238,17 +215,7 @@ TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {
   EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.6);
   EXPECT_LT(p.fast.NumParameters(), p.before.total_params * 0.6);
   ScratchDir dir("speedup_mobilenet");
-  ASSERT_TRUE(p.fast.Save(dir / "fast.pt").ok());
-  auto loaded = ScriptModel::Load(dir / "fast.pt");
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
-  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
-  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
-                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
-                                     "assert (m(x) - y).abs().max() < 1e-4\n"
-                                     "assert m.block1.dw_conv.weight.shape[0] == 58\n";
-  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+  testing::ExpectSameInCppAndPython(p.fast, x, expected, dir, "assert m.block1.dw_conv.weight.shape[0] == 58");
 }
 
 TEST(SpeedupTest, PythonScriptedResidualModel) {

@@ -1,0 +1,62 @@
+// Helpers shared by the libtorch compress tests: config parsing, batch norms away from
+// their initial values, a forward pass, and a check that a saved model computes the
+// same in Python (python3-torch).
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/prune/prune_config.h"
+#include "compress_test_util.h"
+
+namespace hone::compress::testing {
+
+inline PruneConfig Config(const std::string& yaml) {
+  auto c = ParsePruneConfig(yaml, "prune.yaml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c.ok() ? *c : PruneConfig{};
+}
+
+// Batch-norm statistics and affine parameters away from their initial values, so that
+// equivalence tests exercise them.
+inline void RandomizeBatchNorms(ScriptModel& model) {
+  torch::NoGradGuard no_grad;
+  for (const auto& named : ModuleOf(model).named_modules()) {
+    torch::jit::Module m = named.value;
+    if (!m.hasattr("running_var")) continue;
+    m.attr("running_mean").toTensor().normal_(0, 0.5);
+    m.attr("running_var").toTensor().uniform_(0.5, 2.0);
+    m.attr("weight").toTensor().normal_(1, 0.3);
+    m.attr("bias").toTensor().normal_(0, 0.3);
+  }
+}
+
+inline at::Tensor Forward(const ScriptModel& model, const at::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  ModuleOf(model).eval();
+  return ModuleOf(model).forward({x}).toTensor();
+}
+
+// Saves `model` under `dir`, loads it back in C++ and in Python, and expects both to map
+// `x` to `expected` within 1e-4; `python_assert` is one more Python statement about `m`
+// (e.g. "assert m.mix.weight.shape == (4, 7, 3, 3)"), or empty.
+inline void ExpectSameInCppAndPython(const ScriptModel& model, const at::Tensor& x, const at::Tensor& expected,
+                                     const ScratchDir& dir, const std::string& python_assert) {
+  ASSERT_TRUE(model.Save(dir / "fast.pt").ok());
+  auto loaded = ScriptModel::Load(dir / "fast.pt");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
+  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
+  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
+                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
+                                     "assert (m(x) - y).abs().max() < 1e-4\n"
+                                  << python_assert << "\n";
+  EXPECT_EQ(RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+}
+
+}  // namespace hone::compress::testing
