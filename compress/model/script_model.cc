@@ -37,6 +37,13 @@ std::optional<torch::jit::Module> FindSubmodule(torch::jit::Module module, const
   return module;
 }
 
+at::Tensor TensorAttr(torch::jit::Module& root, const std::string& layer, const std::string& name) {
+  auto owner = FindSubmodule(root, layer);
+  if (!owner || !owner->hasattr(name)) return at::Tensor();
+  c10::IValue v = owner->attr(name);
+  return v.isTensor() ? v.toTensor() : at::Tensor();
+}
+
 StatusOr<ScriptModel> ScriptModel::Load(const std::string& path) {
   try {
     return WrapModule(torch::jit::load(path, torch::kCPU));

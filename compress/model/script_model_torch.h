@@ -23,6 +23,9 @@ inline ScriptModel WrapModule(torch::jit::Module module) {
 // The submodule at a dotted path ("layer1.b0.conv1"), or nullopt.
 std::optional<torch::jit::Module> FindSubmodule(torch::jit::Module root, const std::string& path);
 
+// The tensor attribute `name` of the submodule at `layer`, or an undefined tensor.
+at::Tensor TensorAttr(torch::jit::Module& root, const std::string& layer, const std::string& name);
+
 // The first line of a c10::Error (its message without the C++ backtrace).
 std::string TorchErrorMessage(const std::exception& e);
 

@@ -11,13 +11,6 @@
 namespace hone::compress {
 namespace {
 
-at::Tensor Attr(torch::jit::Module& root, const std::string& layer, const std::string& name) {
-  auto owner = FindSubmodule(root, layer);
-  if (!owner || !owner->hasattr(name)) return at::Tensor();
-  c10::IValue v = owner->attr(name);
-  return v.isTensor() ? v.toTensor() : at::Tensor();
-}
-
 struct GroupPlan {
   const ChannelGroup* group = nullptr;
   double ratio = 1;
@@ -112,7 +105,6 @@ StatusOr<GroupPruneResult> PruneChannelGroupsByScore(ScriptModel& model, const L
 
   try {
     torch::NoGradGuard no_grad;
-    torch::jit::Module& module = ModuleOf(model);
     // Reported in the order of the groups.
     std::vector<const GroupPlan*> plans;
     for (const auto& [key, pool] : pools) {
@@ -128,30 +120,11 @@ StatusOr<GroupPruneResult> PruneChannelGroupsByScore(ScriptModel& model, const L
         }
       }
       std::vector<int64_t> gone(plan->removed.begin(), plan->removed.end());
-      at::Tensor removed = torch::tensor(gone, torch::kInt64);
-      for (int p : g.producers) {
-        const LayerNode& n = graph.nodes[static_cast<size_t>(p)];
-        at::Tensor w = Attr(module, n.name, "weight");
-        at::Tensor b = Attr(module, n.name, "bias");
-        if (!gone.empty()) {
-          w.index_fill_(0, removed, 0.0);
-          if (b.defined()) b.index_fill_(0, removed, 0.0);
-        }
-        LayerPruneResult r;
-        r.name = n.name;
-        r.op_type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
-        r.target_ratio = plan->ratio;
-        r.weights = w.numel();
-        r.zero_weights = w.eq(0).sum().item<int64_t>();
-        r.channels = g.channels;
-        r.kept_channels = kept;
-        if (kept.empty()) {
-          for (int64_t c = 0; c < g.channels; ++c) r.kept_channels.push_back(c);
-        }
-        out.report.weights += r.weights;
-        out.report.zero_weights += r.zero_weights;
-        out.report.layers.push_back(std::move(r));
+      std::vector<int64_t> reported = kept;
+      if (reported.empty()) {
+        for (int64_t c = 0; c < g.channels; ++c) reported.push_back(c);
       }
+      MaskProducers(model, graph, g, gone, reported, plan->ratio, out.report);
       if (!gone.empty()) HONE_RETURN_IF_ERROR(MaskFollowers(model, graph, g, gone));
     }
   } catch (const std::exception& e) {

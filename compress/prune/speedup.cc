@@ -10,13 +10,6 @@
 namespace hone::compress {
 namespace {
 
-at::Tensor Attr(torch::jit::Module& root, const std::string& layer, const std::string& name) {
-  auto owner = FindSubmodule(root, layer);
-  if (!owner || !owner->hasattr(name)) return at::Tensor();
-  c10::IValue v = owner->attr(name);
-  return v.isTensor() ? v.toTensor() : at::Tensor();
-}
-
 // Per-filter score over a weight, per weight (so that layers of any fan-in add up fairly).
 at::Tensor Scores(const std::string& pruner, const at::Tensor& w) {
   at::Tensor f = w.reshape({w.size(0), -1});
@@ -44,6 +37,34 @@ void Replace(torch::jit::Module& root, const std::string& layer, const std::stri
 
 }  // namespace
 
+void MaskProducers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
+                   const std::vector<int64_t>& removed, const std::vector<int64_t>& kept_channels, double ratio,
+                   PruneResult& report) {
+  torch::NoGradGuard no_grad;
+  torch::jit::Module& module = ModuleOf(model);
+  at::Tensor index = torch::tensor(removed, torch::kInt64);
+  for (int p : group.producers) {
+    const LayerNode& n = graph.nodes[static_cast<size_t>(p)];
+    at::Tensor w = TensorAttr(module, n.name, "weight");
+    at::Tensor b = TensorAttr(module, n.name, "bias");
+    if (!removed.empty()) {
+      w.index_fill_(0, index, 0.0);
+      if (b.defined()) b.index_fill_(0, index, 0.0);
+    }
+    LayerPruneResult r;
+    r.name = n.name;
+    r.op_type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
+    r.target_ratio = ratio;
+    r.weights = w.numel();
+    r.zero_weights = w.eq(0).sum().item<int64_t>();
+    r.channels = group.channels;
+    r.kept_channels = kept_channels;
+    report.weights += r.weights;
+    report.zero_weights += r.zero_weights;
+    report.layers.push_back(std::move(r));
+  }
+}
+
 Status MaskFollowers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
                      const std::vector<int64_t>& removed) {
   if (removed.empty()) return Status::Ok();
@@ -54,7 +75,7 @@ Status MaskFollowers(ScriptModel& model, const LayerGraph& graph, const ChannelG
     for (const ChannelConsumer& f : group.followers) {
       const std::string& name = graph.nodes[static_cast<size_t>(f.node)].name;
       for (const char* attr : {"weight", "bias"}) {
-        at::Tensor t = Attr(module, name, attr);
+        at::Tensor t = TensorAttr(module, name, attr);
         if (t.defined()) t.index_fill_(0, idx + f.offset, 0.0);
       }
     }
@@ -92,7 +113,7 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
       }
       at::Tensor score = torch::zeros({g.channels});
       for (int p : g.producers) {
-        score += Scores(config.pruner, Attr(module, graph.nodes[static_cast<size_t>(p)].name, "weight"));
+        score += Scores(config.pruner, TensorAttr(module, graph.nodes[static_cast<size_t>(p)].name, "weight"));
       }
       const int64_t k = std::min(static_cast<int64_t>(std::floor(ratio * static_cast<double>(g.channels))), g.channels - 1);
       if (k <= 0) continue;
@@ -103,25 +124,8 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
       for (int64_t c = 0; c < g.channels; ++c) {
         if (!gone.count(c)) kept.push_back(c);
       }
-      for (int p : g.producers) {
-        const LayerNode& n = graph.nodes[static_cast<size_t>(p)];
-        at::Tensor w = Attr(module, n.name, "weight");
-        at::Tensor b = Attr(module, n.name, "bias");
-        w.index_fill_(0, removed, 0.0);
-        if (b.defined()) b.index_fill_(0, removed, 0.0);
-        LayerPruneResult r;
-        r.name = n.name;
-        r.op_type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
-        r.target_ratio = ratio;
-        r.weights = w.numel();
-        r.zero_weights = w.eq(0).sum().item<int64_t>();
-        r.channels = g.channels;
-        r.kept_channels = kept;
-        out.report.weights += r.weights;
-        out.report.zero_weights += r.zero_weights;
-        out.report.layers.push_back(std::move(r));
-      }
       std::vector<int64_t> removed_list(gone.begin(), gone.end());
+      MaskProducers(model, graph, g, removed_list, kept, ratio, out.report);
       HONE_RETURN_IF_ERROR(MaskFollowers(model, graph, g, removed_list));
     }
   } catch (const std::exception& e) {
@@ -172,15 +176,15 @@ StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph,
       if (n.kind == OpKind::kConv2d && depthwise.count(n.id)) {
         // Filter c is channel c's: the kept channels keep their filters, one per group.
         const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
-        at::Tensor w = Attr(copy, n.name, "weight");
+        at::Tensor w = TensorAttr(copy, n.name, "weight");
         if (!w.defined() || static_cast<int64_t>(idx.size()) == w.size(0)) continue;
         Replace(copy, n.name, "weight", w.index_select(0, index(idx)));
-        at::Tensor b = Attr(copy, n.name, "bias");
+        at::Tensor b = TensorAttr(copy, n.name, "bias");
         if (b.defined()) Replace(copy, n.name, "bias", b.index_select(0, index(idx)));
         new_groups.emplace_back(n.name, static_cast<int64_t>(idx.size()));
       } else if (n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear) {
-        at::Tensor w = Attr(copy, n.name, "weight");
-        at::Tensor b = Attr(copy, n.name, "bias");
+        at::Tensor w = TensorAttr(copy, n.name, "weight");
+        at::Tensor b = TensorAttr(copy, n.name, "bias");
         if (!w.defined()) continue;
         if (out_layout.size() == 1) {
           const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
@@ -198,7 +202,7 @@ StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph,
       } else if (n.kind == OpKind::kBatchNorm && !out_layout.empty()) {
         const std::vector<int64_t> idx = KeptIndices(out_layout, kept);
         for (const char* attr : {"weight", "bias", "running_mean", "running_var"}) {
-          at::Tensor t = Attr(copy, n.name, attr);
+          at::Tensor t = TensorAttr(copy, n.name, attr);
           if (t.defined() && t.dim() == 1 && t.size(0) != static_cast<int64_t>(idx.size())) {
             Replace(copy, n.name, attr, t.index_select(0, index(idx)));
           }

@@ -39,6 +39,13 @@ struct GroupPruneResult {
 StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGraph& graph,
                                               const ChannelAnalysis& groups, const PruneConfig& config);
 
+// Zeroes the `removed` output filters (and biases) of every producer of `group` and adds
+// one report line per producer to `report`, with `kept_channels` as its kept filters and
+// `ratio` as its target.
+void MaskProducers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
+                   const std::vector<int64_t>& removed, const std::vector<int64_t>& kept_channels, double ratio,
+                   PruneResult& report);
+
 // Zeroes in `model` what follows `group`'s `removed` channels: the scale and shift of
 // the batch norms and the filters and biases of the depthwise convolutions over them, each
 // at the group's offset among that layer's channels (not 0 after a concat). Pruners that

@@ -53,10 +53,10 @@ struct CommandResult {
   std::string output;
 };
 
-// Runs `binary args` through the shell.
-inline CommandResult RunCommand(const std::string& binary, const std::string& args) {
+// Runs `command` through the shell.
+inline CommandResult RunCommand(const std::string& command) {
   CommandResult r;
-  FILE* p = popen((binary + " " + args + " 2>&1").c_str(), "r");
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf;
   size_t n;

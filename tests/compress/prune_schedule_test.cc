@@ -198,7 +198,9 @@ speedup: true
 
 using Result = testing::CommandResult;
 
-Result Compress(const std::string& args) { return testing::RunCommand(HONE_COMPRESS_BINARY, args); }
+Result Compress(const std::string& args) {
+  return testing::RunCommand(std::string(HONE_COMPRESS_BINARY) + " " + args);
+}
 
 TEST(PruneScheduleCliSlowTest, PruneWithAnAgpScheduleFromYaml) {
   if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";

@@ -173,17 +173,7 @@ TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
   EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.35);
   // Saved, it loads and gives the same outputs in C++ and in Python.
   ScratchDir dir("speedup_py");
-  ASSERT_TRUE(p.fast.Save(dir / "fast.pt").ok());
-  auto loaded = ScriptModel::Load(dir / "fast.pt");
-  ASSERT_TRUE(loaded.ok());
-  EXPECT_LT((expected - Forward(*loaded, x)).abs().max().item<double>(), 1e-4);
-  std::vector<char> bytes = torch::pickle_save(c10::ivalue::Tuple::create({x, expected}));
-  std::ofstream(dir / "io.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  std::ofstream(dir / "check.py") << "import torch, sys\nm = torch.jit.load(sys.argv[1] + '/fast.pt').eval()\n"
-                                     "x, y = torch.load(sys.argv[1] + '/io.pt')\n"
-                                     "assert (m(x) - y).abs().max() < 1e-4\n"
-                                     "assert m.layer1.b0.conv1.weight.shape[0] == 8\n";
-  EXPECT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "check.py") + " " + dir.path().string()), 0);
+  testing::ExpectSameInCppAndPython(p.fast, x, expected, dir, "assert m.layer1.b0.conv1.weight.shape[0] == 8");
 }
 
 TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {

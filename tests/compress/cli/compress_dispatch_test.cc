@@ -1,34 +1,21 @@
 // `hone compress ...` runs hone-compress beside the hone binary, or says that hone was
 // built without libtorch.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "../compress_test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string output;
-};
+using Result = hone::compress::testing::CommandResult;
 
-Result Shell(const std::string& command) {
-  Result r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result Shell(const std::string& command) { return hone::compress::testing::RunCommand(command); }
 
 TEST(CompressDispatchTest, WithoutHoneCompressBesideItHoneSaysSoAndExitsTwo) {
   fs::path dir = fs::temp_directory_path() / ("hone_dispatch_" + std::to_string(::getpid()));
