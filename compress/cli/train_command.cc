@@ -1,9 +1,12 @@
-// `hone compress train` and `hone compress evaluate`.
+// `hone compress train` and `hone compress evaluate` (on a built-in data set, or by the
+// user's own evaluator command).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "compress/cli/compress_commands.h"
 #include "compress/data/dataset_catalog.h"
+#include "compress/external/model_command.h"
 #include "compress/train/trainer.h"
 #include "compress/zoo/model_zoo.h"
 
@@ -57,9 +60,30 @@ struct EvaluateArgs {
   int64_t test_subset = 0;
   int64_t batch_size = 500;
   int threads = 0;
+  ModelCommand evaluator;
 };
 
+// The user's evaluator gives the score; its extra numeric metrics are printed too.
+Status RunCommandEvaluate(const EvaluateArgs& a) {
+  std::error_code ec;
+  ModelCommandCall call{.phase = ModelPhase::kEvaluate, .model_path = a.model,
+                        .python_path = FindPythonSdkDir(std::filesystem::read_symlink("/proc/self/exe", ec).string()),
+                        .progress = stdout};
+  if (!std::filesystem::is_regular_file(a.model, ec)) return NotFound(a.model + ": no such model file");
+  auto r = RunModelCommand(a.evaluator, call);
+  if (!r.ok()) return r.status();
+  std::string extra;
+  for (const auto& [key, value] : r->metrics.items()) {
+    if (key == "default" || !value.is_number()) continue;
+    extra += (extra.empty() ? " (" : ", ") + key + " " + value.dump();
+  }
+  std::printf("%s by `%s`: score %.6f%s\n", a.model.c_str(), a.evaluator.command.c_str(), *r->value,
+              extra.empty() ? "" : (extra + ")").c_str());
+  return Status::Ok();
+}
+
 Status RunEvaluate(const EvaluateArgs& a) {
+  if (!a.evaluator.empty()) return RunCommandEvaluate(a);
   auto spec = ParseDatasetSpec(a.data);
   if (!spec.ok()) return spec.status();
   auto test = LoadDataset(*spec, Split::kTest);
@@ -106,10 +130,17 @@ void SetupEvaluateCommand(CLI::App& app, Status* result) {
   auto a = std::make_shared<EvaluateArgs>();
   auto* cmd = app.add_subcommand("evaluate", "Accuracy and loss of a TorchScript model on a test set");
   cmd->add_option("model", a->model, "TorchScript model (.pt)")->required();
-  cmd->add_option("--data", a->data, "fashion-mnist[:DIR], mnist:DIR or cifar10:DIR")->capture_default_str();
-  cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
+  auto* data = cmd->add_option("--data", a->data, "fashion-mnist[:DIR], mnist:DIR or cifar10:DIR")->capture_default_str();
+  auto* subset = cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
   cmd->add_option("--batch-size", a->batch_size, "Batch size")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)")->capture_default_str();
+  auto* evaluator = cmd->add_option("--evaluator", a->evaluator.command,
+                                    "Instead of --data: a command that scores HONE_MODEL_PATH and prints "
+                                    "`@hone {\"type\":\"final\",\"value\":SCORE}` (hone's trial protocol)");
+  evaluator->excludes(data)->excludes(subset);
+  cmd->add_option("--evaluator-timeout", a->evaluator.timeout_s, "Seconds the evaluator may run (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(evaluator);
   cmd->callback([a, result] { *result = RunEvaluate(*a); });
 }
 

@@ -147,6 +147,32 @@ void ParseSchedule(const YAML::Node& v, PruneSchedule& s, Errors& errors) {
   if (s.kind != "one-shot" && !has_steps) s.steps = 4;
 }
 
+// `key: "command"` or `key: {command: "...", timeout_s: N}`.
+void ParseModelCommand(const YAML::Node& v, const std::string& key, ModelCommand& c, Errors& errors) {
+  if (v.IsScalar()) {
+    c.command = v.Scalar();
+    if (c.command.empty()) errors.Add(v, key, "must be a non-empty command, but got ''");
+    return;
+  }
+  if (!v.IsMap()) {
+    errors.Add(v, key, "must be a command or a map with command and timeout_s, but got " + Got(v));
+    return;
+  }
+  for (const auto& e : v) {
+    const std::string k = e.first.Scalar();
+    const std::string path = key + "." + k;
+    if (k == "command") {
+      c.command = e.second.IsScalar() ? e.second.Scalar() : "";
+      if (c.command.empty()) errors.Add(e.second, path, "must be a non-empty command, but got " + Got(e.second));
+    } else if (k == "timeout_s") {
+      c.timeout_s = Positive(e.second, path, errors, c.timeout_s, /*allow_zero=*/true);
+    } else {
+      errors.Add(e.first, path, "is not a key of " + key + " (command, timeout_s)");
+    }
+  }
+  if (!v["command"]) errors.Add(v, key + ".command", "is required");
+}
+
 }  // namespace
 
 bool IsKnownPruner(const std::string& name) {
@@ -195,6 +221,8 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
       ParsePrunerOptions(v, config.options, errors);
     } else if (key == "schedule") {
       ParseSchedule(v, config.schedule, errors);
+    } else if (key == "evaluator" || key == "finetuner") {
+      ParseModelCommand(v, key, key == "evaluator" ? config.evaluator : config.finetuner, errors);
     } else if (key == "config_list") {
       if (!v.IsSequence()) {
         errors.Add(v, "config_list", "must be a list of maps, but got " + Got(v));
@@ -247,7 +275,8 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
         config.rules.push_back(std::move(rule));
       }
     } else {
-      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, schedule)");
+      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, schedule, "
+                 "evaluator, finetuner)");
     }
   }
   if (!root["config_list"] && errors.empty()) errors.Add(root, "config_list", "is required");
@@ -261,6 +290,11 @@ StatusOr<PruneConfig> LoadPruneConfig(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return ParsePruneConfig(text.str(), path);
+}
+
+void OverrideModelCommand(ModelCommand& configured, const ModelCommand& flag) {
+  if (!flag.command.empty()) configured.command = flag.command;
+  if (flag.timeout_s >= 0) configured.timeout_s = flag.timeout_s;
 }
 
 bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::string& name) {

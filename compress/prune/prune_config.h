@@ -26,6 +26,11 @@
 //     initial_sparsity: 0      # agp: s_i
 //     finetune_epochs: 1       # after every step (needs --data)
 //     lr: 0.01                 # fine-tuning: optimizer, lr, batch_size
+//   evaluator:                 # the user's own accuracy (instead of --data's test split)
+//     command: python3 eval.py # run per model through the trial protocol (model_command.h)
+//     timeout_s: 600           # optional; 0 = no limit
+//   finetuner:                 # the user's own fine-tuning: after every scheduled step,
+//     command: python3 ft.py   # or once at the end of a one-shot run
 //
 // A layer takes the last entry that matches it (NNI's rule); an `exclude` entry removes it.
 #pragma once
@@ -34,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "compress/external/model_command.h"
 #include "core/status.h"
 
 namespace hone::compress {
@@ -76,6 +82,8 @@ struct PruneConfig {
   bool speedup = false;
   PrunerOptions options;
   PruneSchedule schedule;
+  ModelCommand evaluator;  // empty: none (the CLI's --evaluator overrides it)
+  ModelCommand finetuner;  // empty: none (--finetuner overrides it)
 };
 
 // The pruners hone knows, and those that rank filters from data (activations,
@@ -90,6 +98,10 @@ double ScheduledRatio(const PruneSchedule& schedule, double target, int step);
 // "file:line:col: error: key.path: what must hold, but got what" format, all at once.
 StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::string& origin);
 StatusOr<PruneConfig> LoadPruneConfig(const std::string& path);
+
+// The CLI's --evaluator/--finetuner over the YAML's: a non-empty flag.command replaces
+// the configured command, a flag.timeout_s >= 0 the configured timeout.
+void OverrideModelCommand(ModelCommand& configured, const ModelCommand& flag);
 
 // Whether `rule` selects a layer of type `op_type` ("Conv2d", "Linear") named `name`.
 bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::string& name);

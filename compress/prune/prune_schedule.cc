@@ -86,7 +86,92 @@ Masks BuildMasks(torch::jit::Module& module, const LayerGraph& graph, const Prun
   return masks;
 }
 
+std::string Shape(const at::Tensor& t) {
+  std::string out = "[";
+  for (int64_t d : t.sizes()) out += (out.size() > 1 ? ", " : "") + std::to_string(d);
+  return out + "]";
+}
+
+void StepLine(std::FILE* progress, int t, int steps, const std::string& text) {
+  if (progress == nullptr) return;
+  std::fprintf(progress, "step %d/%d: %s\n", t, steps, text.c_str());
+  std::fflush(progress);
+}
+
 }  // namespace
+
+Status CopyStateByName(ScriptModel& into, const ScriptModel& from) {
+  try {
+    torch::NoGradGuard no_grad;
+    std::map<std::string, at::Tensor> source;
+    for (const auto& p : ModuleOf(from).named_parameters(/*recurse=*/true)) source.emplace(p.name, p.value);
+    for (const auto& b : ModuleOf(from).named_buffers(/*recurse=*/true)) source.emplace(b.name, b.value);
+    std::vector<std::pair<at::Tensor, at::Tensor>> copies;
+    std::vector<std::string> problems;
+    std::set<std::string> matched;
+    auto match = [&](const std::string& name, const at::Tensor& target) {
+      auto it = source.find(name);
+      if (it == source.end()) {
+        problems.push_back(name + " is missing");
+      } else if (it->second.sizes() != target.sizes()) {
+        problems.push_back(name + " has shape " + Shape(it->second) + " where the pruned model's has " + Shape(target));
+      } else {
+        copies.emplace_back(target, it->second);
+      }
+      matched.insert(name);
+    };
+    for (const auto& p : ModuleOf(into).named_parameters(true)) match(p.name, p.value);
+    for (const auto& b : ModuleOf(into).named_buffers(true)) match(b.name, b.value);
+    for (const auto& [name, tensor] : source) {
+      if (!matched.count(name)) problems.push_back(name + " is not in the pruned model");
+    }
+    if (!problems.empty()) {
+      std::string text;
+      for (size_t i = 0; i < problems.size() && i < 5; ++i) text += (i ? "; " : "") + problems[i];
+      if (problems.size() > 5) text += "; and " + std::to_string(problems.size() - 5) + " more";
+      return InvalidArgument("the fine-tuned model must keep the parameters and buffers (names and shapes) of "
+                             "the model it was given, but " + text);
+    }
+    for (auto& [target, value] : copies) target.copy_(value);
+  } catch (const std::exception& e) {
+    return InvalidArgument("cannot copy the fine-tuned model's parameters: " + TorchErrorMessage(e));
+  }
+  return Status::Ok();
+}
+
+Status FinetuneWithCommand(ScriptModel& model, const ModelCommand& finetuner, int step,
+                           const ModelCommandCall& settings) {
+  auto folder = ScratchFolder::Create();
+  if (!folder.ok()) return folder.status();
+  ModelCommandCall call = settings;
+  call.phase = ModelPhase::kFinetune;
+  call.model_path = folder->path() + "/model.pt";
+  call.output_model_path = folder->path() + "/finetuned.pt";
+  call.step = step;
+  HONE_RETURN_IF_ERROR(model.Save(call.model_path));
+  auto ran = RunModelCommand(finetuner, call);
+  if (!ran.ok()) return ran.status();
+  auto tuned = ScriptModel::Load(call.output_model_path);
+  if (!tuned.ok()) return tuned.status().WithContext("the fine-tuner's output model");
+  Status copied = CopyStateByName(model, *tuned);
+  if (!copied.ok()) return Status(copied.code(), "fine-tuner `" + finetuner.command + "`: " + copied.message());
+  return Status::Ok();
+}
+
+StatusOr<double> EvaluateWithCommand(const ScriptModel& model, const ModelCommand& evaluator, int step,
+                                     const ModelCommandCall& settings) {
+  auto folder = ScratchFolder::Create();
+  if (!folder.ok()) return folder.status();
+  ModelCommandCall call = settings;
+  call.phase = ModelPhase::kEvaluate;
+  call.model_path = folder->path() + "/model.pt";
+  call.output_model_path.clear();
+  call.step = step;
+  HONE_RETURN_IF_ERROR(model.Save(call.model_path));
+  auto ran = RunModelCommand(evaluator, call);
+  if (!ran.ok()) return ran.status();
+  return *ran->value;
+}
 
 StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
                               const PruneData& data) {
@@ -101,6 +186,10 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
   }
   PruneRun run;
   if (config.speedup) run.groups = AnalyzeChannels(graph);
+  const bool command_finetune = !data.finetuner.empty();
+  run.finetune_after_speedup = command_finetune && config.speedup && steps == 1;
+  ModelCommandCall command_settings = data.command_settings;
+  command_settings.progress = data.progress;
   std::map<std::string, std::vector<int64_t>> removed_before;  // structured: per layer
   for (int t = 1; t <= steps; ++t) {
     PruneStep step;
@@ -142,38 +231,54 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
     for (const LayerPruneResult& l : step.result.layers) {
       if (!l.kept_channels.empty()) removed_before[l.name] = Removed(l);
     }
-    if (schedule.finetune_epochs > 0) {
+    const bool finetune_here = command_finetune && !run.finetune_after_speedup;
+    if (schedule.finetune_epochs > 0 || finetune_here) {
       Masks masks;
       try {
         masks = BuildMasks(ModuleOf(model), graph, config, step.result, run);
       } catch (const std::exception& e) {
         return InvalidArgument("pruning masks failed: " + TorchErrorMessage(e));
       }
-      TrainOptions train;
-      train.optimizer = schedule.optimizer;
-      train.lr = schedule.lr;
-      train.epochs = schedule.finetune_epochs;
-      train.batch_size = schedule.batch_size;
-      train.threads = data.threads;
-      train.seed = data.seed + static_cast<uint64_t>(t);
-      train.progress = data.progress;
-      train.after_step = [&masks] { masks.Apply(); };
-      auto history = Train(model, *data.train, nullptr, data.norm, train);
-      if (!history.ok()) return history.status();
-      step.finetune = std::move(*history);
-      masks.Apply();
+      if (schedule.finetune_epochs > 0) {
+        TrainOptions train;
+        train.optimizer = schedule.optimizer;
+        train.lr = schedule.lr;
+        train.epochs = schedule.finetune_epochs;
+        train.batch_size = schedule.batch_size;
+        train.threads = data.threads;
+        train.seed = data.seed + static_cast<uint64_t>(t);
+        train.progress = data.progress;
+        train.after_step = [&masks] { masks.Apply(); };
+        auto history = Train(model, *data.train, nullptr, data.norm, train);
+        if (!history.ok()) return history.status();
+        step.finetune = std::move(*history);
+        masks.Apply();
+      }
+      if (finetune_here) {
+        StepLine(data.progress, t, steps, "fine-tuning with `" + data.finetuner.command + "`");
+        HONE_RETURN_IF_ERROR(FinetuneWithCommand(model, data.finetuner, t, command_settings));
+        masks.Apply();
+        step.finetuned_by_command = true;
+      }
     }
     if (data.test != nullptr) {
       auto eval = Evaluate(model, *data.test, data.norm, 500, data.threads);
       if (!eval.ok()) return eval.status();
       step.test_accuracy = eval->accuracy;
+    } else if (!data.evaluator.empty() && steps > 1) {
+      auto score = EvaluateWithCommand(model, data.evaluator, t, command_settings);
+      if (!score.ok()) return score.status();
+      step.test_accuracy = *score;
     }
     if (data.progress != nullptr && steps > 1) {
       std::fprintf(data.progress, "step %d/%d: %lld of %lld weights in the pruned layers are zero (%.1f%%)", t, steps,
                    static_cast<long long>(step.result.zero_weights), static_cast<long long>(step.result.weights),
                    100.0 * static_cast<double>(step.result.zero_weights) /
                        static_cast<double>(std::max<int64_t>(1, step.result.weights)));
-      if (step.test_accuracy >= 0) std::fprintf(data.progress, ", test accuracy %.2f%%", 100 * step.test_accuracy);
+      if (step.test_accuracy >= 0) {
+        std::fprintf(data.progress, ", %s %.2f%%", data.test != nullptr ? "test accuracy" : "evaluator score",
+                     100 * step.test_accuracy);
+      }
       std::fprintf(data.progress, "\n");
       std::fflush(data.progress);
     }
