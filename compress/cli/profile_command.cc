@@ -57,10 +57,11 @@ Status RunProfile(const ProfileArgs& a) {
                 Grouped(n.params).c_str(), Grouped(n.flops).c_str(),
                 ms >= 0 ? (std::to_string(std::round(ms * 1000) / 1000).substr(0, 6)).c_str() : "-");
   }
-  std::printf("\ninput %s: %s parameters, %s FLOPs (multiply-accumulates), latency %.3f ms (median of %d, %s)\n",
+  std::printf("\ninput %s: %s parameters, %s FLOPs (multiply-accumulates), latency %.3f ms (median of %d, %s%s)\n",
               ShapeText(*shape).c_str(), Grouped(graph->total_params).c_str(), Grouped(graph->total_flops).c_str(),
               *total_ms, a.latency.repeats,
-              a.latency.threads > 0 ? (std::to_string(a.latency.threads) + " threads").c_str() : "all cores");
+              a.latency.threads > 0 ? (std::to_string(a.latency.threads) + " threads").c_str() : "all cores",
+              a.latency.channels_last ? ", channels last" : "");
   for (const LayerNode& n : graph->nodes) {
     if (n.kind == OpKind::kOther) {
       std::printf("note: %s at node %s is not understood; structured pruning will refuse this model\n", n.op.c_str(),
@@ -80,6 +81,8 @@ void SetupProfileCommand(CLI::App& app, Status* result) {
   cmd->add_flag("--all", a->all, "Show every op, not only layers with parameters or FLOPs");
   cmd->add_option("--repeats", a->latency.repeats, "Timed runs (the median is shown)")->capture_default_str();
   cmd->add_option("--threads", a->latency.threads, "libtorch threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--warmup", a->latency.warmup, "Untimed runs before the timed ones")->capture_default_str();
+  cmd->add_flag("--channels-last", a->latency.channels_last, "Time with input and 4-d weights laid out NHWC");
   cmd->callback([a, result] { *result = RunProfile(*a); });
 }
 

@@ -21,6 +21,32 @@ double MedianMs(const std::function<void()>& run, const LatencyOptions& o) {
   return ms[ms.size() / 2];
 }
 
+// Lays the module's 4-d parameters out NHWC while alive (when asked), then restores them.
+class ParameterLayout {
+ public:
+  ParameterLayout(torch::jit::Module& module, bool channels_last) {
+    if (!channels_last) return;
+    for (at::Tensor p : module.parameters()) {
+      if (p.dim() != 4) continue;
+      saved_.push_back({p, p.data()});
+      p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
+  ~ParameterLayout() {
+    for (auto& [p, data] : saved_) p.set_data(data);
+  }
+  ParameterLayout(const ParameterLayout&) = delete;
+  ParameterLayout& operator=(const ParameterLayout&) = delete;
+
+ private:
+  std::vector<std::pair<at::Tensor, at::Tensor>> saved_;
+};
+
+at::Tensor RandomInput(const std::vector<int64_t>& shape, bool channels_last) {
+  at::Tensor x = torch::randn(shape);
+  return channels_last && x.dim() == 4 ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+}
+
 }  // namespace
 
 StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<int64_t>& input_shape,
@@ -31,7 +57,8 @@ StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<in
     const bool was_training = module.is_training();
     module.eval();
     torch::NoGradGuard no_grad;
-    at::Tensor x = torch::randn(input_shape);
+    ParameterLayout layout(module, options.channels_last);
+    at::Tensor x = RandomInput(input_shape, options.channels_last);
     double ms = MedianMs([&] { module.forward({x}); }, options);
     module.train(was_training);
     return ms;
@@ -49,12 +76,13 @@ StatusOr<std::vector<double>> MeasureLayerLatencyMs(const ScriptModel& model, co
     const bool was_training = module.is_training();
     module.eval();
     torch::NoGradGuard no_grad;
+    ParameterLayout layout(module, options.channels_last);
     for (const LayerNode& n : graph.nodes) {
       const bool layer = n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear || n.kind == OpKind::kBatchNorm;
       if (!layer || n.input_shapes.empty() || n.name.find('/') != std::string::npos) continue;
       auto sub = FindSubmodule(module, n.name);
       if (!sub || !sub->find_method("forward").has_value()) continue;
-      at::Tensor x = torch::randn(n.input_shapes[0]);
+      at::Tensor x = RandomInput(n.input_shapes[0], options.channels_last);
       ms[static_cast<size_t>(n.id)] = MedianMs([&] { sub->forward({x}); }, options);
     }
     module.train(was_training);

@@ -77,7 +77,34 @@ Status CheckShape(const ImageSet& data, const char* what) {
   return Status::Ok();
 }
 
-EvalStats EvaluateModule(torch::jit::Module& module, const ImageBatches& data, int64_t batch_size) {
+StatusOr<at::Device> ResolveDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name != "cuda" && name != "auto") return InvalidArgument("device must be cpu, cuda or auto, but got '" + name + "'");
+  if (torch::cuda::is_available()) return at::Device(at::kCUDA, 0);
+  if (name == "auto") return at::Device(at::kCPU);
+  return FailedPrecondition(std::string("device cuda: this libtorch ") +
+                            (at::hasCUDA() ? "sees no GPU" : "was built without CUDA") + " (use --device cpu or auto)");
+}
+
+// Moves a module to a device for a scope and back to the CPU at its end.
+class OnDevice {
+ public:
+  OnDevice(torch::jit::Module& module, at::Device device) : module_(module), moved_(!device.is_cpu()) {
+    if (moved_) module_.to(device);
+  }
+  ~OnDevice() {
+    if (moved_) module_.to(at::Device(at::kCPU));
+  }
+  OnDevice(const OnDevice&) = delete;
+  OnDevice& operator=(const OnDevice&) = delete;
+
+ private:
+  torch::jit::Module& module_;
+  bool moved_;
+};
+
+EvalStats EvaluateModule(torch::jit::Module& module, const ImageBatches& data, int64_t batch_size,
+                         at::Device device) {
   auto start = Clock::now();
   torch::NoGradGuard no_grad;
   module.eval();
@@ -85,8 +112,8 @@ EvalStats EvaluateModule(torch::jit::Module& module, const ImageBatches& data, i
   int64_t correct = 0;
   for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
     int64_t end = std::min(data.size(), begin + batch_size);
-    at::Tensor out = module.forward({data.Range(begin, end)}).toTensor();
-    at::Tensor y = data.LabelRange(begin, end);
+    at::Tensor out = module.forward({data.Range(begin, end).to(device)}).toTensor();
+    at::Tensor y = data.LabelRange(begin, end).to(device);
     loss_sum += torch::nn::functional::cross_entropy(
                     out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
@@ -116,8 +143,10 @@ Status ValidateTrainOptions(const TrainOptions& o) {
   if (o.weight_decay < 0) return InvalidArgument("weight_decay must be >= 0, but got " + std::to_string(o.weight_decay));
   if (o.epochs < 1) return InvalidArgument("epochs must be >= 1, but got " + std::to_string(o.epochs));
   if (o.batch_size < 1 || o.eval_batch_size < 1) return InvalidArgument("batch sizes must be >= 1");
-  return Status::Ok();
+  return CheckDevice(o.device);
 }
+
+Status CheckDevice(const std::string& device) { return ResolveDevice(device).status(); }
 
 StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& train, const ImageSet* test,
                                         const Normalization& norm, const TrainOptions& o,
@@ -130,7 +159,10 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
   std::mt19937_64 rng(o.seed);
   torch::jit::Module& module = ModuleOf(model);
   std::vector<EpochStats> history;
+  auto device = ResolveDevice(o.device);
+  if (!device.ok()) return device.status();
   try {
+    OnDevice on_device(module, *device);
     ImageBatches train_data(train, norm);
     std::unique_ptr<ImageBatches> test_data;
     if (test != nullptr) test_data = std::make_unique<ImageBatches>(*test, norm);
@@ -157,8 +189,8 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
       double lr = o.lr;
       for (int64_t b = 0; b < batches; ++b) {
         at::Tensor idx = perm.slice(0, b * o.batch_size, std::min(n, (b + 1) * o.batch_size));
-        at::Tensor x = train_data.Images(idx);
-        at::Tensor y = train_data.Labels(idx);
+        at::Tensor x = train_data.Images(idx).to(*device);
+        at::Tensor y = train_data.Labels(idx).to(*device);
         lr = ScheduledLr(o, step++, total_steps);
         SetLearningRate(*optimizer, lr);
         optimizer->zero_grad();
@@ -185,7 +217,7 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
       s.train_loss = loss_sum / static_cast<double>(n);
       s.train_accuracy = static_cast<double>(correct) / static_cast<double>(n);
       s.seconds = Seconds(start);
-      if (test_data) s.test = EvaluateModule(module, *test_data, o.eval_batch_size);
+      if (test_data) s.test = EvaluateModule(module, *test_data, o.eval_batch_size, *device);
       if (o.progress != nullptr) {
         std::fprintf(o.progress, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, o.epochs, s.train_loss,
                      100 * s.train_accuracy);
@@ -205,13 +237,16 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
 }
 
 StatusOr<EvalStats> Evaluate(ScriptModel& model, const ImageSet& data, const Normalization& norm, int64_t batch_size,
-                             int threads) {
+                             int threads, const std::string& device_name) {
   HONE_RETURN_IF_ERROR(CheckShape(data, "evaluation"));
   if (batch_size < 1) return InvalidArgument("batch size must be >= 1");
+  auto device = ResolveDevice(device_name);
+  if (!device.ok()) return device.status();
   SetTorchThreads(threads);
   try {
+    OnDevice on_device(ModuleOf(model), *device);
     ImageBatches batches(data, norm);
-    return EvaluateModule(ModuleOf(model), batches, batch_size);
+    return EvaluateModule(ModuleOf(model), batches, batch_size, *device);
   } catch (const std::exception& e) {
     return InvalidArgument("evaluation failed: " + TorchErrorMessage(e));
   }

@@ -34,6 +34,10 @@ struct TrainOptions {
   int64_t batch_size = 128;
   int64_t eval_batch_size = 500;
   int threads = 0;                // libtorch intra-op threads; <= 0: one per core
+  // cpu | cuda | auto (cuda when this libtorch was built with CUDA and sees a GPU). The
+  // model trains there and comes back to the CPU at the end; the hooks below run while it
+  // is there.
+  std::string device = "cpu";
   uint64_t seed = 0;              // shuffling, dropout and any other randomness
   std::FILE* progress = nullptr;  // a progress bar and one line per epoch go here
   // Per-batch hooks: after the backward pass, before the optimizer step (a penalty's
@@ -71,8 +75,13 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
                                         const Normalization& norm, const TrainOptions& options,
                                         const EpochCallback& on_epoch = {});
 
-// Loss and accuracy of `model` (in eval mode) on `data`.
+// Loss and accuracy of `model` (in eval mode) on `data`, computed on `device` (as in
+// TrainOptions; the model stays on the CPU afterwards).
 StatusOr<EvalStats> Evaluate(ScriptModel& model, const ImageSet& data, const Normalization& norm,
-                             int64_t batch_size = 500, int threads = 0);
+                             int64_t batch_size = 500, int threads = 0, const std::string& device = "cpu");
+
+// Whether `device` (cpu | cuda | auto) can be used here; errors name the reason (an
+// unknown name; cuda asked for where libtorch has no CUDA or sees no GPU).
+Status CheckDevice(const std::string& device);
 
 }  // namespace hone::compress

@@ -6,7 +6,7 @@
 
 #include "compress/graph/model_profile.h"
 #include "compress/zoo/model_zoo.h"
-#include "compress_test_util.h"
+#include "torch_test_util.h"
 
 namespace hone::compress {
 namespace {
@@ -182,6 +182,20 @@ TEST(LayerGraphTest, ProfilesLatency) {
   EXPECT_GT((*layers)[static_cast<size_t>(Find(*g, "conv1")->id)], 0);
   EXPECT_LT((*layers)[static_cast<size_t>(Find(*g, "conv1")->id + 1)], 0);  // the relu after it
   EXPECT_FALSE(BuildLayerGraph(*model, {1, 3, 28, 28}).ok());
+}
+
+TEST(LayerGraphTest, ChannelsLastTimingRestoresTheWeights) {
+  auto model = BuildZooModel({.name = "resnet20", .height = 8, .width = 8, .seed = 2});
+  ASSERT_TRUE(model.ok());
+  auto g = BuildLayerGraph(*model, {2, 1, 8, 8});
+  ASSERT_TRUE(g.ok());
+  const at::Tensor x = torch::randn({2, 1, 8, 8});
+  const at::Tensor before = testing::Forward(*model, x);
+  LatencyOptions o{.warmup = 1, .repeats = 2, .threads = 1, .channels_last = true};
+  ASSERT_TRUE(MeasureLatencyMs(*model, {2, 1, 8, 8}, o).ok());
+  ASSERT_TRUE(MeasureLayerLatencyMs(*model, *g, o).ok());
+  for (const at::Tensor& p : ModuleOf(*model).parameters()) EXPECT_TRUE(p.is_contiguous());
+  EXPECT_TRUE(torch::equal(testing::Forward(*model, x), before));
 }
 
 }  // namespace

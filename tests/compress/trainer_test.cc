@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "compress/model/script_model_torch.h"
 #include "compress/zoo/model_zoo.h"
 #include "compress_test_util.h"
 
@@ -38,6 +39,36 @@ TEST(TrainerTest, ValidatesOptions) {
   o.epochs = 0;
   EXPECT_FALSE(ValidateTrainOptions(o).ok());
   EXPECT_TRUE(ValidateTrainOptions(TrainOptions{}).ok());
+  o = {};
+  o.device = "tpu";
+  EXPECT_NE(ValidateTrainOptions(o).message().find("device must be cpu, cuda or auto"), std::string::npos);
+}
+
+// cuda where this libtorch sees no GPU is a clear error; auto falls back to the CPU, and
+// where a GPU exists the model trains there and comes back to the CPU.
+TEST(TrainerTest, DeviceChoice) {
+  EXPECT_TRUE(CheckDevice("cpu").ok());
+  EXPECT_TRUE(CheckDevice("auto").ok());
+  if (torch::cuda::is_available()) {
+    EXPECT_TRUE(CheckDevice("cuda").ok());
+  } else {
+    Status st = CheckDevice("cuda");
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("device cuda: this libtorch"), std::string::npos) << st.message();
+  }
+  ImageSet data = BrightnessSet(40);
+  auto model = BuildZooModel({.name = "cnn2", .channels = 1, .height = 8, .width = 8, .classes = 2, .base_width = 4});
+  ASSERT_TRUE(model.ok());
+  TrainOptions o;
+  o.batch_size = 20;
+  o.threads = 1;
+  o.device = "auto";
+  auto history = Train(*model, data, &data, {{0.5f}, {0.3f}}, o);
+  ASSERT_TRUE(history.ok()) << history.status().message();
+  for (const at::Tensor& p : ModuleOf(*model).parameters()) EXPECT_TRUE(p.device().is_cpu());
+  auto eval = Evaluate(*model, data, {{0.5f}, {0.3f}}, 64, 1, "auto");
+  ASSERT_TRUE(eval.ok()) << eval.status().message();
+  EXPECT_EQ(eval->accuracy, history->back().test.accuracy);
 }
 
 TEST(TrainerTest, LearnsASeparableProblemAndCallsBackEachEpoch) {
