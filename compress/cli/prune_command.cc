@@ -4,6 +4,7 @@
 // data-driven pruners (taylor, slim, apoz, mean_activation) and fine-tuning between
 // scheduled steps read --data's training split.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "compress/prune/prune_schedule.h"
 #include "compress/prune/pruner.h"
 #include "compress/prune/speedup.h"
+#include "compress/train/batchnorm_calibration.h"
 #include "compress/train/trainer.h"
 
 namespace hone::compress {
@@ -33,11 +35,21 @@ struct PruneArgs {
   int64_t train_subset = 0;
   uint64_t seed = 0;
   int threads = 0;
+  int64_t calibrate_bn = 0;  // batches; 0: off
+  ModelCommand evaluator{.timeout_s = -1};  // --evaluator: over the YAML's evaluator
+  ModelCommand finetuner{.timeout_s = -1};  // --finetuner: over the YAML's finetuner
+  bool channels_last = false;
 };
 
 Status RunPrune(const PruneArgs& a) {
   auto config = LoadPruneConfig(a.config);
   if (!config.ok()) return config.status();
+  OverrideModelCommand(config->evaluator, a.evaluator);
+  OverrideModelCommand(config->finetuner, a.finetuner);
+  std::error_code exe_error;
+  const ModelCommandCall commands{
+      .python_path = FindPythonSdkDir(std::filesystem::read_symlink("/proc/self/exe", exe_error).string()),
+      .progress = stdout};
   auto shape = ParseShape(a.input);
   if (!shape.ok()) return shape.status();
   auto model = ScriptModel::Load(a.model);
@@ -49,11 +61,13 @@ Status RunPrune(const PruneArgs& a) {
   std::optional<ImageSet> train;
   Normalization norm;
   nlohmann::json report = {{"model", a.model}, {"pruner", config->pruner}};
-  const bool needs_train = PrunerNeedsData(config->pruner) || config->schedule.finetune_epochs > 0;
+  const bool needs_train =
+      PrunerNeedsData(config->pruner) || config->schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
   if (needs_train && a.data.empty()) {
     return InvalidArgument(PrunerNeedsData(config->pruner)
                                ? "the " + config->pruner + " pruner ranks filters from data: give --data"
-                               : "schedule.finetune_epochs needs --data");
+                           : config->schedule.finetune_epochs > 0 ? "schedule.finetune_epochs needs --data"
+                                                                  : "--calibrate-bn needs --data");
   }
   if (!a.data.empty()) {
     auto spec = ParseDatasetSpec(a.data);
@@ -73,8 +87,16 @@ Status RunPrune(const PruneArgs& a) {
     if (!before.ok()) return before.status();
     report["accuracy_before"] = before->accuracy;
   }
+  if (!config->evaluator.empty()) {
+    auto before = EvaluateWithCommand(*model, config->evaluator, 0, commands);
+    if (!before.ok()) return before.status();
+    report["accuracy_before"] = *before;
+  }
   PruneData data{.train = train ? &*train : nullptr, .test = test ? &*test : nullptr, .norm = norm,
                  .threads = a.threads, .seed = a.seed, .progress = stdout};
+  data.finetuner = config->finetuner;
+  data.evaluator = config->evaluator;
+  data.command_settings = commands;
   auto run = RunPruning(*model, *graph, *config, data);
   if (!run.ok()) return run.status();
   const PruneResult* result = &run->result;
@@ -83,6 +105,11 @@ Status RunPrune(const PruneArgs& a) {
     auto sped = Speedup(*model, *graph, run->groups, run->kept);
     if (!sped.ok()) return sped.status();
     fast = std::move(*sped);
+    if (run->finetune_after_speedup) {
+      std::printf("fine-tuning the sped-up model with `%s`\n", config->finetuner.command.c_str());
+      std::fflush(stdout);
+      HONE_RETURN_IF_ERROR(FinetuneWithCommand(*fast, config->finetuner, 1, commands));
+    }
   }
   if (run->steps.size() > 1 || config->schedule.finetune_epochs > 0) {
     nlohmann::json steps = nlohmann::json::array();
@@ -90,6 +117,7 @@ Status RunPrune(const PruneArgs& a) {
       nlohmann::json j = {{"step", s.step}, {"sparse_ratios", s.rule_ratios}, {"weights", s.result.weights},
                           {"zero_weights", s.result.zero_weights}, {"finetune_epochs", s.finetune.size()}};
       if (s.test_accuracy >= 0) j["test_accuracy"] = s.test_accuracy;
+      if (s.finetuned_by_command) j["finetuned_by_command"] = true;
       steps.push_back(j);
     }
     report["schedule"] = {{"kind", config->schedule.kind}, {"steps", steps}};
@@ -118,23 +146,39 @@ Status RunPrune(const PruneArgs& a) {
   if (fast) {
     auto after_graph = BuildLayerGraph(*fast, *shape);
     if (!after_graph.ok()) return after_graph.status();
-    LatencyOptions lat{.warmup = 3, .repeats = 10, .threads = a.threads};
+    LatencyOptions lat{.warmup = 5, .repeats = 10, .threads = a.threads, .channels_last = a.channels_last};
     auto ms_before = MeasureLatencyMs(*model, *shape, lat);
     auto ms_after = MeasureLatencyMs(*fast, *shape, lat);
     if (!ms_before.ok()) return ms_before.status();
     if (!ms_after.ok()) return ms_after.status();
     std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed), latency %.3f -> %.3f ms "
-                "(%.2fx, input %s)\n",
+                "(%.2fx, input %s%s)\n",
                 static_cast<long long>(graph->total_params), static_cast<long long>(after_graph->total_params),
                 static_cast<long long>(graph->total_flops), static_cast<long long>(after_graph->total_flops),
                 100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(graph->total_flops)),
-                *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str());
+                *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str(),
+                a.channels_last ? ", channels last" : "");
     report["speedup"] = {{"params_before", graph->total_params}, {"params_after", after_graph->total_params},
                          {"flops_before", graph->total_flops}, {"flops_after", after_graph->total_flops},
-                         {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after}};
+                         {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after},
+                         {"latency_layout", a.channels_last ? "channels_last" : "contiguous"}};
     model = std::move(*fast);
   }
-  if (test) {
+  if (a.calibrate_bn > 0) {
+    auto n = CalibrateBatchNorm(*model, *train, norm,
+                                {.batches = a.calibrate_bn, .seed = a.seed, .threads = a.threads});
+    if (!n.ok()) return n.status();
+    std::printf("batch-norm statistics of %d modules re-estimated on %lld training batches\n", *n,
+                static_cast<long long>(a.calibrate_bn));
+    report["batchnorm_calibration"] = {{"modules", *n}, {"batches", a.calibrate_bn}};
+  }
+  if (!config->evaluator.empty()) {
+    auto after = EvaluateWithCommand(*model, config->evaluator, static_cast<int>(run->steps.size()), commands);
+    if (!after.ok()) return after.status();
+    report["accuracy_after"] = *after;
+    std::printf("evaluator score %.2f%% before, %.2f%% after (%s)\n", 100 * report["accuracy_before"].get<double>(),
+                100 * *after, config->finetuner.empty() ? "no fine-tuner" : "fine-tuned by the fine-tuner");
+  } else if (test) {
     auto after = Evaluate(*model, *test, norm, 500, a.threads);
     if (!after.ok()) return after.status();
     report["accuracy_after"] = after->accuracy;
@@ -169,6 +213,17 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
                   "Score (taylor, slim, apoz, mean_activation) and fine-tune on the first N training images (0: all)");
   cmd->add_option("--seed", a->seed, "Seed of scoring batches and fine-tuning")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)");
+  cmd->add_option("--evaluator", a->evaluator.command,
+                  "A command that scores HONE_MODEL_PATH by hone's trial protocol: accuracy before and after "
+                  "(overrides the config's evaluator)");
+  cmd->add_option("--evaluator-timeout", a->evaluator.timeout_s, "Seconds the evaluator may run (0: no limit)");
+  cmd->add_option("--finetuner", a->finetuner.command,
+                  "A command that fine-tunes HONE_MODEL_PATH into HONE_OUTPUT_MODEL_PATH after every scheduled "
+                  "step (one-shot: once at the end); overrides the config's finetuner");
+  cmd->add_option("--finetuner-timeout", a->finetuner.timeout_s, "Seconds the fine-tuner may run (0: no limit)");
+  cmd->add_option("--calibrate-bn", a->calibrate_bn,
+                  "Re-estimate batch-norm statistics of the pruned model on N training batches (needs --data)");
+  cmd->add_flag("--channels-last", a->channels_last, "Time latency with input and 4-d weights laid out NHWC");
   cmd->callback([a, result] { *result = RunPrune(*a); });
 }
 
