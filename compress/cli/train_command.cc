@@ -25,6 +25,7 @@ struct TrainArgs {
 };
 
 Status RunTrain(TrainArgs& a) {
+  HONE_RETURN_IF_ERROR(ValidateTrainOptions(a.train));
   auto spec = ParseDatasetSpec(a.data);
   if (!spec.ok()) return spec.status();
   auto train = LoadDataset(*spec, Split::kTrain);
@@ -60,6 +61,7 @@ struct EvaluateArgs {
   int64_t test_subset = 0;
   int64_t batch_size = 500;
   int threads = 0;
+  std::string device = "cpu";
   ModelCommand evaluator;
 };
 
@@ -91,7 +93,8 @@ Status RunEvaluate(const EvaluateArgs& a) {
   TruncateImageSet(*test, a.test_subset);
   auto model = ScriptModel::Load(a.model);
   if (!model.ok()) return model.status();
-  auto stats = Evaluate(*model, *test, DatasetNormalization(spec->name, test->channels), a.batch_size, a.threads);
+  auto stats = Evaluate(*model, *test, DatasetNormalization(spec->name, test->channels), a.batch_size, a.threads,
+                        a.device);
   if (!stats.ok()) return stats.status();
   std::printf("%s on %s test (%lld images): accuracy %.2f%%  loss %.4f  %.2f s\n", a.model.c_str(),
               spec->name.c_str(), static_cast<long long>(stats->count), 100 * stats->accuracy, stats->loss,
@@ -117,6 +120,8 @@ void SetupTrainCommand(CLI::App& app, Status* result) {
   cmd->add_option("--schedule", a->train.schedule, "cosine or constant")->capture_default_str();
   cmd->add_option("--batch-size", a->train.batch_size, "Training batch size")->capture_default_str();
   cmd->add_option("--threads", a->train.threads, "libtorch threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--device", a->train.device, "cpu, cuda or auto (cuda when libtorch sees a GPU)")
+      ->capture_default_str();
   cmd->add_option("--seed", a->train.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
   cmd->add_option("--width", a->zoo.base_width, "Channels of the first layer (0: the model's default)");
   cmd->add_option("--depth", a->zoo.depth, "cnn2: conv stages (0: 2)");
@@ -134,6 +139,7 @@ void SetupEvaluateCommand(CLI::App& app, Status* result) {
   auto* subset = cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
   cmd->add_option("--batch-size", a->batch_size, "Batch size")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu, cuda or auto (cuda when libtorch sees a GPU)")->capture_default_str();
   auto* evaluator = cmd->add_option("--evaluator", a->evaluator.command,
                                     "Instead of --data: a command that scores HONE_MODEL_PATH and prints "
                                     "`@hone {\"type\":\"final\",\"value\":SCORE}` (hone's trial protocol)");

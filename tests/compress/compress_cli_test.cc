@@ -84,6 +84,9 @@ TEST(CompressCliTest, ErrorsAreUsageErrors) {
   Result shape = Compress("profile /nonexistent/m.pt --input 1,x");
   EXPECT_EQ(shape.code, 2) << shape.output;
   EXPECT_NE(shape.output.find("positive integers"), std::string::npos) << shape.output;
+  Result device = Compress("train --device tpu --out /dev/null");
+  EXPECT_NE(device.code, 0) << device.output;
+  EXPECT_NE(device.output.find("device must be cpu, cuda or auto"), std::string::npos) << device.output;
 }
 
 }  // namespace
