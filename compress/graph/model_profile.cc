@@ -29,7 +29,10 @@ class ParameterLayout {
     for (at::Tensor p : module.parameters()) {
       if (p.dim() != 4) continue;
       saved_.push_back({p, p.data()});
-      p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+      // A copy, so that tensors with one input channel (a first conv's weight) get NHWC
+      // strides too: contiguous() keeps them as they are, and a convolution whose input
+      // and weight both look NCHW runs NCHW.
+      p.set_data(p.data().to(p.options(), /*non_blocking=*/false, /*copy=*/true, at::MemoryFormat::ChannelsLast));
     }
   }
   ~ParameterLayout() {
@@ -43,8 +46,8 @@ class ParameterLayout {
 };
 
 at::Tensor RandomInput(const std::vector<int64_t>& shape, bool channels_last) {
-  at::Tensor x = torch::randn(shape);
-  return channels_last && x.dim() == 4 ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+  if (!channels_last || shape.size() != 4) return torch::randn(shape);
+  return at::empty(shape, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast)).normal_();
 }
 
 }  // namespace
