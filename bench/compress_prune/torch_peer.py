@@ -5,7 +5,7 @@ to the weights directly (global_unstructured is L1Unstructured over the concaten
 weights, exactly as torch.nn.utils.prune.global_unstructured computes it). Masks change no
 shape, so latency is the dense model's.
 
-usage: torch_peer.py MODEL.pt OUT.json [--test-subset N] [--threads T]
+usage: torch_peer.py MODEL.pt OUT.json [--test-subset N] [--threads T] [--channels-last]
 """
 import argparse, gzip, json, time
 
@@ -36,9 +36,12 @@ def accuracy(m, x, y):
 
 
 @torch.no_grad()
-def latency_ms(m, batch, repeats=10):
+def latency_ms(m, batch, repeats=10, channels_last=False):
     m.eval()
     x = torch.randn(batch, 1, 28, 28)
+    if channels_last:
+        m = m.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     for _ in range(3):
         m(x)
     times = []
@@ -83,13 +86,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--unstructured", type=float, default=0.7)
     ap.add_argument("--structured", type=float, default=0.5)
+    ap.add_argument("--channels-last", action="store_true", help="time with NHWC input and weights")
     a = ap.parse_args()
+    cl = a.channels_last
     torch.set_num_threads(a.threads)
     x, y = load_test(a.test_subset)
     result = {"torch": torch.__version__}
     base = torch.jit.load(a.model)
-    result["dense"] = {"accuracy": accuracy(base, x, y), "latency_ms_b1": latency_ms(base, 1),
-                       "latency_ms_b256": latency_ms(base, 256),
+    result["dense"] = {"accuracy": accuracy(base, x, y), "latency_ms_b1": latency_ms(base, 1, 50, cl),
+                       "latency_ms_b256": latency_ms(base, 256, 10, cl),
                        "params": sum(p.numel() for p in base.parameters())}
     m = torch.jit.load(a.model)
     global_unstructured(m, a.unstructured)
@@ -97,7 +102,7 @@ def main():
     m = torch.jit.load(a.model)
     ln_structured(m, a.structured)
     result[f"ln_structured_{a.structured}"] = {"accuracy": accuracy(m, x, y),
-                                               "latency_ms_b256": latency_ms(m, 256)}
+                                               "latency_ms_b256": latency_ms(m, 256, 10, cl)}
     with open(a.out, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))
