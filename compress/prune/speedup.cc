@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "compress/model/script_model_torch.h"
@@ -143,6 +144,11 @@ StatusOr<ScriptModel> Speedup(const ScriptModel& model, const LayerGraph& graph,
   try {
     torch::NoGradGuard no_grad;
     torch::jit::Module copy = ModuleOf(model).clone();
+    // clone() under no-grad leaves every parameter with requires_grad off; the sped-up
+    // model stays as trainable as `model` (in C++ and in Python after saving).
+    std::map<std::string, bool> trainable;
+    for (const auto& p : ModuleOf(model).named_parameters(/*recurse=*/true)) trainable[p.name] = p.value.requires_grad();
+    for (const auto& p : copy.named_parameters(/*recurse=*/true)) p.value.requires_grad_(trainable[p.name]);
     // What each layer reads: the groups of its input channels (or features), in order.
     struct Read {
       int64_t offset;

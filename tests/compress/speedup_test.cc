@@ -158,6 +158,8 @@ TEST(SpeedupTest, Cnn2MaskedAndSpedUpModelsAgreeAndShrink) {
   // conv2 loses 3/4 of its MACs, conv1 and fc1 half.
   EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.3);
   EXPECT_LT(p.fast.NumParameters(), p.before.total_params / 2);
+  // As trainable as the model it came from (a fine-tuner needs that).
+  for (const at::Tensor& w : ModuleOf(p.fast).parameters()) EXPECT_TRUE(w.requires_grad());
 }
 
 TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
@@ -173,7 +175,8 @@ TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
   EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.35);
   // Saved, it loads and gives the same outputs in C++ and in Python.
   ScratchDir dir("speedup_py");
-  testing::ExpectSameInCppAndPython(p.fast, x, expected, dir, "assert m.layer1.b0.conv1.weight.shape[0] == 8");
+  testing::ExpectSameInCppAndPython(p.fast, x, expected, dir, "assert m.layer1.b0.conv1.weight.shape[0] == 8\n"
+                                    "assert all(p.requires_grad for p in m.parameters())");
 }
 
 TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {
