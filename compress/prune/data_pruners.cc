@@ -4,8 +4,6 @@
 #include <torch/csrc/jit/passes/inliner.h>
 
 #include <algorithm>
-#include <numeric>
-#include <random>
 
 #include "compress/model/script_model_torch.h"
 #include "compress/train/image_batches_torch.h"
@@ -27,22 +25,6 @@ int NextReader(const LayerGraph& graph, int from, std::initializer_list<OpKind> 
     if (std::find(kinds.begin(), kinds.end(), n.kind) != kinds.end()) return n.id;
   }
   return -1;
-}
-
-// `count` images of the training set in a seeded order, as batches of `batch_size`.
-std::vector<at::Tensor> BatchIndices(int64_t n, int64_t count, int64_t batch_size, uint64_t seed) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  order.resize(static_cast<size_t>(std::min(n, count)));
-  std::vector<at::Tensor> out;
-  for (size_t b = 0; b < order.size(); b += static_cast<size_t>(batch_size)) {
-    const size_t e = std::min(order.size(), b + static_cast<size_t>(batch_size));
-    out.push_back(torch::tensor(std::vector<int64_t>(order.begin() + static_cast<long>(b), order.begin() + static_cast<long>(e)),
-                                torch::kInt64));
-  }
-  return out;
 }
 
 StatusOr<FilterScoreMap> TaylorScores(torch::jit::Module& module, const LayerGraph& graph,
@@ -217,7 +199,8 @@ StatusOr<FilterScoreMap> DataFilterScores(ScriptModel& model, const LayerGraph& 
   try {
     ImageBatches batches(*data.train, data.norm);
     const PrunerOptions& o = config.options;
-    std::vector<at::Tensor> idx = BatchIndices(batches.size(), o.batches * o.batch_size, o.batch_size, data.seed);
+    std::vector<at::Tensor> idx = SeededBatchIndices(batches.size(), std::min(batches.size(), o.batches * o.batch_size),
+                                                         o.batch_size, data.seed);
     torch::jit::Module& module = ModuleOf(model);
     if (config.pruner == "taylor") return TaylorScores(module, graph, layers, batches, idx);
     return ActivationScores(config.pruner, module, graph, layers, batches, idx);

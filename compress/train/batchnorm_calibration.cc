@@ -1,37 +1,12 @@
 #include "compress/train/batchnorm_calibration.h"
 
 #include <algorithm>
-#include <numeric>
-#include <random>
 #include <vector>
 
 #include "compress/model/script_model_torch.h"
 #include "compress/train/image_batches_torch.h"
 
 namespace hone::compress {
-namespace {
-
-// The image indices of `batches` batches: the training set shuffled (seeded), repeated as
-// often as needed.
-std::vector<at::Tensor> CalibrationBatches(int64_t n, const BatchNormCalibration& o) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(o.seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  std::vector<at::Tensor> out;
-  size_t next = 0;
-  for (int64_t b = 0; b < o.batches; ++b) {
-    std::vector<int64_t> batch;
-    for (int64_t i = 0; i < std::min(o.batch_size, n); ++i) {
-      batch.push_back(order[next]);
-      next = (next + 1) % order.size();
-    }
-    out.push_back(torch::tensor(batch, torch::kInt64));
-  }
-  return out;
-}
-
-}  // namespace
 
 StatusOr<int> CalibrateBatchNorm(ScriptModel& model, const ImageSet& train, const Normalization& norm,
                                  const BatchNormCalibration& options) {
@@ -55,7 +30,11 @@ StatusOr<int> CalibrateBatchNorm(ScriptModel& model, const ImageSet& train, cons
     }
     if (!norms.empty()) {
       ImageBatches data(train, norm);
-      for (const at::Tensor& idx : CalibrationBatches(train.count, options)) module.forward({data.Images(idx)});
+      const int64_t batch_size = std::min(options.batch_size, train.count);
+      for (const at::Tensor& idx :
+           SeededBatchIndices(train.count, options.batches * batch_size, batch_size, options.seed)) {
+        module.forward({data.Images(idx)});
+      }
     }
     module.eval();
     return static_cast<int>(norms.size());

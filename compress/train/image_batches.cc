@@ -1,6 +1,27 @@
 #include "compress/train/image_batches_torch.h"
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+
 namespace hone::compress {
+
+std::vector<at::Tensor> SeededBatchIndices(int64_t n, int64_t count, int64_t batch_size, uint64_t seed) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<at::Tensor> out;
+  std::vector<int64_t> batch;
+  for (int64_t i = 0; i < count; ++i) {
+    batch.push_back(order[static_cast<size_t>(i % n)]);
+    if (static_cast<int64_t>(batch.size()) == batch_size || i + 1 == count) {
+      out.push_back(torch::tensor(batch, torch::kInt64));
+      batch.clear();
+    }
+  }
+  return out;
+}
 
 ImageBatches::ImageBatches(const ImageSet& data, const Normalization& norm) {
   pixels_ = torch::from_blob(const_cast<uint8_t*>(data.pixels.data()),

@@ -7,6 +7,11 @@
 
 namespace hone::compress {
 
+// `count` indices from a shuffle of [0, n) seeded by `seed` (the shuffle repeats when
+// count > n), as int64 tensors of `batch_size` indices (the last one may be shorter).
+// REQUIRES: n > 0, batch_size > 0.
+std::vector<at::Tensor> SeededBatchIndices(int64_t n, int64_t count, int64_t batch_size, uint64_t seed);
+
 class ImageBatches {
  public:
   // REQUIRES: norm has one mean and std per channel of `data`.

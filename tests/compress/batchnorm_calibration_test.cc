@@ -1,7 +1,5 @@
 #include "compress/train/batchnorm_calibration.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
 
 #include "compress/train/image_batches_torch.h"
@@ -11,17 +9,7 @@
 namespace hone::compress {
 namespace {
 
-ImageSet NoiseImages(int64_t n, int64_t size) {
-  ImageSet s;
-  s.count = n;
-  s.channels = 1;
-  s.height = s.width = size;
-  s.num_classes = 10;
-  std::mt19937_64 rng(7);
-  for (int64_t i = 0; i < n * size * size; ++i) s.pixels.push_back(static_cast<uint8_t>(rng() % 256));
-  for (int64_t i = 0; i < n; ++i) s.labels.push_back(static_cast<uint8_t>(rng() % 10));
-  return s;
-}
+ImageSet NoiseImages(int64_t n, int64_t size) { return testing::Noise(n, size, /*seed=*/7); }
 
 const Normalization kNorm{{0.5f}, {0.25f}};
 

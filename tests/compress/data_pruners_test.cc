@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/scored_groups.h"
 #include "compress/zoo/model_zoo.h"
@@ -15,32 +13,9 @@ namespace hone::compress {
 namespace {
 
 using testing::Config;
-
-struct Net {
-  ScriptModel model;
-  LayerGraph graph;
-};
-
-Net Zoo(const std::string& name, int64_t width = 4, int64_t size = 8) {
-  auto m = BuildZooModel({.name = name, .height = size, .width = size, .base_width = width, .seed = 3});
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  auto g = BuildLayerGraph(*m, {1, 1, size, size});
-  EXPECT_TRUE(g.ok()) << g.status().message();
-  return {std::move(*m), std::move(*g)};
-}
-
-// Random images with random labels.
-ImageSet Noise(int64_t n, int64_t size, uint64_t seed = 1) {
-  ImageSet s;
-  s.count = n;
-  s.channels = 1;
-  s.height = s.width = size;
-  s.num_classes = 10;
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < n * size * size; ++i) s.pixels.push_back(static_cast<uint8_t>(rng() % 256));
-  for (int64_t i = 0; i < n; ++i) s.labels.push_back(static_cast<uint8_t>(rng() % 10));
-  return s;
-}
+using testing::Net;
+using testing::Noise;
+using testing::ZooNet;
 
 const Normalization kNorm{{0.5f}, {0.25f}};
 
@@ -66,7 +41,7 @@ void KillConv1Filter0(Net& net) {
 }
 
 TEST(DataPrunerTest, TaylorRemovesTheFilterWithZeroWeightTimesGradient) {
-  Net net = Zoo("cnn2");
+  Net net = ZooNet("cnn2");
   KillConv1Filter0(net);
   at::Tensor before = Param(net.model, "conv2").clone();
   ImageSet data = Noise(64, 8);
@@ -85,7 +60,7 @@ TEST(DataPrunerTest, TaylorRemovesTheFilterWithZeroWeightTimesGradient) {
   EXPECT_FALSE(w2.grad().defined());
 
   // The same filter by l1 would be the last to go.
-  Net l1 = Zoo("cnn2");
+  Net l1 = ZooNet("cnn2");
   KillConv1Filter0(l1);
   auto byl1 = PruneWeights(l1.model, l1.graph, Config("pruner: l1\nconfig_list: [{op_names: [conv1], sparse_ratio: 0.25}]"));
   ASSERT_TRUE(byl1.ok());
@@ -94,7 +69,7 @@ TEST(DataPrunerTest, TaylorRemovesTheFilterWithZeroWeightTimesGradient) {
 
 TEST(DataPrunerTest, ApozAndMeanActivationRemoveTheFilterThatNeverFires) {
   for (const std::string pruner : {"apoz", "mean_activation"}) {
-    Net net = Zoo("cnn2");
+    Net net = ZooNet("cnn2");
     KillConv1Filter0(net);
     ImageSet data = Noise(40, 8);
     FilterScoreMap scores;
@@ -107,7 +82,7 @@ TEST(DataPrunerTest, ApozAndMeanActivationRemoveTheFilterThatNeverFires) {
 }
 
 TEST(DataPrunerTest, ApozObservesTheActivationAfterBatchNormAndLinearLayers) {
-  Net net = Zoo("vgg-small");
+  Net net = ZooNet("vgg-small");
   {
     torch::NoGradGuard no_grad;
     Param(net.model, "bn3", "bias")[5].fill_(-1000);  // conv3's channel 5 dies after bn3 and relu
@@ -128,7 +103,7 @@ TEST(DataPrunerTest, ApozObservesTheActivationAfterBatchNormAndLinearLayers) {
 }
 
 TEST(DataPrunerTest, SlimRemovesTheSmallestBatchNormScalesAcrossLayers) {
-  Net net = Zoo("vgg-small");
+  Net net = ZooNet("vgg-small");
   {
     torch::NoGradGuard no_grad;
     for (int i = 1; i <= 6; ++i) Param(net.model, "bn" + std::to_string(i)).uniform_(0.5, 1.0);
@@ -148,7 +123,7 @@ TEST(DataPrunerTest, SlimRemovesTheSmallestBatchNormScalesAcrossLayers) {
   EXPECT_EQ(std::count(r->layers[1].kept_channels.begin(), r->layers[1].kept_channels.end(), 1), 0);
   EXPECT_EQ(std::count(r->layers[4].kept_channels.begin(), r->layers[4].kept_channels.end(), 7), 0);
 
-  Net plain = Zoo("cnn2");
+  Net plain = ZooNet("cnn2");
   auto none = DataFilterScores(plain.model, plain.graph, Config("pruner: slim\nconfig_list: [{op_names: [conv1], sparse_ratio: 0.5}]"),
                                {.train = &data, .norm = kNorm, .threads = 1});
   ASSERT_FALSE(none.ok());
@@ -157,7 +132,7 @@ TEST(DataPrunerTest, SlimRemovesTheSmallestBatchNormScalesAcrossLayers) {
 }
 
 TEST(DataPrunerTest, NeedsDataAndScores) {
-  Net net = Zoo("cnn2");
+  Net net = ZooNet("cnn2");
   PruneConfig config = Config("pruner: taylor\nconfig_list: [{op_names: [conv1], sparse_ratio: 0.5}]");
   auto no_data = DataFilterScores(net.model, net.graph, config, {});
   ASSERT_FALSE(no_data.ok());

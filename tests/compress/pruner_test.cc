@@ -10,19 +10,9 @@ namespace hone::compress {
 namespace {
 
 using testing::Config;
+using testing::Net;
 
-struct Net {
-  ScriptModel model;
-  LayerGraph graph;
-};
-
-Net Cnn2(int64_t width = 4) {
-  auto m = BuildZooModel({.name = "cnn2", .height = 8, .width = 8, .base_width = width});
-  EXPECT_TRUE(m.ok());
-  auto g = BuildLayerGraph(*m, {1, 1, 8, 8});
-  EXPECT_TRUE(g.ok());
-  return {std::move(*m), std::move(*g)};
-}
+Net Cnn2(int64_t width = 4) { return testing::ZooNet("cnn2", width, 8, /*seed=*/0); }
 
 at::Tensor Weight(const ScriptModel& m, const std::string& layer) {
   return FindSubmodule(ModuleOf(m), layer)->attr("weight").toTensor();

@@ -4,13 +4,16 @@
 #pragma once
 
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "compress/graph/layer_graph.h"
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/prune_config.h"
+#include "compress/zoo/model_zoo.h"
 #include "compress_test_util.h"
 
 namespace hone::compress::testing {
@@ -19,6 +22,33 @@ inline PruneConfig Config(const std::string& yaml) {
   auto c = ParsePruneConfig(yaml, "prune.yaml");
   EXPECT_TRUE(c.ok()) << c.status().message();
   return c.ok() ? *c : PruneConfig{};
+}
+
+// A zoo model for square one-channel images of `size` and its layer graph.
+struct Net {
+  ScriptModel model;
+  LayerGraph graph;
+};
+
+inline Net ZooNet(const std::string& name, int64_t width = 4, int64_t size = 8, uint64_t seed = 3) {
+  auto m = BuildZooModel({.name = name, .height = size, .width = size, .base_width = width, .seed = seed});
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  auto g = BuildLayerGraph(*m, {1, 1, size, size});
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  return {std::move(*m), std::move(*g)};
+}
+
+// `n` one-channel images of random pixels with random labels (10 classes).
+inline ImageSet Noise(int64_t n, int64_t size, uint64_t seed = 1) {
+  ImageSet s;
+  s.count = n;
+  s.channels = 1;
+  s.height = s.width = size;
+  s.num_classes = 10;
+  std::mt19937_64 rng(seed);
+  for (int64_t i = 0; i < n * size * size; ++i) s.pixels.push_back(static_cast<uint8_t>(rng() % 256));
+  for (int64_t i = 0; i < n; ++i) s.labels.push_back(static_cast<uint8_t>(rng() % 10));
+  return s;
 }
 
 // Batch-norm statistics and affine parameters away from their initial values, so that
