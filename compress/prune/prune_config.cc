@@ -99,9 +99,16 @@ void ParsePrunerOptions(const YAML::Node& v, PrunerOptions& o, Errors& errors) {
       o.sparsity_lambda = Positive(e.second, path, errors, o.sparsity_lambda, /*allow_zero=*/true);
     } else if (k == "lr") {
       o.lr = Positive(e.second, path, errors, o.lr);
+    } else if (k == "damp") {
+      o.damp = Positive(e.second, path, errors, o.damp);
+    } else if (k == "solver") {
+      o.solver = e.second.IsScalar() ? e.second.Scalar() : "";
+      if (o.solver != "auto" && o.solver != "blocked") {
+        errors.Add(e.second, path, "must be auto or blocked, but got " + Got(e.second));
+      }
     } else {
       errors.Add(e.first, path,
-                 "is not a pruner_options key (batches, batch_size, sparsity_epochs, sparsity_lambda, lr)");
+                 "is not a pruner_options key (batches, batch_size, sparsity_epochs, sparsity_lambda, lr, damp, solver)");
     }
   }
 }
@@ -180,8 +187,10 @@ bool IsKnownPruner(const std::string& name) {
 }
 
 bool PrunerNeedsData(const std::string& name) {
-  return name == "taylor" || name == "slim" || name == "apoz" || name == "mean_activation";
+  return name == "taylor" || name == "slim" || name == "apoz" || name == "mean_activation" || name == "obs";
 }
+
+bool IsUnstructuredPruner(const std::string& name) { return name == "level" || name == "obs"; }
 
 double ScheduledRatio(const PruneSchedule& schedule, double target, int step) {
   const int n = std::max(1, schedule.steps);
@@ -209,7 +218,7 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     if (key == "pruner") {
       config.pruner = v.IsScalar() ? v.Scalar() : "";
       if (!IsKnownPruner(config.pruner)) {
-        errors.Add(v, "pruner", "must be one of level, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got " + Got(v));
+        errors.Add(v, "pruner", "must be one of level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got " + Got(v));
       }
     } else if (key == "speedup") {
       try {

@@ -1,7 +1,7 @@
 // The pruning configuration of `hone compress prune`, in NNI v3's config-list form:
 //
 //   pruner: l1                 # level | l1 | l2 | fpgm (weights only)
-//                              # taylor | slim | apoz | mean_activation (need --data)
+//                              # obs | taylor | slim | apoz | mean_activation (need --data)
 //   config_list:
 //     - op_types: [Conv2d]     # Conv2d, Linear; "default" means both
 //       op_names: ['layer*']   # globs over module paths (optional)
@@ -20,6 +20,8 @@
 //     sparsity_epochs: 1       # slim: sparsity-training epochs before ranking
 //     sparsity_lambda: 1e-4    # slim: weight of the L1 penalty on batch-norm scales
 //     lr: 0.01                 # slim: SGD learning rate of sparsity training
+//     damp: 0.01               # obs: dampening of the layer Hessians (fraction of their mean diagonal)
+//     solver: auto             # obs: auto (exact where a layer is small enough) | blocked
 //   schedule:                  # default: one-shot
 //     kind: agp                # one-shot | iterative | agp
 //     steps: 4
@@ -60,6 +62,8 @@ struct PrunerOptions {
   int sparsity_epochs = 1;
   double sparsity_lambda = 1e-4;
   double lr = 0.01;
+  double damp = 0.01;
+  std::string solver = "auto";
 };
 
 // How sparsity reaches each rule's sparse_ratio s_f over `steps` steps t = 1..steps:
@@ -86,10 +90,12 @@ struct PruneConfig {
   ModelCommand finetuner;  // empty: none (--finetuner overrides it)
 };
 
-// The pruners hone knows, and those that rank filters from data (activations,
-// gradients, or batch-norm scales after sparsity training).
+// The pruners hone knows; those that need training data (activations, gradients,
+// batch-norm scales after sparsity training, or obs's layer inputs); and the unstructured
+// ones (level, obs), which zero single weights rather than whole filters.
 bool IsKnownPruner(const std::string& name);
 bool PrunerNeedsData(const std::string& name);
+bool IsUnstructuredPruner(const std::string& name);
 
 // The sparse ratio of a rule whose target is `target` after step `step` (1..steps).
 double ScheduledRatio(const PruneSchedule& schedule, double target, int step);

@@ -7,6 +7,7 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/data_pruners.h"
+#include "compress/prune/obs_pruner.h"
 #include "compress/prune/scored_groups.h"
 #include "compress/prune/speedup.h"
 
@@ -57,7 +58,7 @@ Masks BuildMasks(torch::jit::Module& module, const LayerGraph& graph, const Prun
   Masks masks;
   for (const LayerPruneResult& l : result.layers) {
     at::Tensor w = Attr(module, l.name, "weight");
-    if (config.pruner == "level") {
+    if (IsUnstructuredPruner(config.pruner)) {
       masks.Add(w, w.ne(0).to(w.dtype()));
       continue;
     }
@@ -200,12 +201,21 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
       step.rule_ratios.push_back(r.sparse_ratio);
     }
     std::optional<FilterScoreMap> scores;
-    if (data_pruner) {
+    std::optional<PruneResult> updated;  // obs prunes and updates in one go
+    if (config.pruner == "obs") {
+      if (config.speedup) {
+        return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got 'obs'");
+      }
+      ScoringData calibration{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
+      auto pruned = PruneWeightsObs(model, graph, step_config, calibration);
+      if (!pruned.ok()) return pruned.status();
+      updated = std::move(*pruned);
+    } else if (data_pruner) {
       ScoringData scoring{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
       auto s = DataFilterScores(model, graph, step_config, scoring);
       if (!s.ok()) return s.status();
       scores = std::move(*s);
-    } else if (config.pruner != "level" && steps > 1) {
+    } else if (!IsUnstructuredPruner(config.pruner) && steps > 1) {
       auto s = WeightFilterScores(model, graph, step_config);
       if (!s.ok()) return s.status();
       scores = std::move(*s);
@@ -217,7 +227,9 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
         for (int64_t c : it->second) values[static_cast<size_t>(c)] = -std::numeric_limits<double>::infinity();
       }
     }
-    if (config.speedup) {
+    if (updated) {
+      step.result = std::move(*updated);
+    } else if (config.speedup) {
       auto pruned = scores ? PruneChannelGroupsByScore(model, graph, run.groups, step_config, *scores)
                            : PruneChannelGroups(model, graph, run.groups, step_config);
       if (!pruned.ok()) return pruned.status();

@@ -51,34 +51,36 @@ void ZeroFilters(Target& t, const std::vector<int64_t>& removed) {
   }
 }
 
-void PruneLevelGroup(std::vector<Target*>& group) {
+// level's choice for a group: the flat indices of the weights each layer loses. Alone,
+// a layer loses floor(ratio x size) of its smallest weights; in a global group exactly
+// floor(ratio x group size) weights go, smallest magnitude first, and a layer over its
+// cap loses its cap of smallest weights instead.
+std::vector<at::Tensor> LevelChoice(const std::vector<Target*>& group) {
   const double ratio = group.front()->rule->sparse_ratio;
+  std::vector<at::Tensor> out(group.size());
+  auto smallest = [](const at::Tensor& w, int64_t k) { return w.abs().flatten().argsort().slice(0, 0, k); };
   if (group.size() == 1) {
     Target& t = *group.front();
     int64_t k = std::min(static_cast<int64_t>(std::floor(ratio * static_cast<double>(t.weight.numel()))),
                          MaxRemovable(t.weight.numel(), t.rule->max_sparse_ratio, false));
-    if (k <= 0) return;
-    at::Tensor order = t.weight.abs().flatten().argsort();
-    t.weight.view(-1).index_fill_(0, order.slice(0, 0, k), 0.0);
-    return;
+    out[0] = smallest(t.weight, std::max<int64_t>(0, k));
+    return out;
   }
-  // Exactly k weights over the group, smallest magnitude first; a layer over its cap
-  // keeps its cap of smallest weights instead.
   std::vector<at::Tensor> all;
   for (Target* t : group) all.push_back(t->weight.abs().flatten());
   at::Tensor joined = torch::cat(all);
-  int64_t k = static_cast<int64_t>(std::floor(ratio * static_cast<double>(joined.numel())));
-  if (k <= 0) return;
+  int64_t k = std::max<int64_t>(0, static_cast<int64_t>(std::floor(ratio * static_cast<double>(joined.numel()))));
   at::Tensor chosen = joined.argsort().slice(0, 0, k);
   int64_t offset = 0;
-  for (Target* t : group) {
-    const int64_t n = t->weight.numel();
+  for (size_t i = 0; i < group.size(); ++i) {
+    Target& t = *group[i];
+    const int64_t n = t.weight.numel();
     at::Tensor mine = chosen.masked_select(chosen.ge(offset).logical_and(chosen.lt(offset + n))) - offset;
-    const int64_t cap = MaxRemovable(n, t->rule->max_sparse_ratio, false);
-    if (mine.numel() > cap) mine = t->weight.abs().flatten().argsort().slice(0, 0, cap);
-    if (mine.numel() > 0) t->weight.view(-1).index_fill_(0, mine, 0.0);
+    const int64_t cap = MaxRemovable(n, t.rule->max_sparse_ratio, false);
+    out[i] = mine.numel() > cap ? smallest(t.weight, cap) : mine;
     offset += n;
   }
+  return out;
 }
 
 void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
@@ -158,12 +160,16 @@ StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const Laye
 }
 
 StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
-                                   const FilterScoreMap* scores) {
+                                   const FilterScoreMap* scores, const WeightRemover& remover) {
   const std::string& pruner = config.pruner;
   if (!IsKnownPruner(pruner)) {
-    return InvalidArgument("unknown pruner '" + pruner + "'; choose level, l1, l2, fpgm, taylor, slim, apoz or mean_activation");
+    return InvalidArgument("unknown pruner '" + pruner +
+                           "'; choose level, obs, l1, l2, fpgm, taylor, slim, apoz or mean_activation");
   }
-  if (PrunerNeedsData(pruner) && scores == nullptr) {
+  if (pruner == "obs" && !remover) {
+    return InvalidArgument("the obs pruner updates weights from calibration data: run it through PruneWeightsObs");
+  }
+  if (PrunerNeedsData(pruner) && pruner != "obs" && scores == nullptr) {
     return InvalidArgument("the " + pruner + " pruner ranks filters from data: score them first (DataFilterScores)");
   }
   PruneResult out;
@@ -183,7 +189,7 @@ StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, 
       t.result.op_type = type;
       t.result.target_ratio = rule->sparse_ratio;
       t.result.channels = t.weight.size(0);
-      if (scores != nullptr && pruner != "level") {
+      if (scores != nullptr && !IsUnstructuredPruner(pruner)) {
         auto it = scores->find(n.name);
         if (it == scores->end() || static_cast<int64_t>(it->second.size()) != t.weight.size(0)) {
           return InvalidArgument("no " + pruner + " score for each of the " + std::to_string(t.weight.size(0)) +
@@ -203,11 +209,23 @@ StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, 
       }
       groups[key].push_back(&t);
     }
+    std::map<const Target*, at::Tensor> chosen;  // unstructured: level's choice per layer
     for (auto& [key, group] : groups) {
-      if (pruner == "level") {
-        PruneLevelGroup(group);
+      if (IsUnstructuredPruner(pruner)) {
+        std::vector<at::Tensor> c = LevelChoice(group);
+        for (size_t i = 0; i < group.size(); ++i) chosen[group[i]] = c[i];
       } else {
         PruneFilterGroup(pruner, group);
+      }
+    }
+    // In execution order: a remover may look at what earlier layers became.
+    for (const Target& t : targets) {
+      auto it = chosen.find(&t);
+      if (it == chosen.end()) continue;
+      if (remover) {
+        HONE_RETURN_IF_ERROR(remover(t.result.name, it->second.numel()));
+      } else if (it->second.numel() > 0) {
+        t.weight.view(-1).index_fill_(0, it->second, 0.0);
       }
     }
     for (Target& t : targets) {

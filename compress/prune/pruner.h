@@ -3,6 +3,9 @@
 // (a masked model: same shapes, zeros where pruned). Torch-free.
 //
 //   level  unstructured: the weights of smallest magnitude
+//   obs    unstructured, from calibration data: as many weights per layer as level
+//          removes, chosen and compensated for by the layer-wise Optimal Brain Surgeon
+//          (compress/prune/obs_pruner.h)
 //   l1/l2  structured: the output filters of smallest L1 / L2 norm
 //   fpgm   structured: the filters nearest the layer's geometric median (He et al. 2019),
 //          the most replaceable ones: smallest sum of L2 distances to the other filters
@@ -18,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,12 +59,21 @@ struct SelectedLayer {
 };
 std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConfig& config);
 
+// Removes `count` weights of the named layer in the model (and may update the others):
+// the unstructured pruners' alternative to zeroing level's choice. Called once per
+// selected layer, in the forward graph's execution order.
+using WeightRemover = std::function<Status(const std::string& layer, int64_t count)>;
+
 // Structured pruners: filters are ranked by `scores` when given (every selected layer
 // must have one score per filter), else by config.pruner's weight norms; the data-driven
-// pruners need `scores`. Errors: an unknown pruner, a config that selects no layer, a
-// data-driven pruner without scores, scores missing or of the wrong length.
+// pruners need `scores`. Unstructured pruners: each layer loses as many weights as
+// level's magnitude ranking takes from it (per layer or over its global group), through
+// `remover` when given (obs needs one), else the weights level chose are zeroed.
+// Errors: an unknown pruner, a config that selects no layer, a data-driven pruner
+// without scores (obs without a remover), scores missing or of the wrong length, the
+// remover's errors.
 StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
-                                   const FilterScoreMap* scores = nullptr);
+                                   const FilterScoreMap* scores = nullptr, const WeightRemover& remover = {});
 
 // The weight-norm scores (per weight, as global groups rank them) of l1, l2 or fpgm for
 // every selected layer.

@@ -24,8 +24,8 @@ struct GroupPlan {
 StatusOr<GroupPruneResult> PruneChannelGroupsByScore(ScriptModel& model, const LayerGraph& graph,
                                                      const ChannelAnalysis& groups, const PruneConfig& config,
                                                      const FilterScoreMap& scores) {
-  if (config.pruner == "level") {
-    return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got 'level'");
+  if (IsUnstructuredPruner(config.pruner)) {
+    return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got '" + config.pruner + "'");
   }
   HONE_RETURN_IF_ERROR(RequireStructuredSupport(graph));
   std::map<int, const PruneRule*> rule_of;

@@ -1,0 +1,193 @@
+#include "compress/prune/obs_pruner.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/passes/inliner.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/prune/obs_solver_torch.h"
+#include "compress/train/image_batches_torch.h"
+#include "compress/train/trainer.h"
+
+namespace hone::compress {
+namespace {
+
+// One selected layer's calibration statistics, per group of a grouped convolution: the
+// sums of X~ X~^T (the inputs in the model being pruned, whose earlier layers are
+// already pruned) and of X X~^T (X: the same images' inputs in the model as it was).
+struct LayerStats {
+  std::vector<at::Tensor> pruned;  // d x d, double
+  std::vector<at::Tensor> cross;
+  int64_t columns = 0;
+};
+
+// The layer's input as d x columns per group: a convolution's unfolded patches, a
+// linear layer's rows.
+std::vector<at::Tensor> InputColumns(const LayerNode& n, const at::Tensor& x) {
+  if (n.kind == OpKind::kLinear) return {x.reshape({-1, x.size(-1)}).t()};
+  namespace F = torch::nn::functional;
+  at::Tensor u = F::unfold(x, F::UnfoldFuncOptions(n.kernel).dilation(n.dilation).padding(n.padding).stride(n.stride));
+  const int64_t per_group = u.size(1) / n.groups;  // (in_channels / groups) x kernel area
+  std::vector<at::Tensor> out;
+  for (int64_t g = 0; g < n.groups; ++g) {
+    out.push_back(u.slice(1, g * per_group, (g + 1) * per_group).transpose(0, 1).reshape({per_group, -1}));
+  }
+  return out;
+}
+
+void Accumulate(at::Tensor& sum, const at::Tensor& term) {
+  at::Tensor d = term.to(torch::kDouble);
+  sum = sum.defined() ? sum + d : d;
+}
+
+// The forward graph returning, instead of the model's output, the input of every
+// selected layer (in `layers` order); it runs on the pruned model and the reference alike.
+class LayerInputProbe {
+ public:
+  static StatusOr<std::unique_ptr<LayerInputProbe>> Create(torch::jit::Module& module, const LayerGraph& graph,
+                                                           const std::vector<SelectedLayer>& layers) {
+    using torch::jit::Value;
+    auto g = module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*g);
+    std::map<std::string, Value*> by_name;
+    for (torch::jit::Node* n : g->nodes()) {
+      for (Value* v : n->outputs()) by_name["%" + v->debugName()] = v;
+    }
+    std::vector<Value*> probes;
+    for (const SelectedLayer& l : layers) {
+      const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
+      auto it = by_name.find(layer.value);
+      if (it == by_name.end() || it->second->node()->owningBlock() != g->block() ||
+          it->second->node()->inputs().empty()) {
+        return InvalidArgument("obs cannot observe the input of layer " + layer.name + " (" + layer.value + ")");
+      }
+      probes.push_back(it->second->node()->input(0));
+    }
+    torch::jit::WithInsertPoint guard(g->return_node());
+    torch::jit::Node* tuple = g->insertNode(g->createTuple(probes));
+    g->eraseOutput(0);
+    g->registerOutput(tuple->output());
+    return std::unique_ptr<LayerInputProbe>(new LayerInputProbe(g));
+  }
+
+  // The input of layer `index` on `images`.
+  at::Tensor Input(torch::jit::Module& module, const at::Tensor& images, size_t index) {
+    c10::IValue result = fn_({module._ivalue(), images});
+    return result.toTupleRef().elements()[index].toTensor().to(torch::kFloat);
+  }
+
+ private:
+  explicit LayerInputProbe(std::shared_ptr<torch::jit::Graph> g) : fn_("hone_layer_inputs", std::move(g), nullptr) {}
+  torch::jit::GraphFunction fn_;
+};
+
+// solver auto: the exact solver where a group's rows x d^3 steps and rows x d^2 inverses
+// stay small (resnet20's largest convolutions: 64 x 576), else the blocked one.
+bool UseExactSolver(const std::string& solver, int64_t rows, int64_t d) {
+  const double r = static_cast<double>(rows), n = static_cast<double>(d);
+  return solver == "auto" && r * n * n * 16 <= 1024.0 * 1024 * 1024 && r * n * n * n <= 3e10;
+}
+
+// Removes `count` weights of one layer, group by group in proportion to the group's size.
+// First the weights W take up what the earlier layers' pruning changed in their input:
+// W' = W (X X~^T) (X~ X~^T + damp)^-1 minimises ||W X - W' X~||^2; then the layer-wise
+// OBS removes `count` of W' on X~.
+void RemoveWithObs(const at::Tensor& weight, const LayerStats& stats, int64_t count, double damp,
+                   const std::string& solver) {
+  const int64_t groups = static_cast<int64_t>(stats.pruned.size());
+  const int64_t rows_per_group = weight.size(0) / groups;
+  at::Tensor flat = weight.view({weight.size(0), -1});
+  const double scale = 2.0 / static_cast<double>(std::max<int64_t>(1, stats.columns));
+  int64_t left = count;
+  for (int64_t g = 0; g < groups; ++g) {
+    at::Tensor w = flat.slice(0, g * rows_per_group, (g + 1) * rows_per_group);
+    const int64_t share = g + 1 == groups ? left : count * (g + 1) / groups - (count - left);
+    at::Tensor h = stats.pruned[static_cast<size_t>(g)] * scale;
+    at::Tensor damped = h.clone();
+    damped.diagonal().add_(damp * h.diagonal().mean() + (h.diagonal().mean().item<double>() > 0 ? 0.0 : 1.0));
+    at::Tensor wc = w.to(torch::kDouble).matmul(stats.cross[static_cast<size_t>(g)] * scale);
+    // Weights already zero (an earlier schedule step) stay zero, and OBS removes them
+    // first; weights of inputs that never vary keep their values (they cost nothing).
+    at::Tensor corrected = torch::cholesky_solve(wc.t(), torch::linalg_cholesky(damped)).t();
+    at::Tensor dead = h.diagonal().eq(0).unsqueeze(0).expand_as(corrected);
+    corrected = torch::where(dead, w.to(torch::kDouble), corrected).masked_fill(w.eq(0), 0.0);
+    w.copy_(UseExactSolver(solver, w.size(0), w.size(1)) ? ObsPruneRowsExact(corrected, h, share, {.damp = damp})
+                                                          : ObsPruneRows(corrected, h, share, {.damp = damp}));
+    left -= share;
+  }
+}
+
+}  // namespace
+
+StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
+                                      const ScoringData& data) {
+  if (data.train == nullptr || data.train->count <= 0) {
+    return InvalidArgument("the obs pruner needs calibration images: give a data set (--data)");
+  }
+  std::vector<SelectedLayer> layers = SelectLayers(graph, config);
+  if (layers.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
+  SetTorchThreads(data.threads);
+  torch::jit::Module& module = ModuleOf(model);
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < layers.size(); ++i) index_of[graph.nodes[static_cast<size_t>(layers[i].node)].name] = i;
+  std::unique_ptr<LayerInputProbe> probe, reference_probe;  // clone() gives the copy its own type
+  std::optional<ImageBatches> images;
+  std::vector<at::Tensor> batches;
+  torch::jit::Module reference;
+  try {
+    auto created = LayerInputProbe::Create(module, graph, layers);
+    if (!created.ok()) return created.status();
+    probe = std::move(*created);
+    images.emplace(*data.train, data.norm);
+    const PrunerOptions& o = config.options;
+    batches = SeededBatchIndices(images->size(), std::min(images->size(), o.batches * o.batch_size), o.batch_size,
+                                 data.seed);
+    torch::NoGradGuard no_grad;
+    reference = module.clone();
+    reference.eval();
+    module.eval();
+    auto reference_created = LayerInputProbe::Create(reference, graph, layers);
+    if (!reference_created.ok()) return reference_created.status();
+    reference_probe = std::move(*reference_created);
+  } catch (const std::exception& e) {
+    return InvalidArgument("obs could not prepare calibration: " + TorchErrorMessage(e));
+  }
+  const double damp = config.options.damp;
+  WeightRemover remover = [&](const std::string& layer, int64_t count) -> Status {
+    auto it = index_of.find(layer);
+    auto owner = FindSubmodule(module, layer);
+    if (it == index_of.end() || !owner || !owner->hasattr("weight")) {
+      return InvalidArgument("obs found no weight for layer " + layer);
+    }
+    const LayerNode& node = graph.nodes[static_cast<size_t>(layers[it->second].node)];
+    try {
+      torch::NoGradGuard no_grad;
+      LayerStats stats;
+      for (const at::Tensor& idx : batches) {
+        at::Tensor x = images->Images(idx);
+        std::vector<at::Tensor> now = InputColumns(node, probe->Input(module, x, it->second));
+        std::vector<at::Tensor> before = InputColumns(node, reference_probe->Input(reference, x, it->second));
+        stats.pruned.resize(now.size());
+        stats.cross.resize(now.size());
+        for (size_t g = 0; g < now.size(); ++g) {
+          Accumulate(stats.pruned[g], now[g].matmul(now[g].t()));
+          Accumulate(stats.cross[g], before[g].matmul(now[g].t()));
+        }
+        stats.columns += now.front().size(1);
+      }
+      RemoveWithObs(owner->attr("weight").toTensor(), stats, count, damp, config.options.solver);
+    } catch (const std::exception& e) {
+      const std::string what = TorchErrorMessage(e);
+      const bool singular = what.find("positive-definite") != std::string::npos;
+      return InvalidArgument("obs could not prune layer " + layer + ": " + what +
+                             (singular ? " (raise pruner_options.damp)" : ""));
+    }
+    return Status::Ok();
+  };
+  return PruneWeights(model, graph, config, nullptr, remover);
+}
+
+}  // namespace hone::compress
