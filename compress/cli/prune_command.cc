@@ -1,7 +1,7 @@
 // `hone compress prune MODEL --config prune.yaml --input 1,1,28,28 --out pruned.pt`:
 // zeroes what the configured pruner removes (a masked model) and reports, per layer and
 // overall, the sparsity reached, plus test accuracy before and after with --data. The
-// data-driven pruners (taylor, slim, apoz, mean_activation) and fine-tuning between
+// data-driven pruners (obs, taylor, slim, apoz, mean_activation) and fine-tuning between
 // scheduled steps read --data's training split.
 #include <cstdio>
 #include <filesystem>
@@ -65,7 +65,7 @@ Status RunPrune(const PruneArgs& a) {
       PrunerNeedsData(config->pruner) || config->schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
   if (needs_train && a.data.empty()) {
     return InvalidArgument(PrunerNeedsData(config->pruner)
-                               ? "the " + config->pruner + " pruner ranks filters from data: give --data"
+                               ? "the " + config->pruner + " pruner " + (config->pruner == "obs" ? "calibrates on" : "ranks filters from") + " data: give --data"
                            : config->schedule.finetune_epochs > 0 ? "schedule.finetune_epochs needs --data"
                                                                   : "--calibrate-bn needs --data");
   }
@@ -210,7 +210,7 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
   cmd->add_option("--data", a->data, "Evaluate on this data set's test split; data-driven pruners and fine-tuning use its training split");
   cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
   cmd->add_option("--train-subset", a->train_subset,
-                  "Score (taylor, slim, apoz, mean_activation) and fine-tune on the first N training images (0: all)");
+                  "Score (obs, taylor, slim, apoz, mean_activation) and fine-tune on the first N training images (0: all)");
   cmd->add_option("--seed", a->seed, "Seed of scoring batches and fine-tuning")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)");
   cmd->add_option("--evaluator", a->evaluator.command,

@@ -180,7 +180,7 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
   const bool data_pruner = PrunerNeedsData(config.pruner);
   const int steps = schedule.kind == "one-shot" ? 1 : std::max(1, schedule.steps);
   if (data_pruner && data.train == nullptr) {
-    return InvalidArgument("the " + config.pruner + " pruner ranks filters from data: give a data set (--data)");
+    return InvalidArgument("the " + config.pruner + " pruner " + (config.pruner == "obs" ? "calibrates on" : "ranks filters from") + " data: give a data set (--data)");
   }
   if (schedule.finetune_epochs > 0 && data.train == nullptr) {
     return InvalidArgument("schedule.finetune_epochs needs training data (--data)");

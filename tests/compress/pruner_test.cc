@@ -55,7 +55,7 @@ config_list:
 )", "p.yaml");
   ASSERT_FALSE(c.ok());
   const std::string m = c.status().message();
-  EXPECT_NE(m.find("p.yaml:1:9: error: pruner: must be one of level, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got 'magic'"), std::string::npos) << m;
+  EXPECT_NE(m.find("p.yaml:1:9: error: pruner: must be one of level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got 'magic'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[0].op_types: must list Conv2d, Linear or default, but got 'Conv3d'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[0].sparse_ratio: must be a number in [0, 1), but got '1.5'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[1]: needs sparse_ratio"), std::string::npos) << m;
