@@ -1,11 +1,9 @@
 #include "compress/prune/data_pruners.h"
 
-#include <torch/csrc/jit/api/function_impl.h>
-#include <torch/csrc/jit/passes/inliner.h>
-
 #include <algorithm>
 
 #include "compress/model/script_model_torch.h"
+#include "compress/prune/graph_probe_torch.h"
 #include "compress/train/image_batches_torch.h"
 #include "compress/train/trainer.h"
 
@@ -76,14 +74,8 @@ StatusOr<FilterScoreMap> TaylorScores(torch::jit::Module& module, const LayerGra
 StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit::Module& module,
                                           const LayerGraph& graph, const std::vector<SelectedLayer>& layers,
                                           const ImageBatches& data, const std::vector<at::Tensor>& batches) {
-  using torch::jit::Value;
-  auto g = module.get_method("forward").graph()->copy();
-  torch::jit::Inline(*g);
-  std::map<std::string, Value*> by_name;
-  for (torch::jit::Node* n : g->nodes()) {
-    for (Value* v : n->outputs()) by_name["%" + v->debugName()] = v;
-  }
-  std::vector<Value*> probes;
+  GraphProbe probe(module);
+  std::vector<torch::jit::Value*> probes;
   std::vector<bool> apply_relu;  // no activation follows: relu of the layer's (batch-normed) output
   for (const SelectedLayer& l : layers) {
     const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
@@ -93,26 +85,20 @@ StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit:
     int act = NextReader(graph, out, {OpKind::kActivation});
     if (act >= 0 && graph.nodes[static_cast<size_t>(act)].inputs.front() != out) act = -1;
     const LayerNode& observed = graph.nodes[static_cast<size_t>(act >= 0 ? act : out)];
-    auto it = by_name.find(observed.value);
-    if (it == by_name.end() || it->second->node()->owningBlock() != g->block()) {
+    torch::jit::Value* v = probe.Find(observed.value);
+    if (v == nullptr) {
       return InvalidArgument("cannot observe the activation after layer " + layer.name + " (" + observed.value + ")");
     }
-    probes.push_back(it->second);
+    probes.push_back(v);
     apply_relu.push_back(act < 0);
   }
-  {
-    torch::jit::WithInsertPoint guard(g->return_node());
-    torch::jit::Node* tuple = g->insertNode(g->createTuple(probes));
-    g->eraseOutput(0);
-    g->registerOutput(tuple->output());
-  }
-  torch::jit::GraphFunction fn("hone_activation_probe", g, nullptr);
+  std::unique_ptr<torch::jit::GraphFunction> fn = probe.Returning(probes, "hone_activation_probe");
   torch::NoGradGuard no_grad;
   module.eval();
   std::vector<at::Tensor> sums(layers.size());
   int64_t images = 0;
   for (const at::Tensor& idx : batches) {
-    c10::IValue result = fn({module._ivalue(), data.Images(idx)});
+    c10::IValue result = (*fn)({module._ivalue(), data.Images(idx)});
     const auto& values = result.toTupleRef().elements();
     for (size_t i = 0; i < layers.size(); ++i) {
       at::Tensor a = values[i].toTensor().to(torch::kDouble);

@@ -1,13 +1,11 @@
 #include "compress/prune/obs_pruner.h"
 
-#include <torch/csrc/jit/api/function_impl.h>
-#include <torch/csrc/jit/passes/inliner.h>
-
 #include <map>
 #include <memory>
 #include <optional>
 
 #include "compress/model/script_model_torch.h"
+#include "compress/prune/graph_probe_torch.h"
 #include "compress/prune/obs_solver_torch.h"
 #include "compress/train/image_batches_torch.h"
 #include "compress/train/trainer.h"
@@ -43,46 +41,31 @@ void Accumulate(at::Tensor& sum, const at::Tensor& term) {
   sum = sum.defined() ? sum + d : d;
 }
 
-// The forward graph returning, instead of the model's output, the input of every
-// selected layer (in `layers` order); it runs on the pruned model and the reference alike.
-class LayerInputProbe {
- public:
-  static StatusOr<std::unique_ptr<LayerInputProbe>> Create(torch::jit::Module& module, const LayerGraph& graph,
-                                                           const std::vector<SelectedLayer>& layers) {
-    using torch::jit::Value;
-    auto g = module.get_method("forward").graph()->copy();
-    torch::jit::Inline(*g);
-    std::map<std::string, Value*> by_name;
-    for (torch::jit::Node* n : g->nodes()) {
-      for (Value* v : n->outputs()) by_name["%" + v->debugName()] = v;
+// The input of every selected layer (in `layers` order), from the forward graph; the
+// function runs on the model being pruned, and a second one on the reference (clone()
+// gives the copy a type of its own).
+StatusOr<std::unique_ptr<torch::jit::GraphFunction>> LayerInputs(const torch::jit::Module& module,
+                                                                  const LayerGraph& graph,
+                                                                  const std::vector<SelectedLayer>& layers) {
+  GraphProbe probe(module);
+  std::vector<torch::jit::Value*> inputs;
+  for (const SelectedLayer& l : layers) {
+    const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
+    torch::jit::Value* v = probe.Find(layer.value);
+    if (v == nullptr || v->node()->inputs().empty()) {
+      return InvalidArgument("obs cannot observe the input of layer " + layer.name + " (" + layer.value + ")");
     }
-    std::vector<Value*> probes;
-    for (const SelectedLayer& l : layers) {
-      const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
-      auto it = by_name.find(layer.value);
-      if (it == by_name.end() || it->second->node()->owningBlock() != g->block() ||
-          it->second->node()->inputs().empty()) {
-        return InvalidArgument("obs cannot observe the input of layer " + layer.name + " (" + layer.value + ")");
-      }
-      probes.push_back(it->second->node()->input(0));
-    }
-    torch::jit::WithInsertPoint guard(g->return_node());
-    torch::jit::Node* tuple = g->insertNode(g->createTuple(probes));
-    g->eraseOutput(0);
-    g->registerOutput(tuple->output());
-    return std::unique_ptr<LayerInputProbe>(new LayerInputProbe(g));
+    inputs.push_back(v->node()->input(0));
   }
+  return probe.Returning(inputs, "hone_layer_inputs");
+}
 
-  // The input of layer `index` on `images`.
-  at::Tensor Input(torch::jit::Module& module, const at::Tensor& images, size_t index) {
-    c10::IValue result = fn_({module._ivalue(), images});
-    return result.toTupleRef().elements()[index].toTensor().to(torch::kFloat);
-  }
-
- private:
-  explicit LayerInputProbe(std::shared_ptr<torch::jit::Graph> g) : fn_("hone_layer_inputs", std::move(g), nullptr) {}
-  torch::jit::GraphFunction fn_;
-};
+// Layer `index`'s input on `images`.
+at::Tensor LayerInput(torch::jit::GraphFunction& fn, torch::jit::Module& module, const at::Tensor& images,
+                      size_t index) {
+  c10::IValue result = fn({module._ivalue(), images});
+  return result.toTupleRef().elements()[index].toTensor().to(torch::kFloat);
+}
 
 // solver auto: the exact solver where a group's rows x d^3 steps and rows x d^2 inverses
 // stay small (resnet20's largest convolutions: 64 x 576), else the blocked one.
@@ -133,12 +116,12 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
   torch::jit::Module& module = ModuleOf(model);
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < layers.size(); ++i) index_of[graph.nodes[static_cast<size_t>(layers[i].node)].name] = i;
-  std::unique_ptr<LayerInputProbe> probe, reference_probe;  // clone() gives the copy its own type
+  std::unique_ptr<torch::jit::GraphFunction> probe, reference_probe;
   std::optional<ImageBatches> images;
   std::vector<at::Tensor> batches;
   torch::jit::Module reference;
   try {
-    auto created = LayerInputProbe::Create(module, graph, layers);
+    auto created = LayerInputs(module, graph, layers);
     if (!created.ok()) return created.status();
     probe = std::move(*created);
     images.emplace(*data.train, data.norm);
@@ -149,7 +132,7 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
     reference = module.clone();
     reference.eval();
     module.eval();
-    auto reference_created = LayerInputProbe::Create(reference, graph, layers);
+    auto reference_created = LayerInputs(reference, graph, layers);
     if (!reference_created.ok()) return reference_created.status();
     reference_probe = std::move(*reference_created);
   } catch (const std::exception& e) {
@@ -168,8 +151,8 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
       LayerStats stats;
       for (const at::Tensor& idx : batches) {
         at::Tensor x = images->Images(idx);
-        std::vector<at::Tensor> now = InputColumns(node, probe->Input(module, x, it->second));
-        std::vector<at::Tensor> before = InputColumns(node, reference_probe->Input(reference, x, it->second));
+        std::vector<at::Tensor> now = InputColumns(node, LayerInput(*probe, module, x, it->second));
+        std::vector<at::Tensor> before = InputColumns(node, LayerInput(*reference_probe, reference, x, it->second));
         stats.pruned.resize(now.size());
         stats.cross.resize(now.size());
         for (size_t g = 0; g < now.size(); ++g) {
