@@ -222,7 +222,10 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
                   "step (one-shot: once at the end); overrides the config's finetuner");
   cmd->add_option("--finetuner-timeout", a->finetuner.timeout_s, "Seconds the fine-tuner may run (0: no limit)");
   cmd->add_option("--calibrate-bn", a->calibrate_bn,
-                  "Re-estimate batch-norm statistics of the pruned model on N training batches (needs --data)");
+                  "Re-estimate batch-norm statistics of the pruned model on N training batches (needs --data)")
+      ->check(CLI::Validator(
+          [](std::string& v) { return v.rfind('-', 0) == 0 ? "must be 0 (off) or more batches, but got " + v : ""; },
+          "N >= 0"));
   cmd->add_flag("--channels-last", a->channels_last, "Time latency with input and 4-d weights laid out NHWC");
   cmd->callback([a, result] { *result = RunPrune(*a); });
 }

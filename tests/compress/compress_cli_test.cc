@@ -123,6 +123,10 @@ TEST(CompressCliTest, ErrorsAreUsageErrors) {
   Result device = Compress("train --device tpu --out /dev/null");
   EXPECT_NE(device.code, 0) << device.output;
   EXPECT_NE(device.output.find("device must be cpu, cuda or auto"), std::string::npos) << device.output;
+  Result calibrate = Compress("prune /nonexistent/m.pt --config /dev/null --out /dev/null --calibrate-bn -3");
+  EXPECT_NE(calibrate.code, 0) << calibrate.output;
+  EXPECT_NE(calibrate.output.find("--calibrate-bn"), std::string::npos) << calibrate.output;
+  EXPECT_EQ(calibrate.output.find("cannot load"), std::string::npos) << calibrate.output;  // rejected before loading
 }
 
 }  // namespace
