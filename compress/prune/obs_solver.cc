@@ -4,23 +4,45 @@
 #include <cmath>
 
 namespace hone::compress {
+namespace {
+
+// What both solvers start from: the weights in double, H with dead inputs (zero
+// diagonal) given a unit diagonal and the dampening added, and the weights that must go
+// first (already zero, or of a dead input).
+struct ObsProblem {
+  int64_t rows = 0, d = 0, count = 0;
+  at::Tensor W, H, forced;
+};
+
+ObsProblem Prepare(const at::Tensor& w, const at::Tensor& hessian, int64_t count, double damp) {
+  ObsProblem p;
+  p.rows = w.size(0);
+  p.d = w.size(1);
+  TORCH_CHECK(hessian.dim() == 2 && hessian.size(0) == p.d && hessian.size(1) == p.d, "the Hessian must be ", p.d,
+              " x ", p.d);
+  p.count = std::clamp<int64_t>(count, 0, p.rows * p.d);
+  p.W = w.to(torch::kDouble).clone();
+  p.H = hessian.to(torch::kDouble).clone();
+  at::Tensor dead = p.H.diagonal().eq(0);
+  p.H.diagonal().masked_fill_(dead, 1.0);
+  p.H.diagonal().add_(damp * p.H.diagonal().mean());
+  p.forced = p.W.eq(0).logical_or(dead.unsqueeze(0));
+  return p;
+}
+
+}  // namespace
 
 at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t count, const ObsSolverOptions& options) {
   torch::NoGradGuard no_grad;
-  const int64_t rows = w.size(0);
-  const int64_t d = w.size(1);
-  TORCH_CHECK(hessian.dim() == 2 && hessian.size(0) == d && hessian.size(1) == d, "the Hessian must be ", d, " x ", d);
-  count = std::clamp<int64_t>(count, 0, rows * d);
-  at::Tensor W = w.to(torch::kDouble).clone();
-  if (count == 0) return w.clone();
-  at::Tensor H = hessian.to(torch::kDouble).clone();
-  at::Tensor dead = H.diagonal().eq(0);
-  H.diagonal().masked_fill_(dead, 1.0);
-  H.diagonal().add_(options.damp * H.diagonal().mean());
+  ObsProblem problem = Prepare(w, hessian, count, options.damp);
+  if (problem.count == 0) return w.clone();
+  const int64_t rows = problem.rows, d = problem.d;
+  count = problem.count;
+  at::Tensor& W = problem.W;
+  const at::Tensor& H = problem.H;
+  const at::Tensor& forced = problem.forced;
   // U: the upper Cholesky factor of H^-1.
   at::Tensor U = torch::linalg_cholesky(torch::cholesky_inverse(torch::linalg_cholesky(H)), /*upper=*/true);
-  // Weights that must go first: those already zero and those of dead inputs.
-  at::Tensor forced = W.eq(0).logical_or(dead.unsqueeze(0));
   at::Tensor forced_per_col = forced.sum(0).to(torch::kDouble);
   at::Tensor open_per_col = static_cast<double>(rows) - forced_per_col;
   const double forced_total = forced_per_col.sum().item<double>();
@@ -66,17 +88,13 @@ at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t 
 at::Tensor ObsPruneRowsExact(const at::Tensor& w, const at::Tensor& hessian, int64_t count,
                              const ObsSolverOptions& options) {
   torch::NoGradGuard no_grad;
-  const int64_t rows = w.size(0);
-  const int64_t d = w.size(1);
-  TORCH_CHECK(hessian.dim() == 2 && hessian.size(0) == d && hessian.size(1) == d, "the Hessian must be ", d, " x ", d);
-  count = std::clamp<int64_t>(count, 0, rows * d);
-  if (count == 0) return w.clone();
-  at::Tensor W = w.to(torch::kDouble).clone();
-  at::Tensor H = hessian.to(torch::kDouble).clone();
-  at::Tensor dead = H.diagonal().eq(0);
-  H.diagonal().masked_fill_(dead, 1.0);
-  H.diagonal().add_(options.damp * H.diagonal().mean());
-  at::Tensor forced = W.eq(0).logical_or(dead.unsqueeze(0));
+  ObsProblem problem = Prepare(w, hessian, count, options.damp);
+  if (problem.count == 0) return w.clone();
+  const int64_t rows = problem.rows, d = problem.d;
+  count = problem.count;
+  at::Tensor& W = problem.W;
+  const at::Tensor& H = problem.H;
+  const at::Tensor& forced = problem.forced;
   // Every row removes its weights one at a time, greedily (lowest w_q^2 / [H^-1]_qq with
   // the inverse over the row's remaining weights), recording the loss of each step and
   // the row after it; then the rows' step counts are chosen together.
