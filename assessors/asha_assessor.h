@@ -19,7 +19,7 @@
 #include <memory>
 #include <vector>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/status.h"
 
 namespace hone {

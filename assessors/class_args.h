@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/status.h"
 
 namespace hone {

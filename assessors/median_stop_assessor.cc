@@ -5,6 +5,9 @@
 #include <optional>
 #include <vector>
 
+#include "assessors/best_value.h"
+#include "assessors/class_args.h"
+
 namespace hone {
 namespace {
 
@@ -25,40 +28,21 @@ std::optional<double> RunningMean(const std::vector<IntermediateMetric>& history
 }  // namespace
 
 StatusOr<std::unique_ptr<Assessor>> MedianStopAssessor::Create(const AssessorContext& ctx) {
-  OptimizeMode mode = ctx.mode;
-  int64_t start_step = 0;
+  auto mode = ModeArg(ctx, "medianstop");
+  if (!mode.ok()) return mode.status();
+  // The ArgSpec guarantees an integer >= 0.
   const auto& args = ctx.class_args;
-  if (args.is_object() && args.contains("optimize_mode")) {
-    const auto& m = args["optimize_mode"];
-    if (m == "maximize") {
-      mode = OptimizeMode::kMaximize;
-    } else if (m == "minimize") {
-      mode = OptimizeMode::kMinimize;
-    } else {
-      return InvalidArgument("medianstop: classArgs.optimize_mode: expected one of {maximize, minimize}, but got " + m.dump());
-    }
-  }
-  if (args.is_object() && args.contains("start_step")) {
-    const auto& s = args["start_step"];
-    bool integral = s.is_number_integer() ||
-                    (s.is_number_float() && std::trunc(s.get<double>()) == s.get<double>());
-    if (!integral || s.get<double>() < 0) {
-      return InvalidArgument("medianstop: classArgs.start_step: expected an integer >= 0, but got " + s.dump());
-    }
-    start_step = static_cast<int64_t>(s.get<double>());
-  }
-  return std::unique_ptr<Assessor>(new MedianStopAssessor(mode, start_step));
+  int64_t start_step = 0;
+  if (args.is_object() && args.contains("start_step") && !args["start_step"].is_null())
+    start_step = static_cast<int64_t>(args["start_step"].get<double>());
+  return std::unique_ptr<Assessor>(new MedianStopAssessor(*mode, start_step));
 }
 
 Verdict MedianStopAssessor::Assess(const TrialRecord& trial, std::span<const TrialRecord> finished) {
   size_t steps = trial.intermediate.size();
   if (steps == 0 || static_cast<int64_t>(steps) < start_step_) return Verdict::kContinue;
 
-  std::optional<double> best;
-  for (const auto& m : trial.intermediate) {
-    if (!std::isfinite(m.value)) continue;
-    if (!best || Better(m.value, *best, mode_)) best = m.value;
-  }
+  std::optional<double> best = BestFiniteValue(trial.intermediate, mode_);
   if (!best) return Verdict::kContinue;
 
   std::vector<double> means;

@@ -15,7 +15,7 @@
 
 #include <memory>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/status.h"
 
 namespace hone {

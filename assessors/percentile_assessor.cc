@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "assessors/best_value.h"
 #include "assessors/class_args.h"
 
 namespace hone {
@@ -32,11 +33,7 @@ StatusOr<std::unique_ptr<Assessor>> PercentileAssessor::Create(const AssessorCon
 Verdict PercentileAssessor::Assess(const TrialRecord& trial, std::span<const TrialRecord> finished) {
   size_t steps = trial.intermediate.size();
   if (steps == 0 || static_cast<int64_t>(steps) < start_step_) return Verdict::kContinue;
-  std::optional<double> best;
-  for (const auto& m : trial.intermediate) {
-    if (!std::isfinite(m.value)) continue;
-    if (!best || Better(m.value, *best, mode_)) best = m.value;
-  }
+  std::optional<double> best = BestFiniteValue(trial.intermediate, mode_);
   if (!best) return Verdict::kContinue;
   std::vector<double> at_step;
   for (const auto& other : finished) {

@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/status.h"
 
 namespace hone {

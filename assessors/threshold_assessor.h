@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/status.h"
 
 namespace hone {

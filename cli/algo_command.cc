@@ -23,15 +23,91 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+struct RegisterOptions {
+  std::string name, kind = "tuner", library, command, summary;
+};
+
+// Checks a registration on its own.
+Status CheckOptions(const RegisterOptions& reg) {
+  if (reg.library.empty() && reg.command.empty())
+    return InvalidArgument("algo register: give --library PATH or --command CMD");
+  if (!ValidName(reg.name) || ToLower(reg.name) == "plugin")
+    return InvalidArgument("algo register: '" + reg.name +
+                           "' is not a usable name (letters, digits, '_', '-', '.'; not 'plugin')");
+  return Status::Ok();
+}
+
+// Checks a registration against the plugins and built-ins there are.
+Status CheckRegistrable(const CliContext& ctx, const RegisterOptions& reg, const std::vector<PluginEntry>& entries) {
+  for (const auto& e : entries)
+    if (ToLower(e.name) == ToLower(reg.name))
+      return Status(StatusCode::kAlreadyExists,
+                    "algo register: '" + reg.name + "' is already registered; unregister it first");
+  bool tuner = reg.kind == "tuner";
+  bool builtin = tuner ? ctx.registry->FindTuner(reg.name) != nullptr : ctx.registry->FindAssessor(reg.name) != nullptr;
+  if (builtin) return InvalidArgument("algo register: '" + reg.name + "' is a built-in " + reg.kind + " name");
+  return Status::Ok();
+}
+
+Status Register(const CliContext& ctx, const RegisterOptions& reg) {
+  HONE_RETURN_IF_ERROR(CheckOptions(reg));
+  auto entries = plugin::LoadPluginEntries(ctx.hone_home);
+  if (!entries.ok()) return entries.status();
+  HONE_RETURN_IF_ERROR(CheckRegistrable(ctx, reg, *entries));
+  PluginEntry e;
+  e.name = reg.name;
+  e.kind = reg.kind == "tuner" ? PluginKind::kTuner : PluginKind::kAssessor;
+  e.summary = reg.summary;
+  std::error_code ec;
+  if (!reg.library.empty()) {
+    e.library = fs::absolute(reg.library, ec).lexically_normal().string();
+    if (!fs::is_regular_file(e.library, ec))
+      return InvalidArgument("algo register: library " + e.library + " does not exist");
+  } else {
+    e.command = reg.command;
+    e.dir = fs::current_path(ec).string();
+  }
+  entries->push_back(e);
+  HONE_RETURN_IF_ERROR(plugin::SavePluginEntries(ctx.hone_home, *entries));
+  std::printf("registered %s '%s'\n", reg.kind.c_str(), e.name.c_str());
+  return Status::Ok();
+}
+
+Status List(const CliContext& ctx) {
+  auto entries = plugin::LoadPluginEntries(ctx.hone_home);
+  if (!entries.ok()) return entries.status();
+  if (entries->empty()) {
+    std::printf("no plugins registered (hone algo register --help)\n");
+    return Status::Ok();
+  }
+  std::printf("%-20s %-9s %-8s %s\n", "NAME", "KIND", "TYPE", "WHERE");
+  for (const auto& e : *entries) {
+    std::string where = e.library.empty() ? e.command + "  (in " + e.dir + ")" : e.library;
+    std::printf("%-20s %-9s %-8s %s\n", e.name.c_str(), std::string(plugin::PluginKindName(e.kind)).c_str(),
+                e.library.empty() ? "command" : "library", where.c_str());
+    if (!e.summary.empty()) std::printf("%-20s %s\n", "", e.summary.c_str());
+  }
+  return Status::Ok();
+}
+
+Status Unregister(const CliContext& ctx, const std::string& name) {
+  auto entries = plugin::LoadPluginEntries(ctx.hone_home);
+  if (!entries.ok()) return entries.status();
+  auto it = std::find_if(entries->begin(), entries->end(),
+                         [&](const PluginEntry& e) { return ToLower(e.name) == ToLower(name); });
+  if (it == entries->end()) return NotFound("algo unregister: no plugin named '" + name + "'");
+  entries->erase(it);
+  HONE_RETURN_IF_ERROR(plugin::SavePluginEntries(ctx.hone_home, *entries));
+  std::printf("unregistered '%s'\n", name.c_str());
+  return Status::Ok();
+}
+
 }  // namespace
 
 void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   auto* algo = app.add_subcommand("algo", "Register tuner and assessor plugins (any language)");
   algo->require_subcommand(1);
 
-  struct RegisterOptions {
-    std::string name, kind = "tuner", library, command, summary;
-  };
   auto reg = std::make_shared<RegisterOptions>();
   auto* add = algo->add_subcommand("register", "Register a plugin so that `tuner: {name: NAME}` finds it");
   add->add_option("--name", reg->name, "Name to use in configs")->required();
@@ -43,84 +119,15 @@ void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   lib->excludes(cmd);
   cmd->excludes(lib);
   add->add_option("--summary", reg->summary, "One line shown by `hone algo list`");
-  add->callback([&ctx, reg, result] {
-    if (reg->library.empty() && reg->command.empty()) {
-      *result = InvalidArgument("algo register: give --library PATH or --command CMD");
-      return;
-    }
-    if (!ValidName(reg->name) || ToLower(reg->name) == "plugin") {
-      *result = InvalidArgument("algo register: '" + reg->name +
-                                "' is not a usable name (letters, digits, '_', '-', '.'; not 'plugin')");
-      return;
-    }
-    auto entries = plugin::LoadPluginEntries(ctx.hone_home);
-    if (!entries.ok()) { *result = entries.status(); return; }
-    for (const auto& e : *entries) {
-      if (ToLower(e.name) == ToLower(reg->name)) {
-        *result = Status(StatusCode::kAlreadyExists, "algo register: '" + reg->name +
-                                                         "' is already registered; unregister it first");
-        return;
-      }
-    }
-    bool tuner = reg->kind == "tuner";
-    bool builtin = tuner ? ctx.registry->FindTuner(reg->name) != nullptr : ctx.registry->FindAssessor(reg->name) != nullptr;
-    if (builtin) {
-      *result = InvalidArgument("algo register: '" + reg->name + "' is a built-in " + reg->kind + " name");
-      return;
-    }
-    PluginEntry e;
-    e.name = reg->name;
-    e.kind = tuner ? PluginKind::kTuner : PluginKind::kAssessor;
-    e.summary = reg->summary;
-    std::error_code ec;
-    if (!reg->library.empty()) {
-      e.library = fs::absolute(reg->library, ec).lexically_normal().string();
-      if (!fs::is_regular_file(e.library, ec)) {
-        *result = InvalidArgument("algo register: library " + e.library + " does not exist");
-        return;
-      }
-    } else {
-      e.command = reg->command;
-      e.dir = fs::current_path(ec).string();
-    }
-    entries->push_back(e);
-    *result = plugin::SavePluginEntries(ctx.hone_home, *entries);
-    if (result->ok()) std::printf("registered %s '%s'\n", reg->kind.c_str(), e.name.c_str());
-  });
+  add->callback([&ctx, reg, result] { *result = Register(ctx, *reg); });
 
   auto* list = algo->add_subcommand("list", "List registered plugins");
-  list->callback([&ctx, result] {
-    auto entries = plugin::LoadPluginEntries(ctx.hone_home);
-    if (!entries.ok()) { *result = entries.status(); return; }
-    if (entries->empty()) {
-      std::printf("no plugins registered (hone algo register --help)\n");
-      return;
-    }
-    std::printf("%-20s %-9s %-8s %s\n", "NAME", "KIND", "TYPE", "WHERE");
-    for (const auto& e : *entries) {
-      std::string where = e.library.empty() ? e.command + "  (in " + e.dir + ")" : e.library;
-      std::printf("%-20s %-9s %-8s %s\n", e.name.c_str(), std::string(plugin::PluginKindName(e.kind)).c_str(),
-                  e.library.empty() ? "command" : "library", where.c_str());
-      if (!e.summary.empty()) std::printf("%-20s %s\n", "", e.summary.c_str());
-    }
-  });
+  list->callback([&ctx, result] { *result = List(ctx); });
 
   auto name = std::make_shared<std::string>();
   auto* remove = algo->add_subcommand("unregister", "Forget a registered plugin");
   remove->add_option("name", *name, "The registered name")->required();
-  remove->callback([&ctx, name, result] {
-    auto entries = plugin::LoadPluginEntries(ctx.hone_home);
-    if (!entries.ok()) { *result = entries.status(); return; }
-    auto it = std::find_if(entries->begin(), entries->end(),
-                           [&](const PluginEntry& e) { return ToLower(e.name) == ToLower(*name); });
-    if (it == entries->end()) {
-      *result = NotFound("algo unregister: no plugin named '" + *name + "'");
-      return;
-    }
-    entries->erase(it);
-    *result = plugin::SavePluginEntries(ctx.hone_home, *entries);
-    if (result->ok()) std::printf("unregistered '%s'\n", name->c_str());
-  });
+  remove->callback([&ctx, name, result] { *result = Unregister(ctx, *name); });
 }
 
 }  // namespace hone

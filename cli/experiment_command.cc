@@ -32,6 +32,13 @@ std::string TimeString(double unix_s) {
   return buf;
 }
 
+// The experiment whose id is (or starts with) `id_prefix`.
+StatusOr<ExperimentEntry> Find(const CliContext& ctx, const std::string& id_prefix) {
+  auto registry = ExperimentRegistry::Open(ctx.hone_home);
+  if (!registry.ok()) return registry.status();
+  return (*registry)->Get(id_prefix);
+}
+
 StatusOr<std::vector<TrialRecord>> LoadTrials(const CliContext& ctx, const std::string& id, bool inter) {
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, id) + "/hone.db", OpenMode::kReadOnly);
   if (!storage.ok()) return storage.status();
@@ -51,9 +58,7 @@ Status List(const CliContext& ctx) {
 }
 
 Status Show(const CliContext& ctx, const std::string& id_prefix) {
-  auto registry = ExperimentRegistry::Open(ctx.hone_home);
-  if (!registry.ok()) return registry.status();
-  auto e = (*registry)->Get(id_prefix);
+  auto e = Find(ctx, id_prefix);
   if (!e.ok()) return e.status();
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, e->id) + "/hone.db", OpenMode::kReadOnly);
   if (!storage.ok()) return storage.status();
@@ -94,9 +99,7 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
 Status Export(const CliContext& ctx, const std::string& id_prefix, const std::string& format,
               const std::string& output, bool intermediate) {
   if (format != "json" && format != "csv") return InvalidArgument("--format must be json or csv, but got '" + format + "'");
-  auto registry = ExperimentRegistry::Open(ctx.hone_home);
-  if (!registry.ok()) return registry.status();
-  auto e = (*registry)->Get(id_prefix);
+  auto e = Find(ctx, id_prefix);
   if (!e.ok()) return e.status();
   auto trials = LoadTrials(ctx, e->id, intermediate);
   if (!trials.ok()) return trials.status();

@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "cli/progress_view.h"
-#include "core/experiment_manager.h"
+#include "engine/experiment_manager.h"
+#include "engine/experiment_plugins.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 #include "webui/token.h"
@@ -153,33 +154,16 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   auto config = ExperimentConfig::FromJson(config_json, *ctx.registry);
   if (!config.ok()) return config.status().WithContext("stored config of " + id);
 
-  const TunerInfo* tuner_info = ctx.registry->FindTuner(config->tuner.name);
-  const AssessorInfo* assessor_info = ctx.registry->FindAssessor(config->assessor.name);
-  const PlatformInfo* platform_info = ctx.registry->FindPlatform(config->platform);
-  if (!tuner_info || !assessor_info || !platform_info)
-    return Internal("experiment " + id + " names a tuner, assessor or platform this build lacks");
-  TunerContext tctx;
-  tctx.space = &config->search_space;
-  tctx.class_args = config->tuner.class_args;
-  tctx.seed = config->seed;
-  tctx.mode = config->tuner.mode;
-  tctx.experiment_dir = dir;
-  auto tuner = tuner_info->create(tctx);
-  if (!tuner.ok()) return tuner.status().WithContext("tuner '" + tuner_info->name + "'");
-  AssessorContext actx;
-  actx.class_args = config->assessor.class_args;
-  actx.mode = config->assessor.mode;
-  auto assessor = assessor_info->create(actx);
-  if (!assessor.ok()) return assessor.status().WithContext("assessor '" + assessor_info->name + "'");
-  auto platform = platform_info->create(*config);
-  if (!platform.ok()) return platform.status().WithContext("platform '" + platform_info->name + "'");
-  Status started = (*platform)->Start();
+  auto plugins = CreateExperimentPlugins(*config, *ctx.registry, dir);
+  if (!plugins.ok()) return plugins.status();
+  Platform& platform = *plugins->platform;
+  Status started = platform.Start();
   if (!started.ok()) {
     (void)storage.PutMeta("status", "failed");
     (void)storage.PutMeta("error", started.message());
     (void)storage.Flush();
     (void)(*registry)->SetStatus(id, "failed", SystemClock().Now());
-    return InvalidArgument("platform '" + platform_info->name + "': " + started.message());
+    return InvalidArgument("platform '" + config->platform + "': " + started.message());
   }
 
   InstallStopHandlers();
@@ -194,8 +178,8 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   (void)(*registry)->SetStatus(id, kExpRunning, SystemClock().Now());
   (void)(*registry)->SetManagerPid(id, ::getpid(), SystemClock().Now());
   std::unique_ptr<webui::WebServer> ui = StartUi(ctx, id, options, **registry);
-  const Clock* simulated = (*platform)->SimulatedClock();
-  ExperimentManager manager(*config, mopts, storage, **platform, **tuner, **assessor,
+  const Clock* simulated = platform.SimulatedClock();
+  ExperimentManager manager(*config, mopts, storage, platform, *plugins->tuner, *plugins->assessor,
                             simulated ? *simulated : clock, view.get());
   auto result = manager.Run();
   (void)(*registry)->SetStatus(id, result.ok() ? *result : std::string(kExpFailed), SystemClock().Now());

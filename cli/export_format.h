@@ -11,9 +11,8 @@
 
 namespace hone {
 
-// NaN and infinities become the strings "NaN", "Infinity", "-Infinity" (JSON has none).
-nlohmann::json MetricToJson(double value);
-nlohmann::json TrialToJson(const TrialRecord& trial, bool with_intermediate);
+// NaN and infinities become the strings "NaN", "Infinity", "-Infinity" (JSON has none):
+// storage/trial_export.h.
 nlohmann::json TrialsToJson(const std::vector<TrialRecord>& trials, bool with_intermediate);
 std::string TrialsToCsv(const std::vector<TrialRecord>& trials);
 

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
 #include "core/config_reader.h"
-#include "core/experiment_manager.h"
+#include "engine/experiment_manager.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
-#include "core/experiment_manager.h"
+#include "engine/experiment_manager.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 
@@ -37,7 +37,7 @@ void SetupStopCommand(CLI::App& app, const CliContext& ctx, Status* result) {
       std::printf("experiment %s was not running; marked stopped\n", entry->id.c_str());
       return;
     }
-    *result = (*storage)->PushCommand("stop", nlohmann::json::object());
+    *result = (*storage)->PushCommand(CommandKind::kStop, nlohmann::json::object());
     if (!result->ok()) return;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(opts->timeout_s);
     while (ManagerLock::IsHeld(dir)) {

@@ -103,7 +103,7 @@ Status Kill(const CliContext& ctx, const Options& o) {
   if (IsTerminal((*trial)->status))
     return FailedPrecondition("trial " + std::to_string(o.seq) + " already ended (" +
                               std::string(TrialStatusName((*trial)->status)) + ")");
-  HONE_RETURN_IF_ERROR((*storage)->PushCommand("kill_trial", {{"seq", o.seq}}));
+  HONE_RETURN_IF_ERROR((*storage)->PushCommand(CommandKind::kKillTrial, {{"seq", o.seq}}));
   std::printf("asked the manager to kill trial %lld\n", static_cast<long long>(o.seq));
   return Status::Ok();
 }
@@ -119,15 +119,18 @@ void SetupTrialCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   ls->add_option("--status", opts->status, "Only trials in this status");
   ls->add_option("--head", opts->head, "Only the N best trials, best first");
   ls->callback([&ctx, opts, result] { *result = Ls(ctx, *opts); });
-  auto* log = trial->add_subcommand("log", "Print a trial's stdout (or stderr)");
-  log->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
-  log->add_option("trial", opts->seq, "Trial number")->required();
+  // `hone trial log|kill ID TRIAL`.
+  auto add_trial_target = [&](const char* name, const char* help) {
+    auto* sub = trial->add_subcommand(name, help);
+    sub->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
+    sub->add_option("trial", opts->seq, "Trial number")->required();
+    return sub;
+  };
+  auto* log = add_trial_target("log", "Print a trial's stdout (or stderr)");
   log->add_flag("--stderr", opts->stderr_log, "Print stderr instead of stdout");
   log->add_option("--tail", opts->tail, "Only the last N lines");
   log->callback([&ctx, opts, result] { *result = Log(ctx, *opts); });
-  auto* kill = trial->add_subcommand("kill", "Kill a running trial (recorded as canceled)");
-  kill->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
-  kill->add_option("trial", opts->seq, "Trial number")->required();
+  auto* kill = add_trial_target("kill", "Kill a running trial (recorded as canceled)");
   kill->callback([&ctx, opts, result] { *result = Kill(ctx, *opts); });
 }
 

@@ -1,15 +1,19 @@
 #include "core/config_node.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <cctype>
-#include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace hone {
@@ -19,6 +23,146 @@ SourceMark ToMark(const YAML::Mark& m, const std::string& file) {
   // yaml-cpp marks are 0-based.
   if (m.line < 0) return {file, 0, 0};
   return {file, m.line + 1, m.column + 1};
+}
+
+// Checks what the tree would become before it is built. In yaml-cpp's graph an alias is
+// the anchored node itself, so `x: &a [*a]` is a node inside itself (a cycle) and ten
+// levels of ten aliases are 10^10 nodes in a few hundred bytes: both are reported at the
+// node where they appear, with the key path that leads there.
+class ExpansionCheck {
+ public:
+  ExpansionCheck(const std::string& file, Diagnostics& diag) : file_(file), diag_(diag) {}
+
+  bool Walk(const YAML::Node& node) {
+    SourceMark mark = ToMark(node.Mark(), file_);
+    if (!CountNode(mark)) return false;
+    if (ancestors_.size() >= kMaxConfigDepth)
+      return Fail(mark, "the document nests deeper than " + std::to_string(kMaxConfigDepth) +
+                            " levels (aliases included)" + Limits());
+    if (OnPath(node))
+      return Fail(mark, "alias cycle: the node anchored here contains an alias to itself, so it "
+                        "would repeat forever");
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar: return AddBytes(node.Scalar().size(), mark);
+      case YAML::NodeType::Sequence: return WalkChildren(node, false);
+      case YAML::NodeType::Map: return WalkChildren(node, true);
+      default: return true;
+    }
+  }
+
+ private:
+  static std::string Limits() {
+    return "; hone reads at most " + std::to_string(kMaxConfigNodes) + " nodes, " +
+           std::to_string(kMaxConfigBytes >> 20) + " MiB of text and " + std::to_string(kMaxConfigDepth) +
+           " levels per document";
+  }
+
+  bool WalkChildren(const YAML::Node& node, bool map) {
+    Push(node);
+    size_t i = 0;
+    for (const auto& child : node) {
+      if (!map) {
+        segments_.push_back("[" + std::to_string(i++) + "]");
+        if (!Walk(child)) return false;
+        segments_.pop_back();
+        continue;
+      }
+      // Convert reports a key that is not a scalar and never reads it: only counted here.
+      SourceMark key_mark = ToMark(child.first.Mark(), file_);
+      std::string key = child.first.IsScalar() ? child.first.Scalar() : std::string();
+      if (!CountNode(key_mark) || !AddBytes(key.size(), key_mark)) return false;
+      segments_.push_back(std::move(key));
+      if (!Walk(child.second)) return false;
+      segments_.pop_back();
+    }
+    Pop(node);
+    return true;
+  }
+
+  bool CountNode(const SourceMark& mark) {
+    if (++nodes_ <= kMaxConfigNodes) return true;
+    return Fail(mark, "the document holds more than " + std::to_string(kMaxConfigNodes) +
+                          " nodes once its aliases are repeated" + Limits());
+  }
+
+  bool AddBytes(size_t n, const SourceMark& mark) {
+    bytes_ += n;
+    if (bytes_ <= kMaxConfigBytes) return true;
+    return Fail(mark, "the document holds more than " + std::to_string(kMaxConfigBytes >> 20) +
+                          " MiB of text once its aliases are repeated" + Limits());
+  }
+
+  // Marks pre-filter the ancestors: only one at the same position can be the same node.
+  bool OnPath(const YAML::Node& node) const {
+    auto it = on_path_.find(node.Mark().pos);
+    if (it == on_path_.end() || it->second == 0) return false;
+    for (const auto& a : ancestors_)
+      if (a.is(node)) return true;
+    return false;
+  }
+  void Push(const YAML::Node& node) {
+    ancestors_.push_back(node);
+    ++on_path_[node.Mark().pos];
+  }
+  void Pop(const YAML::Node& node) {
+    ancestors_.pop_back();
+    --on_path_[node.Mark().pos];
+  }
+
+  bool Fail(const SourceMark& mark, const std::string& what) {
+    std::string path;
+    for (const auto& s : segments_) path += (path.empty() || s[0] == '[') ? s : "." + s;
+    diag_.Error(mark, path, what);
+    return false;
+  }
+
+  const std::string& file_;
+  Diagnostics& diag_;
+  size_t nodes_ = 0, bytes_ = 0;
+  std::vector<YAML::Node> ancestors_;
+  std::unordered_map<int, int> on_path_;  // mark position -> ancestors there
+  std::vector<std::string> segments_;     // key path of the node being walked
+};
+
+// Records where a document starts and whether it holds anything but null.
+class DocumentProbe : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  bool has_content = false;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { has_content = true; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {
+    has_content = true;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    has_content = true;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    has_content = true;
+  }
+  void OnMapEnd() override {}
+};
+
+// YAML::Load reads the first document only; a later one with content would be dropped
+// without a word, so it is an error at its `---`. An empty trailing `---` is harmless.
+void CheckSingleDocument(const std::string& text, const std::string& file, Diagnostics& diag) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentProbe first;
+  if (!parser.HandleNextDocument(first)) return;
+  for (;;) {
+    DocumentProbe next;
+    if (!parser.HandleNextDocument(next)) return;
+    if (!next.has_content) continue;
+    diag.Error(ToMark(next.start, file), "",
+               "a second YAML document starts here; a config file holds one document (remove the "
+               "'---' and merge the keys, or put the second experiment in its own file)");
+    return;
+  }
 }
 
 ConfigNode Convert(const YAML::Node& node, const std::string& file, const std::string& path,
@@ -113,6 +257,15 @@ std::optional<long long> ConfigNode::AsInt() const {
   return v;
 }
 
+bool ConfigNode::IsIntegerText() const {
+  if (kind_ != Kind::kScalar || quoted_ || scalar_.empty()) return false;
+  size_t i = scalar_[0] == '+' || scalar_[0] == '-' ? 1 : 0;
+  if (i == scalar_.size()) return false;
+  for (; i < scalar_.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(scalar_[i]))) return false;
+  return true;
+}
+
 std::optional<bool> ConfigNode::AsBool() const {
   if (kind_ != Kind::kScalar || quoted_) return std::nullopt;
   if (scalar_ == "true" || scalar_ == "True" || scalar_ == "TRUE") return true;
@@ -124,6 +277,10 @@ const ConfigNode* ConfigNode::Find(const std::string& key) const {
   for (const auto& [k, v] : entries_)
     if (k == key) return &v;
   return nullptr;
+}
+
+SourceMark ConfigNode::KeyMarkAt(size_t i) const {
+  return i < key_marks_.size() ? key_marks_[i] : entries_[i].second.mark();
 }
 
 SourceMark ConfigNode::KeyMark(const std::string& key) const {
@@ -162,24 +319,48 @@ std::optional<ConfigNode> ConfigNode::Parse(const std::string& text, const std::
   YAML::Node root;
   try {
     root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
+    CheckSingleDocument(text, file, diag);
+  } catch (const YAML::Exception& e) {  // in the first document, or in a later one
     diag.Error(ToMark(e.mark, file), "", "syntax error: " + e.msg);
     return std::nullopt;
   }
+  if (!ExpansionCheck(file, diag).Walk(root)) return std::nullopt;
   return Convert(root, file, "", diag);
 }
 
 std::optional<ConfigNode> ConfigNode::ParseFile(const std::string& path, Diagnostics& diag,
                                                 const SourceMark& referenced_from) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  StatusOr<std::string> text = ReadConfigFile(path);
+  if (!text.ok()) {
     SourceMark where = referenced_from.file.empty() ? SourceMark{path, 0, 0} : referenced_from;
-    diag.Error(where, "", "cannot read file '" + path + "': " + std::strerror(errno));
+    diag.Error(where, "", text.status().message());
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path, diag);
+  return Parse(*text, path, diag);
+}
+
+StatusOr<std::string> ReadConfigFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot read file '" + path + "': " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return IoError("cannot read file '" + path + "': " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      ::close(fd);
+      return InvalidArgument("file '" + path + "' is larger than 64 MiB; hone reads configs of at most 64 MiB");
+    }
+  }
+  ::close(fd);
+  return text;
 }
 
 ConfigNode ConfigNode::Null(SourceMark mark) {
@@ -220,6 +401,8 @@ ConfigNode ConfigNode::FromJson(const nlohmann::json& value, const std::string& 
   if (value.is_null()) return Null(mark);
   if (value.is_string()) return Scalar(value.get<std::string>(), true, mark);
   if (value.is_boolean()) return Scalar(value.get<bool>() ? "true" : "false", false, mark);
+  // Unsigned first: a value past 2^63 keeps its digits, for range checks to name it.
+  if (value.is_number_unsigned()) return Scalar(std::to_string(value.get<unsigned long long>()), false, mark);
   if (value.is_number_integer()) return Scalar(std::to_string(value.get<long long>()), false, mark);
   if (value.is_number()) {
     std::ostringstream os;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/config_node.h"
 #include "core/diagnostics.h"
 #include "core/experiment_config.h"
 #include "core/registry.h"
@@ -20,5 +21,9 @@ StatusOr<ExperimentConfig> ReadExperimentConfig(const std::string& path, const R
 StatusOr<ExperimentConfig> ParseExperimentConfig(const std::string& text, const std::string& file,
                                                  const std::string& base_dir,
                                                  const Registry& registry);
+
+// Same, from a parsed document (ExperimentConfig::FromJson reads the stored config so).
+StatusOr<ExperimentConfig> ReadExperimentConfigNode(const ConfigNode& root, const std::string& base_dir,
+                                                    const Registry& registry);
 
 }  // namespace hone

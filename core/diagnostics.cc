@@ -18,16 +18,11 @@ std::string Diagnostic::ToString() const {
 }
 
 void Diagnostics::Error(const SourceMark& mark, std::string key_path, std::string message) {
-  items_.push_back({Severity::kError, mark, std::move(key_path), std::move(message)});
+  if (errors_++ < kMaxKept) items_.push_back({Severity::kError, mark, std::move(key_path), std::move(message)});
 }
 
 void Diagnostics::Note(const SourceMark& mark, std::string key_path, std::string message) {
-  items_.push_back({Severity::kNote, mark, std::move(key_path), std::move(message)});
-}
-
-bool Diagnostics::has_errors() const {
-  return std::any_of(items_.begin(), items_.end(),
-                     [](const Diagnostic& d) { return d.severity == Severity::kError; });
+  if (notes_++ < kMaxKept) items_.push_back({Severity::kNote, mark, std::move(key_path), std::move(message)});
 }
 
 std::string Diagnostics::ToString() const {
@@ -40,9 +35,17 @@ std::string Diagnostics::ToString() const {
     return a->mark.column < b->mark.column;
   });
   std::string out;
-  for (const auto* d : sorted) {
-    out += d->ToString();
+  size_t kept_errors = std::min(errors_, kMaxKept);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    out += sorted[i]->ToString();
     out += '\n';
+    if (i + 1 == kept_errors && errors_ > kMaxKept) {
+      // Named after the last kept error's file, so that the line reads like the others.
+      Diagnostic more{Severity::kError, {sorted[i]->mark.file, 0, 0}, "",
+                      std::to_string(errors_ - kMaxKept) + " more errors not shown (hone lists the first " +
+                          std::to_string(kMaxKept) + ")"};
+      out += more.ToString() + '\n';
+    }
   }
   return out;
 }
@@ -71,9 +74,14 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  constexpr size_t kMaxWord = 64;
   std::string best;
+  if (word.size() > kMaxWord) return best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const auto& c : candidates) {
+    // The distance is at least the difference in length.
+    size_t gap = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (gap >= best_distance) continue;
     size_t d = EditDistance(word, c);
     if (d < best_distance) {
       best_distance = d;

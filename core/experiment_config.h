@@ -42,10 +42,7 @@ struct ExperimentConfig {
   AlgorithmConfig tuner{"random"};
   AlgorithmConfig assessor{"none"};
   std::string platform = "local";
-  nlohmann::json platform_args = nlohmann::json::object();  // trainingService minus platform
-  std::vector<int> gpu_indices;        // local: restrict to these GPUs (empty = all)
-  int max_trial_number_per_gpu = 1;    // local
-  bool use_active_gpu = true;          // local
+  nlohmann::json platform_args = nlohmann::json::object();  // trainingService minus platform (the platform reads them)
   uint64_t seed = 0;
   bool seed_given = false;
   // Notes for the user (ignored NNI keys, assumed optimize mode): "file:line:col: note: ..."

@@ -16,7 +16,7 @@ template <typename Info>
 const Info* FindByName(const std::vector<Info>& infos, const std::string& name) {
   std::string key = ToLower(name);
   for (const auto& info : infos) {
-    if (info.name == key) return &info;
+    if (ToLower(info.name) == key) return &info;
     if constexpr (requires { info.aliases; }) {
       for (const auto& alias : info.aliases)
         if (ToLower(alias) == key) return &info;
@@ -32,28 +32,6 @@ std::vector<std::string> Names(const std::vector<Info>& infos) {
   return out;
 }
 }  // namespace
-
-ArgSpec MakeArg(std::string key, ArgSpec::Kind kind, std::optional<double> min, std::optional<double> max) {
-  ArgSpec spec;
-  spec.key = std::move(key);
-  spec.kind = kind;
-  spec.min = min;
-  spec.max = max;
-  return spec;
-}
-
-ArgSpec EnumArg(std::string key, std::vector<std::string> choices) {
-  ArgSpec spec = MakeArg(std::move(key), ArgSpec::Kind::kEnum);
-  spec.choices = std::move(choices);
-  return spec;
-}
-
-ArgSpec OptimizeModeArg() { return EnumArg("optimize_mode", {"maximize", "minimize"}); }
-
-ArgSpec Required(ArgSpec spec) {
-  spec.required = true;
-  return spec;
-}
 
 const TunerInfo* Registry::FindTuner(const std::string& name) const { return FindByName(tuners_, name); }
 const AssessorInfo* Registry::FindAssessor(const std::string& name) const { return FindByName(assessors_, name); }

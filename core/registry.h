@@ -10,33 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "assessors/assessor.h"
+#include "core/arg_spec.h"
+#include "core/assessor.h"
+#include "core/platform.h"
 #include "core/status.h"
-#include "platforms/platform.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 
 struct ExperimentConfig;
-
-// One accepted classArgs key. The config reader checks kinds, ranges, unknown keys and
-// missing required keys (with file:line:col) before any factory runs.
-struct ArgSpec {
-  enum class Kind { kNumber, kInt, kBool, kString, kEnum, kAny };
-  std::string key;
-  Kind kind = Kind::kAny;
-  std::vector<std::string> choices;  // kEnum
-  std::optional<double> min, max;    // kNumber, kInt (inclusive)
-  bool required = false;             // the algorithm has no default for it
-};
-
-// Builders for registry entries: MakeArg("eta", ArgSpec::Kind::kNumber, 1.0001),
-// EnumArg("exec_mode", {"parallelism", "serial"}), OptimizeModeArg(), Required(MakeArg(...)).
-ArgSpec MakeArg(std::string key, ArgSpec::Kind kind, std::optional<double> min = std::nullopt,
-                std::optional<double> max = std::nullopt);
-ArgSpec EnumArg(std::string key, std::vector<std::string> choices);
-ArgSpec OptimizeModeArg();  // optimize_mode: maximize | minimize
-ArgSpec Required(ArgSpec spec);
 
 struct TunerInfo {
   std::string name;
@@ -56,11 +38,22 @@ struct AssessorInfo {
   std::function<StatusOr<std::unique_ptr<Assessor>>(const AssessorContext&)> create;
 };
 
+// What a platform's own check sees of an experiment config.
+struct PlatformSection {
+  const ConfigNode& service;   // the trainingService map as written
+  const ConfigNode& root;      // the whole config (marks of root-level keys)
+  const nlohmann::json& args;  // the platform's keys that passed its ArgSpecs
+  std::optional<int> trial_gpu_number;
+};
+
 struct PlatformInfo {
   std::string name;
   std::string summary;
   // Keys accepted inside trainingService besides `platform`.
   std::vector<ArgSpec> args;
+  // Optional: what the ArgSpecs cannot express (formats, relations between keys),
+  // reported at file:line:col like every config error.
+  std::function<void(const PlatformSection&, Diagnostics&)> check;
   std::function<StatusOr<std::unique_ptr<Platform>>(const ExperimentConfig&)> create;
 };
 

@@ -55,10 +55,11 @@ void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& sp
       }
       std::vector<std::pair<std::string, ConfigNode>> rest;
       std::vector<SourceMark> marks;
-      for (const auto& [k, v] : item.entries()) {
+      for (size_t j = 0; j < item.entries().size(); ++j) {
+        const auto& [k, v] = item.entries()[j];
         if (k == "_name") continue;
         rest.emplace_back(k, v);
-        marks.push_back(item.KeyMark(k));
+        marks.push_back(item.KeyMarkAt(j));
       }
       ConfigNode sub_node = ConfigNode::Map(std::move(rest), std::move(marks), item.mark());
       auto sub = SearchSpace::Parse(sub_node, item_path, diag);
@@ -145,6 +146,126 @@ nlohmann::json ParamSpec::Finish(double raw) const {
   return raw;
 }
 
+namespace {
+
+// The parameter's type when its spec is a map with a known `_type` and a list `_value`;
+// nullopt (after reporting why) otherwise. Unknown keys are reported and clear `clean`
+// but do not stop the rest from being checked.
+std::optional<ParamType> CheckSpecShape(const ConfigNode& spec_node, const std::string& p, Diagnostics& diag,
+                                        bool& clean) {
+  if (!spec_node.IsMap()) {
+    diag.Error(spec_node.mark(), p, "expected a map with '_type' and '_value', but got " + spec_node.Describe());
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < spec_node.entries().size(); ++i) {
+    const std::string& k = spec_node.entries()[i].first;
+    if (k == "_type" || k == "_value") continue;
+    std::string hint = DidYouMean(k, {"_type", "_value"});
+    diag.Error(spec_node.KeyMarkAt(i), p + "." + k,
+               "unknown key in a parameter spec (expected '_type' and '_value')" +
+                   (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
+    clean = false;
+  }
+  const ConfigNode* type_node = spec_node.Find("_type");
+  const ConfigNode* value_node = spec_node.Find("_value");
+  if (!type_node) diag.Error(spec_node.mark(), p, "missing '_type'");
+  if (!value_node) diag.Error(spec_node.mark(), p, "missing '_value'");
+  if (!type_node || !value_node) return std::nullopt;
+  std::optional<ParamType> type;
+  if (type_node->IsScalar()) type = ParseParamType(type_node->scalar());
+  if (!type) {
+    std::vector<std::string> names;
+    for (const auto& t : kTypes) names.emplace_back(t.name);
+    std::string hint = type_node->IsScalar() ? DidYouMean(type_node->scalar(), names) : "";
+    diag.Error(type_node->mark(), p + "._type",
+               "expected one of {choice, randint, uniform, quniform, loguniform, qloguniform, "
+               "normal, qnormal, lognormal, qlognormal}, but got " + type_node->Describe() +
+                   (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return std::nullopt;
+  }
+  if (!value_node->IsSequence()) {
+    diag.Error(value_node->mark(), p + "._value", "must be a list, but got " + value_node->Describe());
+    return std::nullopt;
+  }
+  return type;
+}
+
+// randint's [lower, upper): integers that a double holds exactly, since every tuner
+// computes with them as doubles (|bound| <= 2^53), lower < upper.
+template <typename Fail>
+void CheckRandint(const std::vector<ConfigNode>& items, const ConfigNode& value_node, Fail fail) {
+  constexpr long long kExact = 1LL << 53;
+  const std::string got = "[" + items[0].scalar() + ", " + items[1].scalar() + "]";
+  if (!items[0].IsIntegerText() || !items[1].IsIntegerText()) {
+    fail(value_node, "", "randint bounds must be integers, but got " + got);
+    return;
+  }
+  auto lo = items[0].AsInt(), hi = items[1].AsInt();
+  auto exact = [&](std::optional<long long> v) { return v && *v >= -kExact && *v <= kExact; };
+  if (!exact(lo) || !exact(hi)) {
+    fail(value_node, "", "randint bounds must lie in [-9007199254740992, 9007199254740992] (2^53, where "
+                         "every integer is exact as a double), but got " + got);
+    return;
+  }
+  if (!(*lo < *hi))
+    fail(value_node, "", "randint needs lower < upper (upper is exclusive), but got " + got);
+}
+
+// A numeric parameter's `_value`: the right count of finite numbers, then the bounds
+// its type needs. Returns whether `spec` holds a valid parameter.
+bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamSpec& spec, Diagnostics& diag) {
+  const ParamType type = spec.type;
+  const auto& items = value_node.items();
+  size_t want = IsQuantized(type) ? 3 : 2;
+  std::string tname(ParamTypeName(type));
+  if (items.size() != want) {
+    diag.Error(value_node.mark(), p + "._value",
+               tname + " needs " + std::to_string(want) + " values " +
+                   (IsQuantized(type) ? (IsNormalKind(type) ? "[mu, sigma, q]" : "[low, high, q]")
+                                      : (IsNormalKind(type) ? "[mu, sigma]" : "[low, high]")) +
+                   ", but got " + std::to_string(items.size()));
+    return false;
+  }
+  double v[3] = {0, 0, 0};
+  bool numbers = true;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto d = items[i].AsDouble();
+    if (!d || !std::isfinite(*d)) {
+      diag.Error(items[i].mark(), p + "._value[" + std::to_string(i) + "]",
+                 "must be a finite number, but got " + items[i].Describe());
+      numbers = false;
+      continue;
+    }
+    v[i] = *d;
+  }
+  if (!numbers) return false;
+  spec.a = v[0];
+  spec.b = v[1];
+  spec.q = v[2];
+  bool param_ok = true;
+  auto fail = [&](const ConfigNode& at, const std::string& where, const std::string& msg) {
+    diag.Error(at.mark(), p + "._value" + where, msg);
+    param_ok = false;
+  };
+  if (type == ParamType::kRandint) {
+    CheckRandint(items, value_node, fail);
+  } else if (IsNormalKind(type)) {
+    if (!(spec.b > 0)) fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
+  } else {
+    if (!(spec.a < spec.b))
+      fail(value_node, "", "low < high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
+    else if (!std::isfinite(spec.b - spec.a))
+      fail(value_node, "", "high - low must be a finite number (it overflows a double here), but got low=" +
+                               Fmt(spec.a) + ", high=" + Fmt(spec.b));
+    if (IsLogKind(type) && !(spec.a > 0))
+      fail(items[0], "[0]", tname + " needs low > 0, but got " + Fmt(spec.a));
+  }
+  if (IsQuantized(type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + Fmt(spec.q));
+  return param_ok;
+}
+
+}  // namespace
+
 std::optional<SearchSpace> SearchSpace::Parse(const ConfigNode& node, const std::string& path,
                                               Diagnostics& diag) {
   SearchSpace space;
@@ -156,109 +277,24 @@ std::optional<SearchSpace> SearchSpace::Parse(const ConfigNode& node, const std:
   bool ok = true;
   for (const auto& [name, spec_node] : node.entries()) {
     std::string p = path.empty() ? name : path + "." + name;
-    if (!spec_node.IsMap()) {
-      diag.Error(spec_node.mark(), p, "expected a map with '_type' and '_value', but got " + spec_node.Describe());
-      ok = false;
-      continue;
-    }
-    for (const auto& [k, v] : spec_node.entries()) {
-      if (k == "_type" || k == "_value") continue;
-      std::string hint = DidYouMean(k, {"_type", "_value"});
-      diag.Error(spec_node.KeyMark(k), p + "." + k,
-                 "unknown key in a parameter spec (expected '_type' and '_value')" +
-                     (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
-      ok = false;
-    }
-    const ConfigNode* type_node = spec_node.Find("_type");
-    const ConfigNode* value_node = spec_node.Find("_value");
-    if (!type_node) {
-      diag.Error(spec_node.mark(), p, "missing '_type'");
-      ok = false;
-    }
-    if (!value_node) {
-      diag.Error(spec_node.mark(), p, "missing '_value'");
-      ok = false;
-    }
-    if (!type_node || !value_node) continue;
-    std::optional<ParamType> type;
-    if (type_node->IsScalar()) type = ParseParamType(type_node->scalar());
+    std::optional<ParamType> type = CheckSpecShape(spec_node, p, diag, ok);
     if (!type) {
-      std::vector<std::string> names;
-      for (const auto& t : kTypes) names.emplace_back(t.name);
-      std::string hint = type_node->IsScalar() ? DidYouMean(type_node->scalar(), names) : "";
-      diag.Error(type_node->mark(), p + "._type",
-                 "expected one of {choice, randint, uniform, quniform, loguniform, qloguniform, "
-                 "normal, qnormal, lognormal, qlognormal}, but got " + type_node->Describe() +
-                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       ok = false;
       continue;
     }
-    if (!value_node->IsSequence()) {
-      diag.Error(value_node->mark(), p + "._value", "must be a list, but got " + value_node->Describe());
-      ok = false;
-      continue;
-    }
+    const ConfigNode& value_node = *spec_node.Find("_value");
     ParamSpec spec;
     spec.name = name;
     spec.type = *type;
     if (*type == ParamType::kChoice) {
-      size_t before = diag.all().size();
-      ParseChoice(*value_node, p, spec, diag);
-      if (diag.all().size() != before && diag.has_errors()) ok = false;
+      size_t before = diag.error_count();
+      ParseChoice(value_node, p, spec, diag);
+      if (diag.error_count() != before) ok = false;
       space.params_.push_back(std::move(spec));
       continue;
     }
-    const auto& items = value_node->items();
-    size_t want = IsQuantized(*type) ? 3 : 2;
-    std::string tname(ParamTypeName(*type));
-    if (items.size() != want) {
-      diag.Error(value_node->mark(), p + "._value",
-                 tname + " needs " + std::to_string(want) + " values " +
-                     (IsQuantized(*type) ? (IsNormalKind(*type) ? "[mu, sigma, q]" : "[low, high, q]")
-                                         : (IsNormalKind(*type) ? "[mu, sigma]" : "[low, high]")) +
-                     ", but got " + std::to_string(items.size()));
-      ok = false;
-      continue;
-    }
-    double v[3] = {0, 0, 0};
-    bool numbers = true;
-    for (size_t i = 0; i < items.size(); ++i) {
-      auto d = items[i].AsDouble();
-      if (!d || !std::isfinite(*d)) {
-        diag.Error(items[i].mark(), p + "._value[" + std::to_string(i) + "]",
-                   "must be a finite number, but got " + items[i].Describe());
-        numbers = false;
-        continue;
-      }
-      v[i] = *d;
-    }
-    if (!numbers) {
-      ok = false;
-      continue;
-    }
-    spec.a = v[0];
-    spec.b = v[1];
-    spec.q = v[2];
-    bool param_ok = true;
-    auto fail = [&](const ConfigNode& at, const std::string& where, const std::string& msg) {
-      diag.Error(at.mark(), p + "._value" + where, msg);
-      param_ok = false;
-    };
-    if (*type == ParamType::kRandint) {
-      if (!items[0].AsInt() || !items[1].AsInt())
-        fail(*value_node, "", "randint bounds must be integers, but got [" + items[0].scalar() + ", " + items[1].scalar() + "]");
-      else if (!(spec.a < spec.b))
-        fail(*value_node, "", "randint needs lower < upper (upper is exclusive), but got [" + Fmt(spec.a) + ", " + Fmt(spec.b) + "]");
-    } else if (IsNormalKind(*type)) {
-      if (!(spec.b > 0)) fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
-    } else {
-      if (!(spec.a < spec.b))
-        fail(*value_node, "", "low < high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
-      if (IsLogKind(*type) && !(spec.a > 0))
-        fail(items[0], "[0]", tname + " needs low > 0, but got " + Fmt(spec.a));
-    }
-    if (IsQuantized(*type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + Fmt(spec.q));
-    ok &= param_ok;
+    // Any error rejects the whole space, so a bad spec need not be left out.
+    ok &= ParseNumericSpec(value_node, p, spec, diag);
     space.params_.push_back(std::move(spec));
   }
   if (!ok) return std::nullopt;

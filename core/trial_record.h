@@ -48,6 +48,7 @@ struct TrialRecord {
   std::optional<double> final_value;  // the default final metric; may be NaN/Inf
   nlohmann::json final_metrics;       // the whole final report (object with "default")
   double created_at = 0, started_at = 0, ended_at = 0;  // unix seconds; 0 = not yet
+  int64_t pid = 0;  // the process (group) id the platform reported at start; 0 = none
   int exit_code = 0;
   std::string reason;  // why it failed or stopped: "exit code 3", "signal 9", ...
 

@@ -4,10 +4,39 @@
 #include <filesystem>
 
 #include "core/experiment_config.h"
+#include "platforms/gpu_scheduler.h"
 #include "platforms/local_platform.h"
 #include "platforms/replay_platform.h"
 
 namespace hone {
+namespace {
+
+// The local platform's keys beyond their ArgSpecs: gpuIndices' format, and GPU keys
+// that cannot work with the trial's GPU request.
+void CheckLocalPlatformKeys(const PlatformSection& section, Diagnostics& diag) {
+  std::vector<int> indices;
+  if (section.args.contains("gpuIndices")) {
+    const ConfigNode* gi = section.service.Find("gpuIndices");
+    auto parsed = ParseGpuIndices(section.args["gpuIndices"]);
+    if (!parsed.ok())
+      diag.Error(gi->mark(), "trainingService.gpuIndices",
+                 "expected a list of GPU indices, an index, or a string like '0,1', but got " + gi->Describe());
+    else
+      indices = *parsed;
+  }
+  if (section.args.contains("maxTrialNumberPerGpu") && !section.trial_gpu_number)
+    diag.Error(section.service.KeyMark("maxTrialNumberPerGpu"), "trainingService.maxTrialNumberPerGpu",
+               "only applies when trialGpuNumber is set, but trialGpuNumber is not given");
+  int wanted = section.trial_gpu_number.value_or(0);
+  if (wanted > 0 && !indices.empty() && wanted > static_cast<int>(indices.size())) {
+    const ConfigNode* n = section.root.Find("trialGpuNumber");
+    diag.Error(n ? n->mark() : section.root.mark(), "trialGpuNumber",
+               "asks for " + std::to_string(wanted) + " GPUs per trial, but gpuIndices allows only " +
+                   std::to_string(indices.size()) + "; no trial could ever start");
+  }
+}
+
+}  // namespace
 
 void RegisterBuiltinPlatforms(Registry& registry) {
   PlatformInfo local;
@@ -22,6 +51,7 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   local.args.push_back(arg("gpuIndices", ArgSpec::Kind::kAny));
   // NNI's trial-keeper reuse; hone runs trials directly, so it is accepted and ignored.
   local.args.push_back(arg("reuseMode", ArgSpec::Kind::kBool));
+  local.check = CheckLocalPlatformKeys;
   local.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
     const char* path = std::getenv("PATH");
     StatusOr<LocalPlatformOptions> options = LocalPlatformOptionsFromConfig(config, path ? path : "");

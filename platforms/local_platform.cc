@@ -33,6 +33,18 @@ std::string Join(const std::vector<int>& values, const char* separator) {
   return out;
 }
 
+// A callback that turns each complete stdout line of trial `seq` into an event.
+auto LineEmitter(int64_t seq, std::vector<PlatformEvent>* out) {
+  return [seq, out](std::string_view line, bool truncated) {
+    PlatformEvent e;
+    e.kind = PlatformEvent::Kind::kStdoutLine;
+    e.seq = seq;
+    e.line.assign(line);
+    e.truncated = truncated;
+    out->push_back(std::move(e));
+  };
+}
+
 int CeilMillis(std::chrono::steady_clock::duration d) {
   if (d <= std::chrono::steady_clock::duration::zero()) return 0;
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
@@ -45,10 +57,6 @@ StatusOr<LocalPlatformOptions> LocalPlatformOptionsFromConfig(const ExperimentCo
                                                               std::string path_env) {
   LocalPlatformOptions options;
   options.trial_gpu_number = config.trial_gpu_number;
-  options.gpu_indices = config.gpu_indices;
-  options.max_trial_number_per_gpu = config.max_trial_number_per_gpu;
-  options.use_active_gpu = config.use_active_gpu;
-  // trainingService keys as written win: they are what the user sees in the YAML.
   const nlohmann::json& args = config.platform_args;
   if (args.is_object()) {
     if (auto it = args.find("gpuIndices"); it != args.end()) {
@@ -307,14 +315,7 @@ Status LocalPlatform::PollOnce(std::chrono::milliseconds wait, std::vector<Platf
 
 void LocalPlatform::ReadPipe(Trial* trial, bool is_stdout, size_t budget, std::vector<PlatformEvent>* out) {
   ProcessGroup& p = *trial->process;
-  auto emit = [&](std::string_view line, bool truncated) {
-    PlatformEvent e;
-    e.kind = PlatformEvent::Kind::kStdoutLine;
-    e.seq = trial->seq;
-    e.line.assign(line);
-    e.truncated = truncated;
-    out->push_back(std::move(e));
-  };
+  auto emit = LineEmitter(trial->seq, out);
   size_t total = 0;
   while (total < budget) {
     int fd = is_stdout ? p.stdout_fd() : p.stderr_fd();
@@ -347,14 +348,7 @@ void LocalPlatform::Finish(Trial* trial, const ExitStatus& status, std::vector<P
   ReadPipe(trial, false, kFinalDrainBudget, out);
   trial->process->CloseStdout();
   trial->process->CloseStderr();
-  trial->output->Finish([&](std::string_view line, bool truncated) {
-    PlatformEvent e;
-    e.kind = PlatformEvent::Kind::kStdoutLine;
-    e.seq = trial->seq;
-    e.line.assign(line);
-    e.truncated = truncated;
-    out->push_back(std::move(e));
-  });
+  trial->output->Finish(LineEmitter(trial->seq, out));
   if (gpus_) gpus_->Release(trial->gpus);
   PlatformEvent exited;
   exited.kind = PlatformEvent::Kind::kExited;

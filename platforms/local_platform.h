@@ -34,7 +34,7 @@
 #include "core/experiment_config.h"
 #include "platforms/gpu_discovery.h"
 #include "platforms/gpu_scheduler.h"
-#include "platforms/platform.h"
+#include "core/platform.h"
 #include "trials/process_group.h"
 #include "trials/trial_output.h"
 

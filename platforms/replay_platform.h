@@ -34,8 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "core/experiment_manager.h"
-#include "platforms/platform.h"
+#include "core/clock.h"
+#include "core/platform.h"
 #include "platforms/replay_curves.h"
 
 namespace hone {

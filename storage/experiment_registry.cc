@@ -8,24 +8,21 @@
 #include <random>
 
 #include "storage/schema.h"
+#include "storage/sqlite_util.h"
 
 namespace hone {
 namespace {
 
-constexpr std::string_view kInsert =
-    "INSERT INTO experiments (id, name, dir, status, manager_pid, ui_port, created, updated, config_path) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 // The column order ReadEntry expects.
-constexpr std::string_view kSelectExact =
-    "SELECT id, name, dir, status, manager_pid, ui_port, created, updated, config_path FROM experiments "
-    "WHERE id = ?1";
+#define HONE_ENTRY_COLUMNS "id, name, dir, status, manager_pid, ui_port, created, updated, config_path"
+constexpr std::string_view kInsert =
+    "INSERT INTO experiments (" HONE_ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr std::string_view kSelectExact = "SELECT " HONE_ENTRY_COLUMNS " FROM experiments WHERE id = ?1";
 // substr rather than LIKE: LIKE treats '_' and '%' as wildcards and ignores case.
-constexpr std::string_view kSelectPrefix =
-    "SELECT id, name, dir, status, manager_pid, ui_port, created, updated, config_path FROM experiments "
-    "WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 11";
-constexpr std::string_view kSelectAll =
-    "SELECT id, name, dir, status, manager_pid, ui_port, created, updated, config_path FROM experiments "
-    "ORDER BY created DESC, id";
+constexpr std::string_view kSelectPrefix = "SELECT " HONE_ENTRY_COLUMNS
+                                           " FROM experiments WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 11";
+constexpr std::string_view kSelectAll = "SELECT " HONE_ENTRY_COLUMNS " FROM experiments ORDER BY created DESC, id";
+#undef HONE_ENTRY_COLUMNS
 constexpr std::string_view kSetStatus = "UPDATE experiments SET status = ?2, updated = ?3 WHERE id = ?1";
 constexpr std::string_view kSetPid = "UPDATE experiments SET manager_pid = ?2, updated = ?3 WHERE id = ?1";
 constexpr std::string_view kSetPort = "UPDATE experiments SET ui_port = ?2, updated = ?3 WHERE id = ?1";
@@ -48,12 +45,8 @@ ExperimentEntry ReadEntry(const Statement& row) {
 // Reads every row of a prepared SELECT of entries.
 StatusOr<std::vector<ExperimentEntry>> ReadEntries(Statement& stmt) {
   std::vector<ExperimentEntry> entries;
-  for (;;) {
-    auto row = stmt.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return entries;
-    entries.push_back(ReadEntry(stmt));
-  }
+  HONE_RETURN_IF_ERROR(stmt.ForEachRow([&](const Statement& row) { entries.push_back(ReadEntry(row)); }));
+  return entries;
 }
 
 }  // namespace
@@ -63,15 +56,18 @@ StatusOr<std::unique_ptr<ExperimentRegistry>> ExperimentRegistry::Open(const std
   auto db = OpenSqlite(path, OpenMode::kReadWriteCreate);
   if (!db.ok()) return db.status().WithContext("registry");
   HONE_RETURN_IF_ERROR(Migrate(db->get(), RegistryMigrations(), /*read_only=*/false).WithContext("registry " + path));
-  return std::unique_ptr<ExperimentRegistry>(new ExperimentRegistry(home_dir, std::move(*db)));
+  return std::unique_ptr<ExperimentRegistry>(
+      new ExperimentRegistry(home_dir, std::make_unique<SqliteConnection>(std::move(*db))));
 }
 
-ExperimentRegistry::ExperimentRegistry(std::string home, SqliteHandle db)
-    : home_(std::move(home)), db_(std::move(db)), statements_(db_.get()) {}
+ExperimentRegistry::ExperimentRegistry(std::string home, std::unique_ptr<SqliteConnection> db)
+    : home_(std::move(home)), db_(std::move(db)) {}
+
+ExperimentRegistry::~ExperimentRegistry() = default;
 
 Status ExperimentRegistry::Add(const ExperimentEntry& entry) {
   if (entry.id.empty()) return InvalidArgument("registry: an experiment id must not be empty");
-  auto stmt = statements_.Use(kInsert);
+  auto stmt = db_->Use(kInsert);
   if (!stmt.ok()) return stmt.status().WithContext("registry");
   (*stmt)->BindText(1, entry.id);
   (*stmt)->BindText(2, entry.name);
@@ -90,13 +86,13 @@ Status ExperimentRegistry::Add(const ExperimentEntry& entry) {
 
 Status ExperimentRegistry::SetField(std::string_view sql, const std::string& id, double now,
                                     const std::function<void(Statement&)>& bind_value) {
-  auto stmt = statements_.Use(sql);
+  auto stmt = db_->Use(sql);
   if (!stmt.ok()) return stmt.status().WithContext("registry");
   (*stmt)->BindText(1, id);
   bind_value(**stmt);
   (*stmt)->BindDouble(3, now);
   HONE_RETURN_IF_ERROR((*stmt)->Run().WithContext("registry: update " + id));
-  if (sqlite3_changes(db_.get()) == 0) return NotFound("registry: no experiment " + id);
+  if (db_->changes() == 0) return NotFound("registry: no experiment " + id);
   return Status::Ok();
 }
 
@@ -115,14 +111,14 @@ Status ExperimentRegistry::SetUiPort(const std::string& id, int port, double now
 StatusOr<ExperimentEntry> ExperimentRegistry::Get(const std::string& id_or_prefix) {
   if (id_or_prefix.empty()) return InvalidArgument("registry: an experiment id must not be empty");
   {
-    auto stmt = statements_.Use(kSelectExact);
+    auto stmt = db_->Use(kSelectExact);
     if (!stmt.ok()) return stmt.status().WithContext("registry");
     (*stmt)->BindText(1, id_or_prefix);
     auto row = (*stmt)->Step();
     if (!row.ok()) return row.status().WithContext("registry");
     if (*row) return ReadEntry(**stmt);
   }
-  auto stmt = statements_.Use(kSelectPrefix);
+  auto stmt = db_->Use(kSelectPrefix);
   if (!stmt.ok()) return stmt.status().WithContext("registry");
   (*stmt)->BindText(1, id_or_prefix);
   auto matches = ReadEntries(**stmt);
@@ -136,7 +132,7 @@ StatusOr<ExperimentEntry> ExperimentRegistry::Get(const std::string& id_or_prefi
 }
 
 StatusOr<std::vector<ExperimentEntry>> ExperimentRegistry::List() {
-  auto stmt = statements_.Use(kSelectAll);
+  auto stmt = db_->Use(kSelectAll);
   if (!stmt.ok()) return stmt.status().WithContext("registry");
   auto entries = ReadEntries(**stmt);
   if (!entries.ok()) return entries.status().WithContext("registry: list");
@@ -144,11 +140,11 @@ StatusOr<std::vector<ExperimentEntry>> ExperimentRegistry::List() {
 }
 
 Status ExperimentRegistry::Remove(const std::string& id) {
-  auto stmt = statements_.Use(kDelete);
+  auto stmt = db_->Use(kDelete);
   if (!stmt.ok()) return stmt.status().WithContext("registry");
   (*stmt)->BindText(1, id);
   HONE_RETURN_IF_ERROR((*stmt)->Run().WithContext("registry: remove " + id));
-  if (sqlite3_changes(db_.get()) == 0) return NotFound("registry: no experiment " + id);
+  if (db_->changes() == 0) return NotFound("registry: no experiment " + id);
   return Status::Ok();
 }
 

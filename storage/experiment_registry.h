@@ -23,9 +23,11 @@
 #include <vector>
 
 #include "core/status.h"
-#include "storage/sqlite_util.h"
 
 namespace hone {
+
+class SqliteConnection;
+class Statement;
 
 struct ExperimentEntry {
   std::string id;
@@ -46,6 +48,7 @@ class ExperimentRegistry {
 
   ExperimentRegistry(const ExperimentRegistry&) = delete;
   ExperimentRegistry& operator=(const ExperimentRegistry&) = delete;
+  ~ExperimentRegistry();
 
   // AlreadyExists when the id is taken; InvalidArgument for an empty id.
   Status Add(const ExperimentEntry& entry);
@@ -67,13 +70,12 @@ class ExperimentRegistry {
   const std::string& home() const { return home_; }
 
  private:
-  ExperimentRegistry(std::string home, SqliteHandle db);
+  ExperimentRegistry(std::string home, std::unique_ptr<SqliteConnection> db);
   Status SetField(std::string_view sql, const std::string& id, double now,
                   const std::function<void(Statement&)>& bind_value);
 
   std::string home_;
-  SqliteHandle db_;
-  StatementCache statements_;  // declared after db_: finalized before the close
+  std::unique_ptr<SqliteConnection> db_;
 };
 
 // $HONE_HOME, else $XDG_DATA_HOME/hone, else ~/.local/share/hone.

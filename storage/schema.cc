@@ -137,6 +137,13 @@ INSERT OR IGNORE INTO trial_values (seq, source, path, value)
   SELECT t.seq, 1, replace(j.fullkey, '"', ''), j.value FROM trials t, json_tree(t.final_metrics) j
   WHERE t.final_metrics IS NOT NULL AND j.type <> 'null' AND instr(j.fullkey, '[') = 0 AND instr(j.key, '.') = 0;
 )sql"},
+    // Version 4: the trial's process (group) id as the platform reported it at start
+    // (0 = none), which a resumed manager needs to end what a dead one left running.
+    // Trials started before this version have 0 here and their pid only in the text
+    // of their "started" event.
+    {4, R"sql(
+ALTER TABLE trials ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr Migration kRegistryMigrations[] = {

@@ -6,7 +6,7 @@
 // open until the next Flush() (or the destructor), so a loop turn costs one commit.
 // While it is open this connection holds the database's write lock: other processes
 // still read (WAL) but their writes (PushCommand) wait for the Flush, up to
-// kBusyTimeoutMs, then fail with Unavailable. The manager flushes every loop turn.
+// 5 seconds, then fail with Unavailable. The manager flushes every loop turn.
 //
 // Commands. PushCommand outside a batch commits at once in its own transaction (what
 // the CLI does). TakeCommands first checks for commands without locking anything; when
@@ -23,24 +23,30 @@
 //   (*storage)->Flush();                       // one commit; now visible to readers
 // CLI side (another process):
 //   auto storage = SqliteStorage::Open(path, OpenMode::kReadWrite);
-//   (*storage)->PushCommand("kill_trial", {{"seq", 3}});  // committed on return
+//   (*storage)->PushCommand(CommandKind::kKillTrial, {{"seq", 3}});  // committed on return
+// Tests (and anything that needs no file):
+//   auto storage = SqliteStorage::Open(kInMemoryPath, OpenMode::kReadWriteCreate);
 //
 // Not thread-safe: one thread uses a SqliteStorage at a time.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 
-#include "storage/sqlite_util.h"
-#include "storage/storage.h"
+#include "core/storage.h"
+#include "storage/open_mode.h"
 
 namespace hone {
+
+class SqliteConnection;
 
 class SqliteStorage : public Storage {
  public:
   // Opens (and with kReadWriteCreate creates) the database at `path` and migrates its
   // schema. A schema newer than this build knows is FailedPrecondition; so is an older
   // one opened read-only. In kReadOnly mode every write fails with FailedPrecondition.
+  // kInMemoryPath opens a private in-memory database (read-write only).
   static StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path, OpenMode mode);
 
   // Flushes the pending batch (an error here is lost; call Flush() to see it).
@@ -53,7 +59,7 @@ class SqliteStorage : public Storage {
 
   // Duplicate seq: AlreadyExists. Also stores trial.intermediate.
   Status InsertTrial(const TrialRecord& trial) override;
-  // Writes status, the three times, exit code, reason and the final metric. A trial
+  // Writes status, the three times, pid, exit code, reason and the final metric. A trial
   // whose stored status is terminal is left as it is: FailedPrecondition. NotFound for
   // an unknown seq.
   Status UpdateTrial(const TrialRecord& trial) override;
@@ -67,15 +73,19 @@ class SqliteStorage : public Storage {
   // Events of trial `seq` (-1: the experiment-level ones), oldest first.
   StatusOr<std::vector<Event>> LoadEvents(int64_t seq) override;
 
-  // `args` is stored as JSON text (non-finite numbers as null).
-  Status PushCommand(const std::string& kind, const nlohmann::json& args) override;
+  // The kind is stored by name and `args` as JSON text (non-finite numbers as null).
+  Status PushCommand(CommandKind kind, const nlohmann::json& args) override;
+  // Queues a command by the name the database stores, as another version of hone may
+  // write one this build does not know (TakeCommands returns that one without a kind).
+  Status PushCommandNamed(std::string_view name, const nlohmann::json& args);
   StatusOr<std::vector<Command>> TakeCommands() override;
 
   const std::string& path() const { return path_; }
-  bool in_batch() const { return !sqlite3_get_autocommit(db_.get()); }
+  // True while a batch is open (this connection holds the write lock).
+  bool in_batch() const;
 
  private:
-  SqliteStorage(std::string path, SqliteHandle db, bool read_only);
+  SqliteStorage(std::string path, std::unique_ptr<SqliteConnection> db, bool read_only);
 
   Status CheckWritable() const;
   Status BeginBatch();  // no-op inside a batch
@@ -84,12 +94,13 @@ class SqliteStorage : public Storage {
   Status InsertIntermediate(int64_t seq, int64_t step, double value, std::string_view raw);
   Status UpdateLiveTrial(const TrialRecord& trial);
   StatusOr<std::vector<TrialRecord>> ReadTrials(bool with_intermediate);
+  Status ReadAllIntermediate(std::vector<TrialRecord>& trials);
+  StatusOr<std::optional<TrialRecord>> ReadTrial(int64_t seq);
   StatusOr<std::vector<Command>> ReadAndDeleteCommands();
 
   std::string path_;
-  SqliteHandle db_;
+  std::unique_ptr<SqliteConnection> db_;
   bool read_only_;
-  StatementCache statements_;  // declared after db_: finalized before the close
 };
 
 }  // namespace hone

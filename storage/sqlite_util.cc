@@ -56,7 +56,12 @@ StatusOr<std::string> PragmaText(sqlite3* db, std::string_view sql) {
 StatusOr<SqliteHandle> OpenSqlite(const std::string& path, OpenMode mode) {
   std::error_code ec;
   int flags = SQLITE_OPEN_NOMUTEX;  // a connection is used by one thread at a time
-  if (mode == OpenMode::kReadWriteCreate) {
+  const bool in_memory = path == kInMemoryPath;
+  if (in_memory) {
+    // A read-only database that starts empty could never hold a schema.
+    if (mode == OpenMode::kReadOnly) return InvalidArgument(path + ": an in-memory database cannot be read-only");
+    flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  } else if (mode == OpenMode::kReadWriteCreate) {
     flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -77,7 +82,9 @@ StatusOr<SqliteHandle> OpenSqlite(const std::string& path, OpenMode mode) {
     // Persistent in the file; readers then never block the writer nor the other way.
     auto journal = PragmaText(db.get(), "PRAGMA journal_mode=WAL");
     if (!journal.ok()) return journal.status().WithContext(path);
-    if (*journal != "wal") return IoError(path + ": cannot switch to WAL journaling (got " + *journal + ")");
+    // An in-memory database has no file to keep a write-ahead log beside.
+    const std::string_view wanted = in_memory ? "memory" : "wal";
+    if (*journal != wanted) return IoError(path + ": cannot switch to WAL journaling (got " + *journal + ")");
   }
   HONE_RETURN_IF_ERROR(ExecSql(db.get(), "PRAGMA synchronous=NORMAL").WithContext(path));
   return db;
@@ -138,6 +145,12 @@ Status Statement::Run() {
     if (!row.ok()) return row.status();
     if (!*row) return Status::Ok();
   }
+}
+
+StatusOr<int64_t> Statement::SingleInt(int64_t if_none) {
+  auto row = Step();
+  if (!row.ok()) return row.status();
+  return *row ? ColumnInt(0) : if_none;
 }
 
 void Statement::Reset() {

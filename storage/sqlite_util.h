@@ -1,7 +1,9 @@
 // Small RAII layer over the SQLite C API shared by the experiment storage and the
 // registry: connections opened with hone's settings, prepared statements that reset
 // themselves, SQLite codes turned into Status, and the column encodings for values
-// SQLite cannot hold as-is (NaN, non-finite numbers inside JSON).
+// SQLite cannot hold as-is (NaN, non-finite numbers inside JSON). Internal to storage/:
+// the headers other folders include (sqlite_storage.h, trial_query.h,
+// experiment_registry.h) only name SqliteConnection.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -17,14 +20,9 @@
 #include <sqlite3.h>
 
 #include "core/status.h"
+#include "storage/open_mode.h"
 
 namespace hone {
-
-enum class OpenMode {
-  kReadWriteCreate,  // create the file (and its schema) when missing
-  kReadWrite,        // the file must exist
-  kReadOnly,         // the file must exist; every write fails with FailedPrecondition
-};
 
 // How long a connection waits for another process's write lock before a call fails
 // with Unavailable.
@@ -38,7 +36,8 @@ using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
 // Opens `path` with WAL journaling, synchronous=NORMAL, extended result codes and a
 // busy timeout of kBusyTimeoutMs. A missing file is NotFound unless `mode` creates it.
 // WAL with synchronous=NORMAL survives any process crash with every commit intact; a
-// power loss may drop the last commits but never corrupts the file.
+// power loss may drop the last commits but never corrupts the file. kInMemoryPath
+// opens a fresh in-memory database (journal mode "memory", kReadOnly refused).
 StatusOr<SqliteHandle> OpenSqlite(const std::string& path, OpenMode mode);
 
 // Turns SQLite result code `rc` into a Status naming `what`: busy/locked become
@@ -71,6 +70,13 @@ class Statement {
   Status Run();
   // Makes the statement ready for reuse and releases its read snapshot.
   void Reset();
+  // Steps once and returns column 0 of the row as an integer, or `if_none` when there
+  // is no row: for count(*), max(...) and pragmas.
+  StatusOr<int64_t> SingleInt(int64_t if_none = 0);
+  // Steps through every row, calling each(*this) (returning Status or nothing) per row;
+  // stops at the first error.
+  template <typename F>
+  Status ForEachRow(F each);
 
   // Columns are 0-based.
   bool IsNull(int column) const;
@@ -87,6 +93,20 @@ class Statement {
   sqlite3_stmt* stmt_;
   Status bind_status_;
 };
+
+template <typename F>
+Status Statement::ForEachRow(F each) {
+  for (;;) {
+    auto row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    if constexpr (std::is_void_v<decltype(each(*this))>) {
+      each(*this);
+    } else {
+      HONE_RETURN_IF_ERROR(each(*this));
+    }
+  }
+}
 
 // A cached statement on loan: resets the statement (clearing its bindings and read
 // snapshot) when the loan ends, so no cached SELECT keeps a WAL snapshot alive.
@@ -120,6 +140,26 @@ class StatementCache {
   };
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> statements_;
+};
+
+// One open connection with its statement cache, released in the right order (the
+// statements before the connection).
+class SqliteConnection {
+ public:
+  explicit SqliteConnection(SqliteHandle db) : db_(std::move(db)), statements_(db_.get()) {}
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  sqlite3* get() const { return db_.get(); }
+  StatusOr<StatementLease> Use(std::string_view sql) { return statements_.Use(sql); }
+  // True while a transaction is open on the connection.
+  bool in_transaction() const { return !sqlite3_get_autocommit(db_.get()); }
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t changes() const { return sqlite3_changes64(db_.get()); }
+
+ private:
+  SqliteHandle db_;
+  StatementCache statements_;  // declared after db_: finalized before the close
 };
 
 // JSON as two columns. `text` is standard JSON (dumped with invalid UTF-8 replaced by

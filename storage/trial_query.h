@@ -27,12 +27,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "core/storage.h"
 #include "core/trial_record.h"
-#include "storage/sqlite_util.h"
-#include "storage/storage.h"
 
 namespace hone {
 
+class SqliteConnection;
 namespace sql {
 struct BoundSql;
 }
@@ -188,15 +188,14 @@ class TrialQuery {
   StatusOr<std::vector<TrialRecord>> ScanTrials(int64_t after_seq, int limit);
 
  private:
-  explicit TrialQuery(SqliteHandle db);
+  explicit TrialQuery(std::unique_ptr<SqliteConnection> db);
   StatusOr<std::vector<TrialSummary>> Summaries(const std::vector<int64_t>& seqs);
   StatusOr<TrialPage> ListInSnapshot(const TrialFilter& filter, const TrialSort& sort, int64_t offset, int64_t limit,
                                      double now, std::optional<int64_t> known_total);
   // The integer `count` (SQL and bindings) selects, remembered until a trial changes.
   StatusOr<int64_t> CachedCount(const sql::BoundSql& count);
 
-  SqliteHandle db_;
-  StatementCache statements_;  // declared after db_: finalized before the close
+  std::unique_ptr<SqliteConnection> db_;
   bool in_snapshot_ = false;
   // CachedCount's answers: query key -> (trial change id, count); at most 64.
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> counts_;

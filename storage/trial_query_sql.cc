@@ -4,7 +4,33 @@
 #include <cmath>
 #include <limits>
 
-namespace hone::sql {
+namespace hone {
+
+StatusOr<std::string> JsonPathOf(std::string_view dotted) {
+  if (dotted.empty() || dotted.size() > 128)
+    return InvalidArgument("a path must have 1 to 128 characters, but got " + std::to_string(dotted.size()));
+  std::string out = "$";
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    size_t dot = dotted.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted.size();
+    std::string_view label = dotted.substr(start, dot - start);
+    if (label.empty()) return InvalidArgument("path '" + std::string(dotted) + "' has an empty part");
+    for (char c : label) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      if (!ok)
+        return InvalidArgument("path '" + std::string(dotted) +
+                               "' may hold only letters, digits, '_', '-' and '.'");
+    }
+    out += ".\"";
+    out += label;
+    out += "\"";
+    start = dot + 1;
+  }
+  return out;
+}
+
+namespace sql {
 
 std::string BoundSql::Add(std::variant<int64_t, double, std::string> value) {
   values.push_back(std::move(value));
@@ -18,6 +44,12 @@ void BoundSql::BindTo(Statement& stmt) const {
     else if (auto* d = std::get_if<double>(&values[i])) stmt.BindDouble(index, *d);
     else stmt.BindText(index, std::get<std::string>(values[i]));
   }
+}
+
+StatusOr<std::unique_ptr<Statement>> BoundSql::Prepare(sqlite3* db) const {
+  auto stmt = Statement::Prepare(db, text);
+  if (stmt.ok()) BindTo(**stmt);
+  return stmt;
 }
 
 std::string FiniteCondition(const std::string& expr) {
@@ -179,35 +211,5 @@ BoundSql MissingValuePageSql(const BoundSql& where, const ValueKey& key, bool de
   return q;
 }
 
-double ReadDouble(const Statement& row, int column) {
-  return row.IsNull(column) ? std::numeric_limits<double>::quiet_NaN() : row.ColumnDouble(column);
-}
-
-StatusOr<TrialRecord> ReadTrialColumns(const Statement& row, int c) {
-  TrialRecord trial;
-  trial.seq = row.ColumnInt(c + 0);
-  const std::string what = "trial " + std::to_string(trial.seq);
-  trial.id = row.ColumnText(c + 1);
-  trial.config_id = row.ColumnInt(c + 2);
-  std::string status = row.ColumnText(c + 3);
-  auto parsed = ParseTrialStatus(status);
-  if (!parsed) return IoError(what + ": unknown stored status '" + status + "'");
-  trial.status = *parsed;
-  auto params = DecodeJson(row.ColumnText(c + 4), row.ColumnOptionalText(c + 5), what + " params");
-  if (!params.ok()) return params.status();
-  trial.params = std::move(*params);
-  if (row.ColumnInt(c + 6) != 0) trial.final_value = ReadDouble(row, c + 7);
-  if (!row.IsNull(c + 8)) {
-    auto metrics = DecodeJson(row.ColumnText(c + 8), row.ColumnOptionalText(c + 9), what + " final metrics");
-    if (!metrics.ok()) return metrics.status();
-    trial.final_metrics = std::move(*metrics);
-  }
-  trial.created_at = row.ColumnDouble(c + 10);
-  trial.started_at = row.ColumnDouble(c + 11);
-  trial.ended_at = row.ColumnDouble(c + 12);
-  trial.exit_code = static_cast<int>(row.ColumnInt(c + 13));
-  trial.reason = row.ColumnText(c + 14);
-  return trial;
-}
-
-}  // namespace hone::sql
+}  // namespace sql
+}  // namespace hone

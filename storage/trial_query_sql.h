@@ -1,9 +1,9 @@
-// SQL building blocks shared by TrialQuery's .cc files: numbered bindings, the filter
-// and sort expressions of the trial list, and the trial row reader. Internal to
-// storage/.
+// SQL building blocks shared by TrialQuery's .cc files: numbered bindings and the
+// filter and sort expressions of the trial list. Internal to storage/.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -28,6 +28,8 @@ struct BoundSql {
   // Remembers `value` and returns its placeholder.
   std::string Add(std::variant<int64_t, double, std::string> value);
   void BindTo(Statement& stmt) const;
+  // A statement of `text` (not cached) with the values bound.
+  StatusOr<std::unique_ptr<Statement>> Prepare(sqlite3* db) const;
 };
 
 // `expr` is a finite number (NULL, NaN and +-Inf fail).
@@ -62,10 +64,5 @@ BoundSql ValueCountSql(const BoundSql& where, const ValueKey& key);
 // The seqs of one page of trials matching `where` that have no value under `key`, by seq.
 BoundSql MissingValuePageSql(const BoundSql& where, const ValueKey& key, bool descending, int64_t limit,
                              int64_t offset);
-
-// Reads the 15 trial columns (seq ... reason, as TrialQuery selects them) from `first`.
-StatusOr<TrialRecord> ReadTrialColumns(const Statement& row, int first);
-// A REAL column where NULL stands for NaN.
-double ReadDouble(const Statement& row, int column);
 
 }  // namespace hone::sql

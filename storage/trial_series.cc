@@ -3,27 +3,13 @@
 #include <cmath>
 #include <set>
 
+#include "storage/sqlite_util.h"
 #include "storage/trial_query.h"
 #include "storage/trial_query_sql.h"
 
 namespace hone {
 
 using sql::BoundSql;
-
-namespace {
-
-// Steps a prepared statement through every row, calling `each` per row.
-template <typename F>
-Status ForEachRow(Statement& stmt, F each) {
-  for (;;) {
-    auto row = stmt.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    HONE_RETURN_IF_ERROR(each(stmt));
-  }
-}
-
-}  // namespace
 
 StatusOr<std::vector<std::string>> TrialQuery::MetricKeys(int sample) {
   BoundSql q;
@@ -32,13 +18,11 @@ StatusOr<std::vector<std::string>> TrialQuery::MetricKeys(int sample) {
            "ORDER BY seq LIMIT " + n + ") UNION ALL SELECT * FROM (SELECT final_metrics FROM trials WHERE "
            "final_metrics IS NOT NULL ORDER BY seq DESC LIMIT " + n + ")) f, json_each(f.final_metrics) j "
            "WHERE json_valid(f.final_metrics) AND j.key IS NOT NULL AND j.type IN ('integer', 'real', 'null')";
-  auto stmt = Statement::Prepare(db_.get(), q.text);
+  auto stmt = q.Prepare(db_->get());
   if (!stmt.ok()) return stmt.status();
-  q.BindTo(**stmt);
   std::set<std::string> keys;
-  HONE_RETURN_IF_ERROR(ForEachRow(**stmt, [&](Statement& row) {
+  HONE_RETURN_IF_ERROR((*stmt)->ForEachRow([&](const Statement& row) {
     keys.insert(row.ColumnText(0));
-    return Status::Ok();
   }));
   keys.erase("default");
   std::vector<std::string> out = {"default"};
@@ -53,17 +37,15 @@ StatusOr<std::vector<BestPoint>> TrialQuery::BestCurve(const std::string& metric
   if (!value.ok()) return value.status();
   q.text = "SELECT t.seq, t.ended_at, " + *value + " FROM trials t WHERE " + std::string(sql::kFinishedStates) +
            " AND " + sql::FiniteCondition(*value) + " ORDER BY t.seq";
-  auto stmt = Statement::Prepare(db_.get(), q.text);
+  auto stmt = q.Prepare(db_->get());
   if (!stmt.ok()) return stmt.status();
-  q.BindTo(**stmt);
   std::vector<BestPoint> points;
   int64_t seen = 0;
-  HONE_RETURN_IF_ERROR(ForEachRow(**stmt, [&](Statement& row) {
+  HONE_RETURN_IF_ERROR((*stmt)->ForEachRow([&](const Statement& row) {
     ++seen;
     double v = row.ColumnDouble(2);
     if (points.empty() || Better(v, points.back().best, mode))
       points.push_back({row.ColumnInt(0), row.ColumnDouble(1), v, v});
-    return Status::Ok();
   }));
   if (finished) *finished = seen;
   return points;
@@ -74,7 +56,7 @@ StatusOr<DurationHistogram> TrialQuery::Durations(int bins) {
   constexpr std::string_view kEnded = "FROM trials WHERE started_at > 0 AND ended_at > 0";
   {
     auto stmt = Statement::Prepare(
-        db_.get(), "SELECT count(*), min(ended_at - started_at), max(ended_at - started_at) " + std::string(kEnded));
+        db_->get(), "SELECT count(*), min(ended_at - started_at), max(ended_at - started_at) " + std::string(kEnded));
     if (!stmt.ok()) return stmt.status();
     auto row = (*stmt)->Step();
     if (!row.ok()) return row.status();
@@ -91,13 +73,11 @@ StatusOr<DurationHistogram> TrialQuery::Durations(int bins) {
   std::string lo = q.Add(h.min), w = q.Add(width), last = q.Add(static_cast<int64_t>(n - 1));
   q.text = "SELECT min(CAST(((ended_at - started_at) - " + lo + ") / " + w + " AS INTEGER), " + last +
            ") AS b, count(*) " + std::string(kEnded) + " GROUP BY b";
-  auto stmt = Statement::Prepare(db_.get(), q.text);
+  auto stmt = q.Prepare(db_->get());
   if (!stmt.ok()) return stmt.status();
-  q.BindTo(**stmt);
-  HONE_RETURN_IF_ERROR(ForEachRow(**stmt, [&](Statement& row) {
+  HONE_RETURN_IF_ERROR((*stmt)->ForEachRow([&](const Statement& row) {
     int64_t b = std::clamp<int64_t>(row.ColumnInt(0), 0, n - 1);
     h.bins[static_cast<size_t>(b)].count += row.ColumnInt(1);
-    return Status::Ok();
   }));
   return h;
 }
@@ -111,12 +91,13 @@ StatusOr<RankedLines> TrialQuery::TopLines(const std::string& metric, OptimizeMo
   const std::string where = " FROM trials t WHERE " + std::string(sql::kFinishedStates) + " AND " +
                             sql::FiniteCondition(*value);
   {
-    auto stmt = Statement::Prepare(db_.get(), "SELECT count(*)" + where);
+    BoundSql count = q;
+    count.text = "SELECT count(*)" + where;
+    auto stmt = count.Prepare(db_->get());
     if (!stmt.ok()) return stmt.status();
-    q.BindTo(**stmt);
-    auto row = (*stmt)->Step();
-    if (!row.ok()) return row.status();
-    out.total = *row ? (*stmt)->ColumnInt(0) : 0;
+    auto total = (*stmt)->SingleInt();
+    if (!total.ok()) return total.status();
+    out.total = *total;
   }
   if (out.total == 0) return out;
   out.kept = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(out.total) * top_percent / 100.0 - 1e-9)));
@@ -128,10 +109,9 @@ StatusOr<RankedLines> TrialQuery::TopLines(const std::string& metric, OptimizeMo
   q.text = "WITH ranked AS (SELECT t.seq AS seq, " + *value + " AS v, row_number() OVER (ORDER BY " + *value + " " +
            dir + ", t.seq) AS rn" + where + ") SELECT r.seq, r.v, p.params, p.params_nonfinite FROM ranked r JOIN "
            "trials p ON p.seq = r.seq WHERE r.rn <= " + k + " AND (r.rn - 1) % " + s + " = 0 ORDER BY r.rn";
-  auto stmt = Statement::Prepare(db_.get(), q.text);
+  auto stmt = q.Prepare(db_->get());
   if (!stmt.ok()) return stmt.status();
-  q.BindTo(**stmt);
-  HONE_RETURN_IF_ERROR(ForEachRow(**stmt, [&](Statement& row) {
+  HONE_RETURN_IF_ERROR((*stmt)->ForEachRow([&](const Statement& row) -> Status {
     auto params = DecodeJson(row.ColumnText(2), row.ColumnOptionalText(3), "params");
     if (!params.ok()) return params.status();
     out.lines.push_back({row.ColumnInt(0), row.ColumnDouble(1), std::move(*params)});

@@ -4,63 +4,6 @@
 #include <cmath>
 
 namespace hone {
-namespace {
-
-std::string Describe(const nlohmann::json& v) { return v.dump(); }
-
-Status CheckOne(const ArgSpec& spec, const nlohmann::json& v) {
-  std::string where = "classArgs." + spec.key + ": ";
-  switch (spec.kind) {
-    case ArgSpec::Kind::kNumber:
-    case ArgSpec::Kind::kInt: {
-      bool is_int = v.is_number_integer() ||
-                    (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
-      if (spec.kind == ArgSpec::Kind::kInt ? !is_int : !v.is_number())
-        return InvalidArgument(where + (spec.kind == ArgSpec::Kind::kInt ? "expected an integer" : "expected a number") +
-                               ", but got " + Describe(v));
-      double x = v.get<double>();
-      if ((spec.min && x < *spec.min) || (spec.max && x > *spec.max))
-        return InvalidArgument(where + "out of range: " + Describe(v));
-      return Status::Ok();
-    }
-    case ArgSpec::Kind::kBool:
-      if (!v.is_boolean()) return InvalidArgument(where + "expected true or false, but got " + Describe(v));
-      return Status::Ok();
-    case ArgSpec::Kind::kString:
-      if (!v.is_string()) return InvalidArgument(where + "expected a string, but got " + Describe(v));
-      return Status::Ok();
-    case ArgSpec::Kind::kEnum: {
-      if (!v.is_string() ||
-          std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) == spec.choices.end()) {
-        std::string set;
-        for (const auto& c : spec.choices) set += (set.empty() ? "" : ", ") + c;
-        return InvalidArgument(where + "expected one of {" + set + "}, but got " + Describe(v));
-      }
-      return Status::Ok();
-    }
-    case ArgSpec::Kind::kAny: return Status::Ok();
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status ValidateClassArgs(const nlohmann::json& class_args, const std::vector<ArgSpec>& specs) {
-  if (class_args.is_null()) return Status::Ok();
-  if (!class_args.is_object()) return InvalidArgument("classArgs: expected an object, but got " + Describe(class_args));
-  for (const auto& [key, value] : class_args.items()) {
-    auto it = std::find_if(specs.begin(), specs.end(), [&](const ArgSpec& s) { return s.key == key; });
-    if (it == specs.end()) {
-      std::string accepted;
-      for (const auto& s : specs) accepted += (accepted.empty() ? "" : ", ") + s.key;
-      return InvalidArgument("classArgs." + key + ": unknown argument (accepted: " +
-                             (accepted.empty() ? "none" : accepted) + ")");
-    }
-    if (value.is_null()) continue;
-    HONE_RETURN_IF_ERROR(CheckOne(*it, value));
-  }
-  return Status::Ok();
-}
 
 StatusOr<std::unique_ptr<AskTellStudy>> AskTellStudy::Create(const Registry& registry,
                                                              const std::string& tuner_name,
@@ -73,7 +16,7 @@ StatusOr<std::unique_ptr<AskTellStudy>> AskTellStudy::Create(const Registry& reg
     for (const auto& n : registry.TunerNames()) names += (names.empty() ? "" : ", ") + n;
     return InvalidArgument("unknown tuner '" + tuner_name + "' (known: " + names + ")");
   }
-  HONE_RETURN_IF_ERROR(ValidateClassArgs(class_args, info->args).WithContext(info->name));
+  HONE_RETURN_IF_ERROR(CheckArgsJson(class_args, "classArgs", info->args).WithContext(info->name));
   if (class_args.is_object() && class_args.contains("optimize_mode") && class_args["optimize_mode"].is_string() &&
       class_args["optimize_mode"].get<std::string>() != OptimizeModeName(mode))
     return InvalidArgument(info->name + ": classArgs.optimize_mode '" + class_args["optimize_mode"].get<std::string>() +

@@ -23,7 +23,7 @@
 #include "core/search_space.h"
 #include "core/status.h"
 #include "core/trial_record.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 
@@ -73,9 +73,5 @@ class AskTellStudy {
   std::map<int64_t, TrialRecord> active_;
   std::optional<BestTrial> best_;
 };
-
-// Checks `class_args` (an object or null) against `specs`: no unknown keys, kinds
-// and ranges as declared. The message names the key: "classArgs.seed: expected ...".
-Status ValidateClassArgs(const nlohmann::json& class_args, const std::vector<ArgSpec>& specs);
 
 }  // namespace hone

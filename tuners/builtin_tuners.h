@@ -6,7 +6,8 @@
 
 namespace hone {
 
-// Adds random and grid (NNI aliases: Random, GridSearch).
+// Adds random, grid, tpe, anneal, gp, cmaes, evolution, regularized_evolution,
+// hyperband, bohb and pbt, each under its NNI alias too (Random, GridSearch, TPE, ...).
 void RegisterBuiltinTuners(Registry& registry);
 
 }  // namespace hone

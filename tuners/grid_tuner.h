@@ -22,7 +22,7 @@
 
 #include "core/search_space.h"
 #include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 

@@ -10,38 +10,22 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
-#include <random>
 
-#include "core/search_space.h"
-#include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "tuners/draw_tuner.h"
 
 namespace hone {
 
-class RandomTuner : public Tuner {
+class RandomTuner : public DrawTuner {
  public:
   // classArgs: seed (int, overrides ctx.seed); optimize_mode is accepted and ignored.
   static StatusOr<std::unique_ptr<Tuner>> Create(const TunerContext& ctx);
 
   // REQUIRES: `space` outlives the tuner.
-  RandomTuner(const SearchSpace& space, uint64_t seed);
+  RandomTuner(const SearchSpace& space, uint64_t seed) : DrawTuner(space, seed, std::nullopt) {}
 
   std::string_view Name() const override { return "random"; }
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
-
- private:
-  std::mt19937_64 RngFor(uint64_t k) const;
-  // The next unseen configuration, or nullopt when none could be found.
-  std::optional<nlohmann::json> Next();
-
-  const SearchSpace& space_;
-  uint64_t seed_;
-  uint64_t handed_out_ = 0;  // k: configurations handed out (or known from Update)
-  SeenConfigs seen_;
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 };
 
 }  // namespace hone

@@ -10,6 +10,11 @@ bool SeenConfigs::Insert(const nlohmann::json& config) {
   return true;
 }
 
+Status SeenConfigs::AllSuggested(std::string_view tuner) const {
+  return Exhausted(std::string(tuner) + ": the search space has " + std::to_string(enumerator_->size()) +
+                   " configurations and all have been suggested");
+}
+
 bool SeenConfigs::Has(const nlohmann::json& config) const {
   return keys_.count(ConfigKey(config)) > 0;
 }

@@ -7,11 +7,13 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "core/search_space.h"
+#include "core/status.h"
 #include "tuners/space_enumerator.h"
 
 namespace hone {
@@ -37,6 +39,8 @@ class SeenConfigs {
                                            int draws = 0);
   // True once every configuration of a finite space has been recorded.
   bool CoversSpace() const { return enumerator_ && covered_ >= enumerator_->size(); }
+  // kExhausted naming `tuner` and the size of the space. REQUIRES: CoversSpace().
+  Status AllSuggested(std::string_view tuner) const;
 
  private:
   std::optional<SpaceEnumerator> enumerator_;

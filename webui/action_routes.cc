@@ -56,101 +56,119 @@ std::optional<ExperimentEntry> RunningExperiment(ServerState& state, const httpl
   return entry;
 }
 
-Status Push(const ExperimentEntry& entry, const std::vector<std::pair<std::string, json>>& commands) {
+using Commands = std::vector<std::pair<CommandKind, json>>;
+
+Status Push(const ExperimentEntry& entry, const Commands& commands) {
   auto storage = SqliteStorage::Open(entry.dir + "/hone.db", OpenMode::kReadWrite);
   if (!storage.ok()) return storage.status();
   for (const auto& [kind, args] : commands) HONE_RETURN_IF_ERROR((*storage)->PushCommand(kind, args));
   return Status::Ok();
 }
 
-void Queued(httplib::Response& res, const std::string& command, json extra = json::object()) {
+// Pushes `commands` and answers 202 naming `command` (plus `extra`), or the error.
+void PushAndReply(httplib::Response& res, const ExperimentEntry& entry, const Commands& commands,
+                  const std::string& command, json extra = json::object()) {
+  Status pushed = Push(entry, commands);
+  if (!pushed.ok()) return ReplyStatus(res, pushed);
   json body = {{"queued", true}, {"command", command}};
   for (auto it = extra.begin(); it != extra.end(); ++it) body[it.key()] = it.value();
   ReplyJson(res, body, 202);
 }
 
+void Stop(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = RunningExperiment(state, req, res);
+  if (!entry) return;
+  if (!Body(req, res)) return;
+  PushAndReply(res, *entry, {{CommandKind::kStop, json::object()}}, std::string(CommandKindName(CommandKind::kStop)));
+}
+
+void KillTrial(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = RunningExperiment(state, req, res);
+  if (!entry) return;
+  auto seq = ParseSeq(req.matches[2].str());
+  if (!seq.ok()) return ReplyStatus(res, seq.status());
+  if (!Body(req, res)) return;
+  auto query = state.catalog.Query(*entry);
+  if (!query.ok()) return ReplyStatus(res, query.status());
+  auto trial = (*query)->Get(*seq);
+  if (!trial.ok()) return ReplyStatus(res, trial.status());
+  if (!*trial) return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq));
+  if (IsTerminal((*trial)->record.status))
+    return ReplyError(res, 409, "trial " + std::to_string(*seq) + " has ended (" +
+                                    std::string(TrialStatusName((*trial)->record.status)) + ")");
+  PushAndReply(res, *entry, {{CommandKind::kKillTrial, {{"seq", *seq}}}}, std::string(CommandKindName(CommandKind::kKillTrial)));
+}
+
+// The commands a /limits body asks for; InvalidArgument names the first bad key.
+StatusOr<Commands> LimitCommands(const json& body) {
+  Commands commands;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const json& v = it.value();
+    if (it.key() == "trial_concurrency" || it.key() == "max_trial_number") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000000000)
+        return InvalidArgument(it.key() + ": must be an integer in [1, 1000000000], but got " + v.dump());
+      commands.push_back({it.key() == "trial_concurrency" ? CommandKind::kSetConcurrency
+                                                          : CommandKind::kSetMaxTrialNumber,
+                          {{"value", v}}});
+    } else if (it.key() == "max_trial_duration_s") {
+      if (!v.is_null() && !(v.is_number() && v.get<double>() > 0 && std::isfinite(v.get<double>())))
+        return InvalidArgument("max_trial_duration_s: must be a number of seconds > 0, or null, but got " + v.dump());
+      commands.push_back({CommandKind::kSetMaxTrialDuration, {{"value", v}}});
+    } else {
+      return InvalidArgument("unknown limit '" + it.key().substr(0, 40) +
+                             "': expected trial_concurrency, max_trial_number or max_trial_duration_s");
+    }
+  }
+  if (commands.empty())
+    return InvalidArgument("nothing to change: give trial_concurrency, max_trial_number or max_trial_duration_s");
+  return commands;
+}
+
+void SetLimits(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = RunningExperiment(state, req, res);
+  if (!entry) return;
+  auto body = Body(req, res);
+  if (!body) return;
+  auto commands = LimitCommands(*body);
+  if (!commands.ok()) return ReplyStatus(res, commands.status());
+  json kinds = json::array();
+  for (const auto& c : *commands) kinds.push_back(std::string(CommandKindName(c.first)));
+  PushAndReply(res, *entry, *commands, "limits", {{"commands", kinds}});
+}
+
+void AddTrial(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = RunningExperiment(state, req, res);
+  if (!entry) return;
+  auto body = Body(req, res);
+  if (!body) return;
+  if (!body->contains("parameters") || !(*body)["parameters"].is_object())
+    return ReplyError(res, 400, "the body must be {\"parameters\": {...}}");
+  auto query = state.catalog.Query(*entry);
+  if (!query.ok()) return ReplyStatus(res, query.status());
+  json config = json::parse((*query)->GetMeta("config").value_or("{}"), nullptr, false);
+  json space_json = config.is_object() && config.contains("searchSpace") ? config["searchSpace"] : json::object();
+  auto space = SearchSpace::FromJson(space_json);
+  if (!space.ok()) return ReplyStatus(res, space.status().WithContext("stored search space"));
+  std::string why;
+  if (!space->Contains((*body)["parameters"], &why))
+    return ReplyError(res, 400, "parameters outside the search space: " + why);
+  PushAndReply(res, *entry, {{CommandKind::kAddTrial, {{"parameters", (*body)["parameters"]}}}},
+               std::string(CommandKindName(CommandKind::kAddTrial)));
+}
+
 }  // namespace
 
 void AddActionRoutes(httplib::Server& server, ServerState& state) {
-  server.Post(R"(/api/v1/experiments/([^/]+)/stop)", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = RunningExperiment(state, req, res);
-    if (!entry) return;
-    if (!Body(req, res)) return;
-    Status pushed = Push(*entry, {{"stop", json::object()}});
-    if (!pushed.ok()) return ReplyStatus(res, pushed);
-    Queued(res, "stop");
-  });
-
-  server.Post(R"(/api/v1/experiments/([^/]+)/trials/([^/]+)/kill)", [&state](const httplib::Request& req,
-                                                                            httplib::Response& res) {
-    auto entry = RunningExperiment(state, req, res);
-    if (!entry) return;
-    auto seq = ParseSeq(req.matches[2].str());
-    if (!seq.ok()) return ReplyStatus(res, seq.status());
-    if (!Body(req, res)) return;
-    auto query = state.catalog.Query(*entry);
-    if (!query.ok()) return ReplyStatus(res, query.status());
-    auto trial = (*query)->Get(*seq);
-    if (!trial.ok()) return ReplyStatus(res, trial.status());
-    if (!*trial) return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq));
-    if (IsTerminal((*trial)->record.status))
-      return ReplyError(res, 409, "trial " + std::to_string(*seq) + " has ended (" +
-                                      std::string(TrialStatusName((*trial)->record.status)) + ")");
-    Status pushed = Push(*entry, {{"kill_trial", {{"seq", *seq}}}});
-    if (!pushed.ok()) return ReplyStatus(res, pushed);
-    Queued(res, "kill_trial");
-  });
-
-  server.Post(R"(/api/v1/experiments/([^/]+)/limits)", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = RunningExperiment(state, req, res);
-    if (!entry) return;
-    auto body = Body(req, res);
-    if (!body) return;
-    std::vector<std::pair<std::string, json>> commands;
-    for (auto it = body->begin(); it != body->end(); ++it) {
-      const json& v = it.value();
-      if (it.key() == "trial_concurrency" || it.key() == "max_trial_number") {
-        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000000000)
-          return ReplyError(res, 400, it.key() + ": must be an integer in [1, 1000000000], but got " + v.dump());
-        commands.push_back({it.key() == "trial_concurrency" ? "set_concurrency" : "set_max_trial_number", {{"value", v}}});
-      } else if (it.key() == "max_trial_duration_s") {
-        if (!v.is_null() && !(v.is_number() && v.get<double>() > 0 && std::isfinite(v.get<double>())))
-          return ReplyError(res, 400, "max_trial_duration_s: must be a number of seconds > 0, or null, but got " + v.dump());
-        commands.push_back({"set_max_trial_duration", {{"value", v}}});
-      } else {
-        return ReplyError(res, 400, "unknown limit '" + it.key().substr(0, 40) +
-                                        "': expected trial_concurrency, max_trial_number or max_trial_duration_s");
-      }
-    }
-    if (commands.empty())
-      return ReplyError(res, 400, "nothing to change: give trial_concurrency, max_trial_number or max_trial_duration_s");
-    Status pushed = Push(*entry, commands);
-    if (!pushed.ok()) return ReplyStatus(res, pushed);
-    json kinds = json::array();
-    for (const auto& c : commands) kinds.push_back(c.first);
-    Queued(res, "limits", {{"commands", kinds}});
-  });
-
-  server.Post(R"(/api/v1/experiments/([^/]+)/trials)", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = RunningExperiment(state, req, res);
-    if (!entry) return;
-    auto body = Body(req, res);
-    if (!body) return;
-    if (!body->contains("parameters") || !(*body)["parameters"].is_object())
-      return ReplyError(res, 400, "the body must be {\"parameters\": {...}}");
-    auto query = state.catalog.Query(*entry);
-    if (!query.ok()) return ReplyStatus(res, query.status());
-    json config = json::parse((*query)->GetMeta("config").value_or("{}"), nullptr, false);
-    json space_json = config.is_object() && config.contains("searchSpace") ? config["searchSpace"] : json::object();
-    auto space = SearchSpace::FromJson(space_json);
-    if (!space.ok()) return ReplyStatus(res, space.status().WithContext("stored search space"));
-    std::string why;
-    if (!space->Contains((*body)["parameters"], &why))
-      return ReplyError(res, 400, "parameters outside the search space: " + why);
-    Status pushed = Push(*entry, {{"add_trial", {{"parameters", (*body)["parameters"]}}}});
-    if (!pushed.ok()) return ReplyStatus(res, pushed);
-    Queued(res, "add_trial");
-  });
+  using httplib::Request;
+  using httplib::Response;
+  server.Post(R"(/api/v1/experiments/([^/]+)/stop)",
+              [&state](const Request& req, Response& res) { Stop(state, req, res); });
+  server.Post(R"(/api/v1/experiments/([^/]+)/trials/([^/]+)/kill)",
+              [&state](const Request& req, Response& res) { KillTrial(state, req, res); });
+  server.Post(R"(/api/v1/experiments/([^/]+)/limits)",
+              [&state](const Request& req, Response& res) { SetLimits(state, req, res); });
+  server.Post(R"(/api/v1/experiments/([^/]+)/trials)",
+              [&state](const Request& req, Response& res) { AddTrial(state, req, res); });
 }
 
 }  // namespace hone::webui

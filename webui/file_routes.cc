@@ -78,39 +78,10 @@ std::string CutToLine(std::string text, bool cut) {
   return text.substr(i);
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string CsvValue(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return CsvField(v.get<std::string>());
   return CsvField(v.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-json ExportTrial(const TrialRecord& t) {
-  json j;
-  j["id"] = t.id;
-  j["seq"] = t.seq;
-  j["config_id"] = t.config_id;
-  j["status"] = std::string(TrialStatusName(t.status));
-  j["parameters"] = Clean(t.params);
-  j["final"] = t.final_value ? Number(*t.final_value) : json();
-  json metrics = t.final_metrics.is_object() ? Clean(t.final_metrics) : json::object();
-  if (t.final_value && !metrics.contains("default")) metrics["default"] = Number(*t.final_value);
-  j["metrics"] = metrics;
-  j["started_at"] = Time(t.started_at);
-  j["ended_at"] = Time(t.ended_at);
-  j["duration_s"] = t.started_at > 0 && t.ended_at > 0 ? json(t.ended_at - t.started_at) : json();
-  j["exit_code"] = t.exit_code;
-  j["reason"] = t.reason;
-  return j;
 }
 
 // State of one streamed export: the connection it reads with and how far it got.
@@ -139,7 +110,7 @@ std::string ExportChunk(ExportStream& s, const std::vector<TrialRecord>& trials)
   }
   for (const auto& t : trials) {
     if (s.csv) {
-      json j = ExportTrial(t);
+      json j = TrialJson(t);
       json flat = json::object();
       FlattenParams(t.params, "", &flat);
       out += CsvField(t.id) + "," + std::to_string(t.seq) + "," + std::string(TrialStatusName(t.status)) + "," +
@@ -148,7 +119,7 @@ std::string ExportChunk(ExportStream& s, const std::vector<TrialRecord>& trials)
       for (const auto& k : s.metric_keys) out += "," + CsvValue(j["metrics"].contains(k) ? j["metrics"][k] : json());
       out += "\n";
     } else {
-      out += (s.after >= 0 ? ",\n" : "\n") + ExportTrial(t).dump(-1, ' ', false, json::error_handler_t::replace);
+      out += (s.after >= 0 ? ",\n" : "\n") + TrialJson(t).dump(-1, ' ', false, json::error_handler_t::replace);
     }
     s.after = t.seq;
   }

@@ -8,29 +8,6 @@ namespace hone::webui {
 
 using nlohmann::json;
 
-json Number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return v;
-}
-
-json Clean(const json& value) {
-  switch (value.type()) {
-    case json::value_t::number_float: return Number(value.get<double>());
-    case json::value_t::object: {
-      json out = json::object();
-      for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = Clean(it.value());
-      return out;
-    }
-    case json::value_t::array: {
-      json out = json::array();
-      for (const auto& v : value) out.push_back(Clean(v));
-      return out;
-    }
-    default: return value;
-  }
-}
-
 json Time(double t) { return t > 0 ? json(t) : json(); }
 
 json SummaryJson(const TrialSummary& s, double now) {
@@ -40,10 +17,10 @@ json SummaryJson(const TrialSummary& s, double now) {
   j["id"] = t.id;
   j["config_id"] = t.config_id;
   j["status"] = std::string(TrialStatusName(t.status));
-  j["params"] = Clean(t.params);
-  j["final"] = t.final_value ? Number(*t.final_value) : json();
-  json metrics = t.final_metrics.is_object() ? Clean(t.final_metrics) : json::object();
-  if (t.final_value && !metrics.contains("default")) metrics["default"] = Number(*t.final_value);
+  j["params"] = NanSafe(t.params);
+  j["final"] = t.final_value ? JsonNumber(*t.final_value) : json();
+  json metrics = t.final_metrics.is_object() ? NanSafe(t.final_metrics) : json::object();
+  if (t.final_value && !metrics.contains("default")) metrics["default"] = JsonNumber(*t.final_value);
   j["metrics"] = metrics;
   j["created"] = Time(t.created_at);
   j["started"] = Time(t.started_at);
@@ -52,7 +29,7 @@ json SummaryJson(const TrialSummary& s, double now) {
   else j["duration_s"] = json();
   j["exit_code"] = t.exit_code;
   j["reason"] = t.reason;
-  j["latest"] = s.latest ? json{{"step", s.latest->step}, {"value", Number(s.latest->value)}} : json();
+  j["latest"] = s.latest ? json{{"step", s.latest->step}, {"value", JsonNumber(s.latest->value)}} : json();
   j["intermediate_count"] = s.intermediate_count;
   return j;
 }
@@ -117,7 +94,7 @@ void FlattenParams(const json& params, const std::string& prefix, json* out) {
   for (auto it = params.begin(); it != params.end(); ++it) {
     std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
     if (it.value().is_object()) FlattenParams(it.value(), path, out);
-    else (*out)[path] = Clean(it.value());
+    else (*out)[path] = NanSafe(it.value());
   }
 }
 
@@ -216,13 +193,13 @@ StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQue
   j["created"] = entry.created;
   j["updated"] = entry.updated;
   j["optimize_mode"] = std::string(OptimizeModeName(mode));
-  j["config"] = Clean(config);
+  j["config"] = NanSafe(config);
   j["metric_keys"] = (*aggregates)["metric_keys"];
   json space = config.contains("searchSpace") ? config["searchSpace"] : json::object();
   json paths = json::array();
   for (const auto& c : ParamColumns(space)) paths.push_back(c.path);
   j["parameter_keys"] = paths;
-  j["search_space"] = Clean(space);
+  j["search_space"] = NanSafe(space);
   j["cursor"] = cursor->ToString();
   return j;
 }

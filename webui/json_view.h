@@ -11,15 +11,13 @@
 
 #include "core/trial_record.h"
 #include "storage/experiment_registry.h"
+#include "storage/trial_export.h"
 #include "storage/trial_query.h"
 #include "webui/experiment_catalog.h"
 
 namespace hone::webui {
 
-// A double as JSON: NaN -> "NaN", +-Inf -> "Infinity"/"-Infinity".
-nlohmann::json Number(double v);
-// A copy of `value` with every non-finite number replaced as Number() does.
-nlohmann::json Clean(const nlohmann::json& value);
+// Numbers as JsonNumber and NanSafe (storage/trial_export.h) write them.
 // Seconds or null when 0 (not yet).
 nlohmann::json Time(double t);
 

@@ -49,7 +49,7 @@ StatusOr<std::string> Check(ServerState& state, LiveStream& s) {
   json trials = json::array();
   for (const auto& t : changes->trials) trials.push_back(SummaryJson(t, now));
   json metrics = json::array();
-  for (const auto& m : changes->metrics) metrics.push_back({{"seq", m.seq}, {"step", m.step}, {"value", Number(m.value)}});
+  for (const auto& m : changes->metrics) metrics.push_back({{"seq", m.seq}, {"step", m.step}, {"value", JsonNumber(m.value)}});
   auto overview = OverviewJson(s.entry, ExperimentCatalog::IsRunning(s.entry), **query, /*full=*/false, now,
                                state.catalog);
   if (!overview.ok()) return overview.status();

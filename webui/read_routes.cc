@@ -173,113 +173,135 @@ json ExperimentListItem(ServerState& state, const ExperimentEntry& e) {
   return j;
 }
 
+// A query connection to `entry` holding one snapshot, or an error reply.
+std::optional<QueryLease> SnapshotOrReply(ServerState& state, const ExperimentEntry& entry, httplib::Response& res) {
+  auto query = state.catalog.Query(entry);
+  if (!query.ok()) return ReplyStatus(res, query.status()), std::nullopt;
+  Status snap = (*query)->BeginSnapshot();
+  if (!snap.ok()) return ReplyStatus(res, snap), std::nullopt;
+  return std::move(*query);
+}
+
+void ExperimentOverview(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = ResolveOrReply(state, req, res);
+  if (!entry) return;
+  auto query = SnapshotOrReply(state, *entry, res);
+  if (!query) return;
+  auto overview = OverviewJson(*entry, ExperimentCatalog::IsRunning(*entry), **query, /*full=*/true, NowSeconds(),
+                               state.catalog);
+  if (!overview.ok()) return ReplyStatus(res, overview.status());
+  ReplyJson(res, *overview);
+}
+
+void TrialList(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = ResolveOrReply(state, req, res);
+  if (!entry) return;
+  auto list = ParseListRequest(req);
+  if (!list.ok()) return ReplyStatus(res, list.status());
+  auto lease = SnapshotOrReply(state, *entry, res);
+  if (!lease) return;
+  TrialQuery& query = **lease;
+  const double now = NowSeconds();
+  auto cursor = query.CurrentCursor();
+  if (!cursor.ok()) return ReplyStatus(res, cursor.status());
+  // The number of matches is cached per filter while no trial changes (paging a
+  // filtered leaderboard recounts nothing); a duration filter moves with the clock.
+  std::optional<int64_t> total;
+  std::string count_key;
+  if (!req.has_param("duration")) {
+    count_key = entry->id + "|count";
+    for (const char* name : {"state", "param", "param_eq", "metric", "q"})
+      for (size_t i = 0; i < req.get_param_value_count(name); ++i)
+        count_key += std::string("\x1f") + name + "=" + req.get_param_value(name, i);
+    if (auto cached = state.catalog.Cached(count_key, std::to_string(cursor->change_id))) total = cached->get<int64_t>();
+  }
+  auto page = query.List(list->filter, list->sort, list->offset, list->limit, now, total);
+  if (page.ok() && !total && !count_key.empty())
+    state.catalog.Store(count_key, std::to_string(cursor->change_id), page->total);
+  if (!page.ok()) return ReplyStatus(res, page.status());
+  json trials = json::array();
+  for (const auto& t : page->trials) trials.push_back(SummaryJson(t, now));
+  ReplyJson(res, {{"total", page->total}, {"offset", list->offset}, {"limit", list->limit},
+                  {"sort", list->sort_text}, {"order", list->order_text}, {"cursor", cursor->ToString()},
+                  {"trials", trials}});
+}
+
+// A trial's intermediate results, each with its whole report as "metrics".
+json IntermediateJson(const std::vector<IntermediateResult>& results) {
+  json points = json::array();
+  for (const auto& m : results) {
+    json metrics = json::parse(m.raw, nullptr, false);
+    if (metrics.is_discarded() || metrics.is_null()) metrics = json::object();
+    else if (!metrics.is_object()) metrics = json{{"default", metrics}};
+    metrics = NanSafe(metrics);
+    if (!metrics.contains("default")) metrics["default"] = JsonNumber(m.value);
+    points.push_back({{"step", m.step}, {"value", JsonNumber(m.value)}, {"metrics", metrics}, {"time", m.time}});
+  }
+  return points;
+}
+
+// Bytes in the trial's stdout and stderr logs (0 when missing).
+json LogSizes(const ExperimentEntry& entry, int64_t seq) {
+  json sizes = json::object();
+  for (const char* stream : {"stdout", "stderr"}) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(
+        std::filesystem::path(entry.dir) / "trials" / std::to_string(seq) / (std::string(stream) + ".log"), ec);
+    sizes[stream] = ec ? 0 : static_cast<int64_t>(size);
+  }
+  return sizes;
+}
+
+void TrialDetail(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto entry = ResolveOrReply(state, req, res);
+  if (!entry) return;
+  auto seq = ParseSeq(req.matches[2].str());
+  if (!seq.ok()) return ReplyStatus(res, seq.status());
+  auto lease = SnapshotOrReply(state, *entry, res);
+  if (!lease) return;
+  TrialQuery& query = **lease;
+  const double now = NowSeconds();
+  auto trial = query.Get(*seq);
+  if (!trial.ok()) return ReplyStatus(res, trial.status());
+  if (!*trial) return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq));
+  json j = SummaryJson(**trial, now);
+  int64_t total = 0;
+  auto intermediate = query.Intermediate(*seq, kMaxIntermediatePoints, &total);
+  if (!intermediate.ok()) return ReplyStatus(res, intermediate.status());
+  j["intermediate"] = IntermediateJson(*intermediate);
+  j["intermediate_total"] = total;
+  auto events = query.Events(*seq, kMaxEvents);
+  if (!events.ok()) return ReplyStatus(res, events.status());
+  json ev = json::array();
+  for (const auto& e : *events) ev.push_back({{"time", e.time}, {"kind", e.kind}, {"detail", e.detail}});
+  j["events"] = ev;
+  j["log_sizes"] = LogSizes(*entry, *seq);
+  ReplyJson(res, j);
+}
+
 }  // namespace
 
 void AddReadRoutes(httplib::Server& server, ServerState& state) {
-  server.Get("/api/v1/info", [&state](const httplib::Request& req, httplib::Response& res) {
+  using httplib::Request;
+  using httplib::Response;
+  server.Get("/api/v1/info", [&state](const Request& req, Response& res) {
     bool ok = !state.token.empty() && BearerMatches(req.get_header_value("Authorization"), state.token);
     ReplyJson(res, {{"version", "0.1.0"}, {"read_only", state.read_only}, {"token_ok", ok && !state.read_only},
                     {"home", state.catalog.home()}});
   });
-
-  server.Get("/api/v1/experiments", [&state](const httplib::Request&, httplib::Response& res) {
+  server.Get("/api/v1/experiments", [&state](const Request&, Response& res) {
     auto entries = state.catalog.List();
     if (!entries.ok()) return ReplyStatus(res, entries.status());
     json list = json::array();
     for (const auto& e : *entries) list.push_back(ExperimentListItem(state, e));
     ReplyJson(res, {{"experiments", list}});
   });
-
-  server.Get(R"(/api/v1/experiments/([^/]+))", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = ResolveOrReply(state, req, res);
-    if (!entry) return;
-    auto query = state.catalog.Query(*entry);
-    if (!query.ok()) return ReplyStatus(res, query.status());
-    Status snap = (*query)->BeginSnapshot();
-    if (!snap.ok()) return ReplyStatus(res, snap);
-    auto overview = OverviewJson(*entry, ExperimentCatalog::IsRunning(*entry), **query, /*full=*/true, NowSeconds(),
-                                 state.catalog);
-    if (!overview.ok()) return ReplyStatus(res, overview.status());
-    ReplyJson(res, *overview);
-  });
-
-  server.Get(R"(/api/v1/experiments/([^/]+)/trials)", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = ResolveOrReply(state, req, res);
-    if (!entry) return;
-    auto list = ParseListRequest(req);
-    if (!list.ok()) return ReplyStatus(res, list.status());
-    auto query = state.catalog.Query(*entry);
-    if (!query.ok()) return ReplyStatus(res, query.status());
-    Status snap = (*query)->BeginSnapshot();
-    if (!snap.ok()) return ReplyStatus(res, snap);
-    const double now = NowSeconds();
-    auto cursor = (*query)->CurrentCursor();
-    if (!cursor.ok()) return ReplyStatus(res, cursor.status());
-    // The number of matches is cached per filter while no trial changes (paging a
-    // filtered leaderboard recounts nothing); a duration filter moves with the clock.
-    std::optional<int64_t> total;
-    std::string count_key;
-    if (!req.has_param("duration")) {
-      count_key = entry->id + "|count";
-      for (const char* name : {"state", "param", "param_eq", "metric", "q"})
-        for (size_t i = 0; i < req.get_param_value_count(name); ++i)
-          count_key += std::string("\x1f") + name + "=" + req.get_param_value(name, i);
-      if (auto cached = state.catalog.Cached(count_key, std::to_string(cursor->change_id))) total = cached->get<int64_t>();
-    }
-    auto page = (*query)->List(list->filter, list->sort, list->offset, list->limit, now, total);
-    if (page.ok() && !total && !count_key.empty())
-      state.catalog.Store(count_key, std::to_string(cursor->change_id), page->total);
-    if (!page.ok()) return ReplyStatus(res, page.status());
-    json trials = json::array();
-    for (const auto& t : page->trials) trials.push_back(SummaryJson(t, now));
-    ReplyJson(res, {{"total", page->total}, {"offset", list->offset}, {"limit", list->limit},
-                    {"sort", list->sort_text}, {"order", list->order_text}, {"cursor", cursor->ToString()},
-                    {"trials", trials}});
-  });
-
-  server.Get(R"(/api/v1/experiments/([^/]+)/trials/([^/]+))", [&state](const httplib::Request& req, httplib::Response& res) {
-    auto entry = ResolveOrReply(state, req, res);
-    if (!entry) return;
-    auto seq = ParseSeq(req.matches[2].str());
-    if (!seq.ok()) return ReplyStatus(res, seq.status());
-    auto query = state.catalog.Query(*entry);
-    if (!query.ok()) return ReplyStatus(res, query.status());
-    Status snap = (*query)->BeginSnapshot();
-    if (!snap.ok()) return ReplyStatus(res, snap);
-    const double now = NowSeconds();
-    auto trial = (*query)->Get(*seq);
-    if (!trial.ok()) return ReplyStatus(res, trial.status());
-    if (!*trial) return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq));
-    json j = SummaryJson(**trial, now);
-    int64_t total = 0;
-    auto inter = (*query)->Intermediate(*seq, kMaxIntermediatePoints, &total);
-    if (!inter.ok()) return ReplyStatus(res, inter.status());
-    json points = json::array();
-    for (const auto& m : *inter) {
-      json metrics = json::parse(m.raw, nullptr, false);
-      if (metrics.is_discarded() || metrics.is_null()) metrics = json::object();
-      else if (!metrics.is_object()) metrics = json{{"default", metrics}};
-      metrics = Clean(metrics);
-      if (!metrics.contains("default")) metrics["default"] = Number(m.value);
-      points.push_back({{"step", m.step}, {"value", Number(m.value)}, {"metrics", metrics}, {"time", m.time}});
-    }
-    j["intermediate"] = points;
-    j["intermediate_total"] = total;
-    auto events = (*query)->Events(*seq, kMaxEvents);
-    if (!events.ok()) return ReplyStatus(res, events.status());
-    json ev = json::array();
-    for (const auto& e : *events) ev.push_back({{"time", e.time}, {"kind", e.kind}, {"detail", e.detail}});
-    j["events"] = ev;
-    json sizes = json::object();
-    for (const char* stream : {"stdout", "stderr"}) {
-      std::error_code ec;
-      auto size = std::filesystem::file_size(
-          std::filesystem::path(entry->dir) / "trials" / std::to_string(*seq) / (std::string(stream) + ".log"), ec);
-      sizes[stream] = ec ? 0 : static_cast<int64_t>(size);
-    }
-    j["log_sizes"] = sizes;
-    ReplyJson(res, j);
-  });
+  server.Get(R"(/api/v1/experiments/([^/]+))",
+             [&state](const Request& req, Response& res) { ExperimentOverview(state, req, res); });
+  server.Get(R"(/api/v1/experiments/([^/]+)/trials)",
+             [&state](const Request& req, Response& res) { TrialList(state, req, res); });
+  server.Get(R"(/api/v1/experiments/([^/]+)/trials/([^/]+))",
+             [&state](const Request& req, Response& res) { TrialDetail(state, req, res); });
 }
 
 }  // namespace hone::webui

@@ -65,7 +65,7 @@ void AddSeriesRoutes(httplib::Server& server, ServerState& state) {
                                                                          (kMaxCurvePoints - 1)))
                                        : k;
         const BestPoint& p = (*curve)[i];
-        points.push_back({{"seq", p.seq}, {"ended", Time(p.ended)}, {"value", Number(p.value)}, {"best", Number(p.best)}});
+        points.push_back({{"seq", p.seq}, {"ended", Time(p.ended)}, {"value", JsonNumber(p.value)}, {"best", JsonNumber(p.best)}});
       }
       return json{{"metric", *metric}, {"mode", std::string(OptimizeModeName(mode))}, {"finished", finished},
                   {"points", points}};
@@ -109,12 +109,12 @@ void AddSeriesRoutes(httplib::Server& server, ServerState& state) {
       json params = json::array();
       json space = config.contains("searchSpace") ? config["searchSpace"] : json::object();
       for (const auto& c : ParamColumns(space))
-        params.push_back({{"path", c.path}, {"type", c.type}, {"values", Clean(c.values)}});
+        params.push_back({{"path", c.path}, {"type", c.type}, {"values", NanSafe(c.values)}});
       json out_lines = json::array();
       for (const auto& l : ranked->lines) {
         json flat = json::object();
         FlattenParams(l.params, "", &flat);
-        out_lines.push_back({{"seq", l.seq}, {"value", Number(l.value)}, {"params", flat}});
+        out_lines.push_back({{"seq", l.seq}, {"value", JsonNumber(l.value)}, {"params", flat}});
       }
       return json{{"metric", *metric}, {"mode", std::string(OptimizeModeName(mode))}, {"total", ranked->total},
                   {"kept", ranked->kept}, {"parameters", params}, {"lines", out_lines}};

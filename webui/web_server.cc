@@ -75,16 +75,10 @@ struct WebServer::Impl {
 WebServer::WebServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WebServer::~WebServer() { Stop(); }
 
-StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& options) {
-  auto impl = std::make_unique<Impl>(options);
-  ServerState& state = impl->state;
-  state.read_only = options.read_only;
-  state.loopback = IsLoopbackHost(options.host);
-  auto token = LoadOrCreateToken(options.home);
-  if (!token.ok()) return token.status().WithContext("web UI token");
-  state.token = *token;
+namespace {
 
-  httplib::Server& server = impl->server;
+// Threads, limits, timeouts and socket options of the server.
+void ConfigureTransport(httplib::Server& server, const WebServerOptions& options) {
   server.set_tcp_nodelay(true);
   // httplib's default sets SO_REUSEPORT: a second hone would then bind the same port
   // and the kernel would split connections between two servers. SO_REUSEADDR alone
@@ -100,7 +94,11 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
   server.set_keep_alive_timeout(std::max(1, options.keep_alive_seconds));
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
+}
 
+// Security headers and the Host check before routing; JSON replies for exceptions and
+// for httplib's own refusals.
+void InstallGuards(httplib::Server& server, ServerState& state) {
   server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
@@ -131,14 +129,10 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
                                               : "bad request";
     ReplyError(res, res.status, message);
   });
+}
 
-  AddReadRoutes(server, state);
-  AddFileRoutes(server, state);
-  AddSeriesRoutes(server, state);
-  AddLiveRoutes(server, state);
-  AddActionRoutes(server, state);
-  AddAssetRoutes(server, state);
-
+// Binds options.port (or the next free one of port_tries; any port for 0).
+StatusOr<int> Bind(httplib::Server& server, const WebServerOptions& options) {
   int port = -1;
   if (options.port == 0) {
     port = server.bind_to_any_port(options.host.c_str());
@@ -152,7 +146,33 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
     return Status(StatusCode::kUnavailable, "web UI: cannot listen on " + options.host + ":" + range +
                                                 " (in use, or the address is not local)");
   }
-  impl->port = port;
+  return port;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  ServerState& state = impl->state;
+  state.read_only = options.read_only;
+  state.loopback = IsLoopbackHost(options.host);
+  auto token = LoadOrCreateToken(options.home);
+  if (!token.ok()) return token.status().WithContext("web UI token");
+  state.token = *token;
+
+  httplib::Server& server = impl->server;
+  ConfigureTransport(server, options);
+  InstallGuards(server, state);
+  AddReadRoutes(server, state);
+  AddFileRoutes(server, state);
+  AddSeriesRoutes(server, state);
+  AddLiveRoutes(server, state);
+  AddActionRoutes(server, state);
+  AddAssetRoutes(server, state);
+
+  auto port = Bind(server, options);
+  if (!port.ok()) return port.status();
+  impl->port = *port;
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
   // stop() is a no-op until the accept loop runs: wait for it, so Stop() always ends it.

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "compress/cli/compress_commands.h"
+#include "compress/cli/model_input.h"
 #include "compress/graph/layer_graph.h"
 #include "compress/graph/model_profile.h"
 
@@ -35,15 +36,13 @@ struct ProfileArgs {
 };
 
 Status RunProfile(const ProfileArgs& a) {
-  auto shape = ParseShape(a.input);
-  if (!shape.ok()) return shape.status();
-  auto model = ScriptModel::Load(a.model);
-  if (!model.ok()) return model.status();
-  auto graph = BuildLayerGraph(*model, *shape);
-  if (!graph.ok()) return graph.status();
-  auto layer_ms = MeasureLayerLatencyMs(*model, *graph, a.latency);
+  auto net = LoadModelWithGraph(a.model, a.input);
+  if (!net.ok()) return net.status();
+  const std::vector<int64_t>& shape = net->shape;
+  const LayerGraph* graph = &net->graph;
+  auto layer_ms = MeasureLayerLatencyMs(net->model, *graph, a.latency);
   if (!layer_ms.ok()) return layer_ms.status();
-  auto total_ms = MeasureLatencyMs(*model, *shape, a.latency);
+  auto total_ms = MeasureLatencyMs(net->model, shape, a.latency);
   if (!total_ms.ok()) return total_ms.status();
 
   std::printf("%-28s %-14s %-16s %12s %16s %10s\n", "layer", "op", "output", "params", "FLOPs", "ms");
@@ -58,7 +57,7 @@ Status RunProfile(const ProfileArgs& a) {
                 ms >= 0 ? (std::to_string(std::round(ms * 1000) / 1000).substr(0, 6)).c_str() : "-");
   }
   std::printf("\ninput %s: %s parameters, %s FLOPs (multiply-accumulates), latency %.3f ms (median of %d, %s%s)\n",
-              ShapeText(*shape).c_str(), Grouped(graph->total_params).c_str(), Grouped(graph->total_flops).c_str(),
+              ShapeText(shape).c_str(), Grouped(graph->total_params).c_str(), Grouped(graph->total_flops).c_str(),
               *total_ms, a.latency.repeats,
               a.latency.threads > 0 ? (std::to_string(a.latency.threads) + " threads").c_str() : "all cores",
               a.latency.channels_last ? ", channels last" : "");
@@ -76,8 +75,7 @@ Status RunProfile(const ProfileArgs& a) {
 void SetupProfileCommand(CLI::App& app, Status* result) {
   auto a = std::make_shared<ProfileArgs>();
   auto* cmd = app.add_subcommand("profile", "Per-layer shapes, parameters, FLOPs and measured latency of a model");
-  cmd->add_option("model", a->model, "TorchScript model (.pt)")->required();
-  cmd->add_option("--input", a->input, "Input shape N,C,H,W")->capture_default_str();
+  AddModelOptions(*cmd, a->model, a->input);
   cmd->add_flag("--all", a->all, "Show every op, not only layers with parameters or FLOPs");
   cmd->add_option("--repeats", a->latency.repeats, "Timed runs (the median is shown)")->capture_default_str();
   cmd->add_option("--threads", a->latency.threads, "libtorch threads (0: one per core)")->capture_default_str();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compress/cli/compress_commands.h"
+#include "compress/cli/model_input.h"
 #include "compress/data/dataset_catalog.h"
 #include "compress/graph/layer_graph.h"
 #include "compress/graph/model_profile.h"
@@ -41,7 +42,14 @@ struct PruneArgs {
   bool channels_last = false;
 };
 
-Status RunPrune(const PruneArgs& a) {
+// The configuration (with the flags' commands over it), the model and its graph.
+struct PruneInputs {
+  PruneConfig config;
+  ModelCommandCall commands;  // how evaluator and fine-tuner commands run
+  ModelWithGraph net;
+};
+
+StatusOr<PruneInputs> LoadPruneInputs(const PruneArgs& a) {
   auto config = LoadPruneConfig(a.config);
   if (!config.ok()) return config.status();
   OverrideModelCommand(config->evaluator, a.evaluator);
@@ -50,82 +58,122 @@ Status RunPrune(const PruneArgs& a) {
   const ModelCommandCall commands{
       .python_path = FindPythonSdkDir(std::filesystem::read_symlink("/proc/self/exe", exe_error).string()),
       .progress = stdout};
-  auto shape = ParseShape(a.input);
-  if (!shape.ok()) return shape.status();
-  auto model = ScriptModel::Load(a.model);
-  if (!model.ok()) return model.status();
-  auto graph = BuildLayerGraph(*model, *shape);
-  if (!graph.ok()) return graph.status();
+  auto net = LoadModelWithGraph(a.model, a.input);
+  if (!net.ok()) return net.status();
+  return PruneInputs{std::move(*config), commands, std::move(*net)};
+}
 
+// --data's test split (and training split when something needs it) and normalization.
+struct PruneDatasets {
   std::optional<ImageSet> test;
   std::optional<ImageSet> train;
   Normalization norm;
-  nlohmann::json report = {{"model", a.model}, {"pruner", config->pruner}};
-  const bool needs_train =
-      PrunerNeedsData(config->pruner) || config->schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
+};
+
+StatusOr<PruneDatasets> LoadPruneData(const PruneArgs& a, const PruneConfig& config) {
+  const bool data_pruner = PrunerTraitsOf(config.pruner).needs_data;
+  const bool needs_train = data_pruner || config.schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
   if (needs_train && a.data.empty()) {
-    return InvalidArgument(PrunerNeedsData(config->pruner)
-                               ? "the " + config->pruner + " pruner " + (config->pruner == "obs" ? "calibrates on" : "ranks filters from") + " data: give --data"
-                           : config->schedule.finetune_epochs > 0 ? "schedule.finetune_epochs needs --data"
-                                                                  : "--calibrate-bn needs --data");
+    return InvalidArgument(data_pruner                             ? PrunerDataUse(config.pruner) + ": give --data"
+                           : config.schedule.finetune_epochs > 0 ? "schedule.finetune_epochs needs --data"
+                                                                 : "--calibrate-bn needs --data");
   }
-  if (!a.data.empty()) {
-    auto spec = ParseDatasetSpec(a.data);
-    if (!spec.ok()) return spec.status();
-    auto set = LoadDataset(*spec, Split::kTest);
-    if (!set.ok()) return set.status();
-    TruncateImageSet(*set, a.test_subset);
-    test = std::move(*set);
-    norm = DatasetNormalization(spec->name, test->channels);
-    if (needs_train) {
-      auto t = LoadDataset(*spec, Split::kTrain);
-      if (!t.ok()) return t.status();
-      TruncateImageSet(*t, a.train_subset);
-      train = std::move(*t);
-    }
-    auto before = Evaluate(*model, *test, norm, 500, a.threads);
+  PruneDatasets out;
+  if (a.data.empty()) return out;
+  auto spec = ParseDatasetSpec(a.data);
+  if (!spec.ok()) return spec.status();
+  auto set = LoadDataset(*spec, Split::kTest);
+  if (!set.ok()) return set.status();
+  TruncateImageSet(*set, a.test_subset);
+  out.test = std::move(*set);
+  out.norm = DatasetNormalization(spec->name, out.test->channels);
+  if (needs_train) {
+    auto t = LoadDataset(*spec, Split::kTrain);
+    if (!t.ok()) return t.status();
+    TruncateImageSet(*t, a.train_subset);
+    out.train = std::move(*t);
+  }
+  return out;
+}
+
+// The accuracy before pruning: on the test split, then by the evaluator (which wins).
+Status MeasureBefore(const PruneArgs& a, PruneInputs& in, const PruneDatasets& sets, nlohmann::json& report) {
+  if (sets.test) {
+    auto before = Evaluate(in.net.model, *sets.test, sets.norm, 500, a.threads);
     if (!before.ok()) return before.status();
     report["accuracy_before"] = before->accuracy;
   }
-  if (!config->evaluator.empty()) {
-    auto before = EvaluateWithCommand(*model, config->evaluator, 0, commands);
+  if (!in.config.evaluator.empty()) {
+    auto before = EvaluateWithCommand(in.net.model, in.config.evaluator, 0, in.commands);
     if (!before.ok()) return before.status();
     report["accuracy_before"] = *before;
   }
-  PruneData data{.train = train ? &*train : nullptr, .test = test ? &*test : nullptr, .norm = norm,
-                 .threads = a.threads, .seed = a.seed, .progress = stdout};
-  data.finetuner = config->finetuner;
-  data.evaluator = config->evaluator;
-  data.command_settings = commands;
-  auto run = RunPruning(*model, *graph, *config, data);
-  if (!run.ok()) return run.status();
-  const PruneResult* result = &run->result;
-  std::optional<ScriptModel> fast;
-  if (config->speedup) {
-    auto sped = Speedup(*model, *graph, run->groups, run->kept);
-    if (!sped.ok()) return sped.status();
-    fast = std::move(*sped);
-    if (run->finetune_after_speedup) {
-      std::printf("fine-tuning the sped-up model with `%s`\n", config->finetuner.command.c_str());
-      std::fflush(stdout);
-      HONE_RETURN_IF_ERROR(FinetuneWithCommand(*fast, config->finetuner, 1, commands));
-    }
-  }
-  if (run->steps.size() > 1 || config->schedule.finetune_epochs > 0) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const PruneStep& s : run->steps) {
-      nlohmann::json j = {{"step", s.step}, {"sparse_ratios", s.rule_ratios}, {"weights", s.result.weights},
-                          {"zero_weights", s.result.zero_weights}, {"finetune_epochs", s.finetune.size()}};
-      if (s.test_accuracy >= 0) j["test_accuracy"] = s.test_accuracy;
-      if (s.finetuned_by_command) j["finetuned_by_command"] = true;
-      steps.push_back(j);
-    }
-    report["schedule"] = {{"kind", config->schedule.kind}, {"steps", steps}};
-  }
+  return Status::Ok();
+}
 
+StatusOr<PruneRun> Prune(const PruneArgs& a, PruneInputs& in, const PruneDatasets& sets) {
+  PruneData data{.train = sets.train ? &*sets.train : nullptr, .test = sets.test ? &*sets.test : nullptr,
+                 .norm = sets.norm, .threads = a.threads, .seed = a.seed, .progress = stdout};
+  data.finetuner = in.config.finetuner;
+  data.evaluator = in.config.evaluator;
+  data.command_settings = in.commands;
+  return RunPruning(in.net.model, in.net.graph, in.config, data);
+}
+
+// The sped-up model (fine-tuned by the fine-tuner when the run left that to us).
+StatusOr<ScriptModel> SpeedUp(const PruneInputs& in, const PruneRun& run) {
+  auto fast = Speedup(in.net.model, in.net.graph, run.groups, run.kept);
+  if (!fast.ok()) return fast.status();
+  if (run.finetune_after_speedup) {
+    std::printf("fine-tuning the sped-up model with `%s`\n", in.config.finetuner.command.c_str());
+    std::fflush(stdout);
+    HONE_RETURN_IF_ERROR(FinetuneWithCommand(*fast, in.config.finetuner, 1, in.commands));
+  }
+  return fast;
+}
+
+// Parameters, FLOPs and latency before and after speedup.
+Status MeasureSpeedup(const PruneArgs& a, const PruneInputs& in, const ScriptModel& fast, nlohmann::json& report) {
+  auto after_graph = BuildLayerGraph(fast, in.net.shape);
+  if (!after_graph.ok()) return after_graph.status();
+  LatencyOptions lat{.warmup = 5, .repeats = 10, .threads = a.threads, .channels_last = a.channels_last};
+  auto ms_before = MeasureLatencyMs(in.net.model, in.net.shape, lat);
+  auto ms_after = MeasureLatencyMs(fast, in.net.shape, lat);
+  if (!ms_before.ok()) return ms_before.status();
+  if (!ms_after.ok()) return ms_after.status();
+  const LayerGraph& g = in.net.graph;
+  std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed), latency %.3f -> %.3f ms "
+              "(%.2fx, input %s%s)\n",
+              static_cast<long long>(g.total_params), static_cast<long long>(after_graph->total_params),
+              static_cast<long long>(g.total_flops), static_cast<long long>(after_graph->total_flops),
+              100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(g.total_flops)),
+              *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str(), a.channels_last ? ", channels last" : "");
+  report["speedup"] = {{"params_before", g.total_params}, {"params_after", after_graph->total_params},
+                       {"flops_before", g.total_flops}, {"flops_after", after_graph->total_flops},
+                       {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after},
+                       {"latency_layout", a.channels_last ? "channels_last" : "contiguous"}};
+  return Status::Ok();
+}
+
+void ReportSchedule(const PruneConfig& config, const PruneRun& run, nlohmann::json& report) {
+  if (run.steps.size() <= 1 && config.schedule.finetune_epochs <= 0) return;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const PruneStep& s : run.steps) {
+    nlohmann::json j = {{"step", s.step}, {"sparse_ratios", s.rule_ratios}, {"weights", s.result.weights},
+                        {"zero_weights", s.result.zero_weights}, {"finetune_epochs", s.finetune.size()}};
+    if (s.test_accuracy >= 0) j["test_accuracy"] = s.test_accuracy;
+    if (s.finetuned_by_command) j["finetuned_by_command"] = true;
+    steps.push_back(j);
+  }
+  report["schedule"] = {{"kind", config.schedule.kind}, {"steps", steps}};
+}
+
+// The per-layer table and the sparsity line.
+void ReportLayers(const PruneConfig& config, const LayerGraph& graph, const PruneResult& result,
+                  nlohmann::json& report) {
   std::printf("%-28s %-7s %8s %12s %12s %10s\n", "layer", "type", "target", "weights", "zeros", "filters");
   nlohmann::json layers = nlohmann::json::array();
-  for (const LayerPruneResult& l : result->layers) {
+  for (const LayerPruneResult& l : result.layers) {
     std::string filters = l.kept_channels.empty()
                               ? "-"
                               : std::to_string(l.kept_channels.size()) + "/" + std::to_string(l.channels);
@@ -136,58 +184,50 @@ Status RunPrune(const PruneArgs& a) {
                       {"kept_channels", l.kept_channels}});
   }
   report["layers"] = layers;
-  report["parameters"] = graph->total_params;
-  report["zero_weights"] = result->zero_weights;
+  report["parameters"] = graph.total_params;
+  report["zero_weights"] = result.zero_weights;
   std::printf("\n%s: %lld of %lld weights in the pruned layers are zero (%.1f%%); the model has %lld parameters\n",
-              config->pruner.c_str(), static_cast<long long>(result->zero_weights),
-              static_cast<long long>(result->weights),
-              100.0 * static_cast<double>(result->zero_weights) / static_cast<double>(std::max<int64_t>(1, result->weights)),
-              static_cast<long long>(graph->total_params));
-  if (fast) {
-    auto after_graph = BuildLayerGraph(*fast, *shape);
-    if (!after_graph.ok()) return after_graph.status();
-    LatencyOptions lat{.warmup = 5, .repeats = 10, .threads = a.threads, .channels_last = a.channels_last};
-    auto ms_before = MeasureLatencyMs(*model, *shape, lat);
-    auto ms_after = MeasureLatencyMs(*fast, *shape, lat);
-    if (!ms_before.ok()) return ms_before.status();
-    if (!ms_after.ok()) return ms_after.status();
-    std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed), latency %.3f -> %.3f ms "
-                "(%.2fx, input %s%s)\n",
-                static_cast<long long>(graph->total_params), static_cast<long long>(after_graph->total_params),
-                static_cast<long long>(graph->total_flops), static_cast<long long>(after_graph->total_flops),
-                100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(graph->total_flops)),
-                *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str(),
-                a.channels_last ? ", channels last" : "");
-    report["speedup"] = {{"params_before", graph->total_params}, {"params_after", after_graph->total_params},
-                         {"flops_before", graph->total_flops}, {"flops_after", after_graph->total_flops},
-                         {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after},
-                         {"latency_layout", a.channels_last ? "channels_last" : "contiguous"}};
-    model = std::move(*fast);
-  }
-  if (a.calibrate_bn > 0) {
-    auto n = CalibrateBatchNorm(*model, *train, norm,
-                                {.batches = a.calibrate_bn, .seed = a.seed, .threads = a.threads});
-    if (!n.ok()) return n.status();
-    std::printf("batch-norm statistics of %d modules re-estimated on %lld training batches\n", *n,
-                static_cast<long long>(a.calibrate_bn));
-    report["batchnorm_calibration"] = {{"modules", *n}, {"batches", a.calibrate_bn}};
-  }
-  if (!config->evaluator.empty()) {
-    auto after = EvaluateWithCommand(*model, config->evaluator, static_cast<int>(run->steps.size()), commands);
+              PrunerName(config.pruner).c_str(), static_cast<long long>(result.zero_weights),
+              static_cast<long long>(result.weights),
+              100.0 * static_cast<double>(result.zero_weights) / static_cast<double>(std::max<int64_t>(1, result.weights)),
+              static_cast<long long>(graph.total_params));
+}
+
+Status CalibrateBatchNorms(const PruneArgs& a, ScriptModel& model, const PruneDatasets& sets, nlohmann::json& report) {
+  if (a.calibrate_bn <= 0) return Status::Ok();
+  auto n = CalibrateBatchNorm(model, *sets.train, sets.norm,
+                              {.batches = a.calibrate_bn, .seed = a.seed, .threads = a.threads});
+  if (!n.ok()) return n.status();
+  std::printf("batch-norm statistics of %d modules re-estimated on %lld training batches\n", *n,
+              static_cast<long long>(a.calibrate_bn));
+  report["batchnorm_calibration"] = {{"modules", *n}, {"batches", a.calibrate_bn}};
+  return Status::Ok();
+}
+
+// The accuracy after pruning: by the evaluator when there is one, else on the test split.
+Status MeasureAfter(const PruneArgs& a, PruneInputs& in, const PruneDatasets& sets, int steps,
+                    nlohmann::json& report) {
+  const PruneConfig& config = in.config;
+  if (!config.evaluator.empty()) {
+    auto after = EvaluateWithCommand(in.net.model, config.evaluator, steps, in.commands);
     if (!after.ok()) return after.status();
     report["accuracy_after"] = *after;
     std::printf("evaluator score %.2f%% before, %.2f%% after (%s)\n", 100 * report["accuracy_before"].get<double>(),
-                100 * *after, config->finetuner.empty() ? "no fine-tuner" : "fine-tuned by the fine-tuner");
-  } else if (test) {
-    auto after = Evaluate(*model, *test, norm, 500, a.threads);
+                100 * *after, config.finetuner.empty() ? "no fine-tuner" : "fine-tuned by the fine-tuner");
+  } else if (sets.test) {
+    auto after = Evaluate(in.net.model, *sets.test, sets.norm, 500, a.threads);
     if (!after.ok()) return after.status();
     report["accuracy_after"] = after->accuracy;
     std::printf("test accuracy %.2f%% before, %.2f%% after (%lld images, %s)\n",
                 100 * report["accuracy_before"].get<double>(), 100 * after->accuracy,
-                static_cast<long long>(test->count),
-                config->schedule.finetune_epochs > 0 ? "fine-tuned between steps" : "no fine-tuning");
+                static_cast<long long>(sets.test->count),
+                config.schedule.finetune_epochs > 0 ? "fine-tuned between steps" : "no fine-tuning");
   }
-  HONE_RETURN_IF_ERROR(model->Save(a.out));
+  return Status::Ok();
+}
+
+Status SaveOutputs(const PruneArgs& a, const ScriptModel& model, const nlohmann::json& report) {
+  HONE_RETURN_IF_ERROR(model.Save(a.out));
   std::printf("saved %s\n", a.out.c_str());
   if (!a.report.empty()) {
     std::ofstream out(a.report);
@@ -197,14 +237,39 @@ Status RunPrune(const PruneArgs& a) {
   return Status::Ok();
 }
 
+Status RunPrune(const PruneArgs& a) {
+  auto in = LoadPruneInputs(a);
+  if (!in.ok()) return in.status();
+  auto sets = LoadPruneData(a, in->config);
+  if (!sets.ok()) return sets.status();
+  nlohmann::json report = {{"model", a.model}, {"pruner", PrunerName(in->config.pruner)}};
+  HONE_RETURN_IF_ERROR(MeasureBefore(a, *in, *sets, report));
+  auto run = Prune(a, *in, *sets);
+  if (!run.ok()) return run.status();
+  std::optional<ScriptModel> fast;
+  if (in->config.speedup) {
+    auto sped = SpeedUp(*in, *run);
+    if (!sped.ok()) return sped.status();
+    fast = std::move(*sped);
+  }
+  ReportSchedule(in->config, *run, report);
+  ReportLayers(in->config, in->net.graph, run->result, report);
+  if (fast) {
+    HONE_RETURN_IF_ERROR(MeasureSpeedup(a, *in, *fast, report));
+    in->net.model = std::move(*fast);
+  }
+  HONE_RETURN_IF_ERROR(CalibrateBatchNorms(a, in->net.model, *sets, report));
+  HONE_RETURN_IF_ERROR(MeasureAfter(a, *in, *sets, static_cast<int>(run->steps.size()), report));
+  return SaveOutputs(a, in->net.model, report);
+}
+
 }  // namespace
 
 void SetupPruneCommand(CLI::App& app, Status* result) {
   auto a = std::make_shared<PruneArgs>();
   auto* cmd = app.add_subcommand("prune", "Prune a TorchScript model as a config list says (masked, or smaller with speedup: true)");
-  cmd->add_option("model", a->model, "TorchScript model (.pt)")->required();
+  AddModelOptions(*cmd, a->model, a->input);
   cmd->add_option("--config", a->config, "Pruning configuration (YAML: pruner, config_list)")->required();
-  cmd->add_option("--input", a->input, "Input shape N,C,H,W")->capture_default_str();
   cmd->add_option("--out", a->out, "Where to save the pruned model (.pt)")->required();
   cmd->add_option("--report", a->report, "Also write the report as JSON here");
   cmd->add_option("--data", a->data, "Evaluate on this data set's test split; data-driven pruners and fine-tuning use its training split");

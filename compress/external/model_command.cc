@@ -117,6 +117,114 @@ std::string WithTail(const std::string& message, const std::string& tail) {
   return tail.empty() ? message + " (nothing on stderr)" : message + "; stderr ends with:\n" + tail;
 }
 
+// Writes params.json into `scratch` (and makes its output folder) and returns how to
+// spawn `command`: the trial environment, plus PYTHONPATH for hone's Python SDK. A
+// fine-tuner's stale output model is removed first, so that it cannot pass for the
+// command's.
+StatusOr<SpawnOptions> PrepareSpawn(const ModelCommand& command, const ModelCommandCall& call,
+                                    const ScratchFolder& scratch) {
+  const bool finetune = call.phase == ModelPhase::kFinetune;
+  {
+    std::error_code ec;
+    fs::create_directories(scratch.path() + "/output", ec);
+    if (ec) return IoError("cannot create " + scratch.path() + "/output: " + ec.message());
+  }
+  const std::string model = Absolute(call.model_path);
+  const std::string output_model = Absolute(call.output_model_path);
+  nlohmann::json params = {{"model", model}, {"phase", finetune ? "finetune" : "evaluate"}, {"step", call.step}};
+  if (finetune) params["output_model"] = output_model;
+  {
+    std::ofstream out(scratch.path() + "/params.json", std::ios::trunc);
+    out << params.dump() << "\n";
+    if (!out) return IoError("cannot write " + scratch.path() + "/params.json");
+  }
+  SpawnOptions spawn;
+  spawn.command = command.command;
+  spawn.working_dir = call.working_dir;
+  spawn.env = {{"HONE_MODEL_PATH", model},
+               {"HONE_PARAMS", params.dump()},
+               {"HONE_TRIAL_DIR", scratch.path()},
+               {"HONE_OUTPUT_DIR", scratch.path() + "/output"}};
+  if (finetune) {
+    spawn.env["HONE_OUTPUT_MODEL_PATH"] = output_model;
+    std::error_code ec;
+    fs::remove(output_model, ec);
+  }
+  if (!call.python_path.empty()) {
+    const char* existing = std::getenv("PYTHONPATH");
+    spawn.env["PYTHONPATH"] = call.python_path + (existing && *existing ? std::string(":") + existing : "");
+  }
+  return spawn;
+}
+
+// Feeds the group's output to `reader` until it exits; past `timeout_s` (> 0) kills it.
+StatusOr<ExitStatus> WaitForExit(ProcessGroup& group, OutputReader& reader, double timeout_s, const std::string& what) {
+  using Clock = ProcessGroup::Clock;
+  const bool limited = timeout_s > 0;
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  while (true) {
+    if (std::optional<ExitStatus> status = group.TryReap()) {
+      HONE_RETURN_IF_ERROR(Drain(group, reader));  // the group is gone; its output is in the pipes
+      return *status;
+    }
+    const Clock::time_point now = Clock::now();
+    if (limited && now >= deadline) {
+      group.KillAndReap();
+      reader.Finish();
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", timeout_s);
+      return Status(StatusCode::kUnavailable,
+                    WithTail(what + " did not finish within " + seconds + " s; its process group was killed",
+                             reader.TakeResult().stderr_tail));
+    }
+    pollfd fds[3];
+    nfds_t count = 0;
+    for (int fd : {group.stdout_fd(), group.stderr_fd(), group.exit_fd()}) {
+      if (fd >= 0) fds[count++] = {fd, POLLIN, 0};
+    }
+    long long wait_ms = -1;
+    if (limited) {
+      wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+    }
+    // Without a pidfd nothing wakes us at exit once the pipes are closed: look every 10 ms.
+    if (group.exit_fd() < 0) wait_ms = wait_ms < 0 ? 10 : std::min<long long>(wait_ms, 10);
+    int rc = poll(fds, count, static_cast<int>(std::min<long long>(wait_ms, 1 << 30)));
+    if (rc < 0 && errno != EINTR) return IoError(what + ": poll failed: " + std::strerror(errno));
+    HONE_RETURN_IF_ERROR(Drain(group, reader));
+  }
+}
+
+// Errors: a signal or non-zero exit; an evaluator without a final report; a fine-tuner
+// that saved no model.
+Status CheckOutcome(const ExitStatus& exit, const ModelCommandResult& result, const ModelCommandCall& call,
+                    const std::string& what) {
+  if (exit.signal != 0) {
+    return IoError(WithTail(what + " was killed by signal " + std::to_string(exit.signal) + " (" +
+                                strsignal(exit.signal) + ")",
+                            result.stderr_tail));
+  }
+  if (exit.exit_code != 0) {
+    return IoError(WithTail(what + " failed with exit code " + std::to_string(exit.exit_code), result.stderr_tail));
+  }
+  const bool finetune = call.phase == ModelPhase::kFinetune;
+  if (!finetune && !result.value) {
+    return FailedPrecondition(WithTail(what + " exited without a final report: it must print a line "
+                                           "`@hone {\"type\":\"final\",\"value\":SCORE}` (or call hone.report_final)",
+                                       result.stderr_tail));
+  }
+  if (finetune) {
+    const std::string output_model = Absolute(call.output_model_path);
+    std::error_code ec;
+    if (!fs::is_regular_file(output_model, ec) || fs::file_size(output_model, ec) == 0) {
+      return FailedPrecondition(WithTail(what + " exited without saving the fine-tuned model to HONE_OUTPUT_MODEL_PATH (" +
+                                             output_model + ")",
+                                         result.stderr_tail));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<ScratchFolder> ScratchFolder::Create() {
@@ -150,101 +258,16 @@ StatusOr<ModelCommandResult> RunModelCommand(const ModelCommand& command, const 
   if (finetune && call.output_model_path.empty()) return InvalidArgument(what + ": no output model path");
   auto scratch = ScratchFolder::Create();
   if (!scratch.ok()) return scratch.status();
-  {
-    std::error_code ec;
-    fs::create_directories(scratch->path() + "/output", ec);
-    if (ec) return IoError("cannot create " + scratch->path() + "/output: " + ec.message());
-  }
-
-  const std::string model = Absolute(call.model_path);
-  const std::string output_model = Absolute(call.output_model_path);
-  nlohmann::json params = {{"model", model}, {"phase", finetune ? "finetune" : "evaluate"}, {"step", call.step}};
-  if (finetune) params["output_model"] = output_model;
-  {
-    std::ofstream out(scratch->path() + "/params.json", std::ios::trunc);
-    out << params.dump() << "\n";
-    if (!out) return IoError("cannot write " + scratch->path() + "/params.json");
-  }
-  SpawnOptions spawn;
-  spawn.command = command.command;
-  spawn.working_dir = call.working_dir;
-  spawn.env = {{"HONE_MODEL_PATH", model},
-               {"HONE_PARAMS", params.dump()},
-               {"HONE_TRIAL_DIR", scratch->path()},
-               {"HONE_OUTPUT_DIR", scratch->path() + "/output"}};
-  if (finetune) {
-    spawn.env["HONE_OUTPUT_MODEL_PATH"] = output_model;
-    std::error_code ec;
-    fs::remove(output_model, ec);  // a stale file must not pass for the command's output
-  }
-  if (!call.python_path.empty()) {
-    const char* existing = std::getenv("PYTHONPATH");
-    spawn.env["PYTHONPATH"] = call.python_path + (existing && *existing ? std::string(":") + existing : "");
-  }
-
-  auto spawned = ProcessGroup::Spawn(spawn);
+  auto spawn = PrepareSpawn(command, call, *scratch);
+  if (!spawn.ok()) return spawn.status();
+  auto spawned = ProcessGroup::Spawn(*spawn);
   if (!spawned.ok()) return Status(spawned.status().code(), what + ": " + spawned.status().message());
-  ProcessGroup& group = **spawned;
   OutputReader reader(role, call.progress);
-  using Clock = ProcessGroup::Clock;
-  const bool limited = command.timeout_s > 0;
-  const Clock::time_point deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(command.timeout_s));
-  ExitStatus exit;
-  while (true) {
-    if (std::optional<ExitStatus> status = group.TryReap()) {
-      HONE_RETURN_IF_ERROR(Drain(group, reader));  // the group is gone; its output is in the pipes
-      exit = *status;
-      break;
-    }
-    const Clock::time_point now = Clock::now();
-    if (limited && now >= deadline) {
-      group.KillAndReap();
-      reader.Finish();
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%g", command.timeout_s);
-      return Status(StatusCode::kUnavailable,
-                    WithTail(what + " did not finish within " + seconds + " s; its process group was killed",
-                             reader.TakeResult().stderr_tail));
-    }
-    pollfd fds[3];
-    nfds_t count = 0;
-    for (int fd : {group.stdout_fd(), group.stderr_fd(), group.exit_fd()}) {
-      if (fd >= 0) fds[count++] = {fd, POLLIN, 0};
-    }
-    long long wait_ms = -1;
-    if (limited) {
-      wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-    }
-    // Without a pidfd nothing wakes us at exit once the pipes are closed: look every 10 ms.
-    if (group.exit_fd() < 0) wait_ms = wait_ms < 0 ? 10 : std::min<long long>(wait_ms, 10);
-    int rc = poll(fds, count, static_cast<int>(std::min<long long>(wait_ms, 1 << 30)));
-    if (rc < 0 && errno != EINTR) return IoError(what + ": poll failed: " + std::strerror(errno));
-    HONE_RETURN_IF_ERROR(Drain(group, reader));
-  }
+  auto exit = WaitForExit(**spawned, reader, command.timeout_s, what);
+  if (!exit.ok()) return exit.status();
   reader.Finish();
   ModelCommandResult result = reader.TakeResult();
-  if (exit.signal != 0) {
-    return IoError(WithTail(what + " was killed by signal " + std::to_string(exit.signal) + " (" +
-                                strsignal(exit.signal) + ")",
-                            result.stderr_tail));
-  }
-  if (exit.exit_code != 0) {
-    return IoError(WithTail(what + " failed with exit code " + std::to_string(exit.exit_code), result.stderr_tail));
-  }
-  if (!finetune && !result.value) {
-    return FailedPrecondition(WithTail(what + " exited without a final report: it must print a line "
-                                           "`@hone {\"type\":\"final\",\"value\":SCORE}` (or call hone.report_final)",
-                                       result.stderr_tail));
-  }
-  if (finetune) {
-    std::error_code ec;
-    if (!fs::is_regular_file(output_model, ec) || fs::file_size(output_model, ec) == 0) {
-      return FailedPrecondition(WithTail(what + " exited without saving the fine-tuned model to HONE_OUTPUT_MODEL_PATH (" +
-                                             output_model + ")",
-                                         result.stderr_tail));
-    }
-  }
+  HONE_RETURN_IF_ERROR(CheckOutcome(*exit, result, call, what));
   return result;
 }
 

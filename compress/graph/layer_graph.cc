@@ -149,6 +149,114 @@ at::Tensor AttrTensor(torch::jit::Module& module, const std::string& path) {
   return v.isTensor() ? v.toTensor() : at::Tensor();
 }
 
+// The TorchScript values `n` reads as tensors: its inputs, or the tensors of a list (concat).
+std::vector<const Value*> DataInputs(const Node* n) {
+  std::vector<const Value*> out;
+  for (const Value* in : n->inputs()) {
+    if (in->node()->kind() == c10::prim::ListConstruct) {
+      for (const Value* item : in->node()->inputs()) out.push_back(item);
+    } else {
+      out.push_back(in);
+    }
+  }
+  return out;
+}
+
+// A convolution's, linear layer's or batch norm's parameters and geometry from its
+// weight and bias; returns the weight's attribute path ("" when not read from `self`).
+std::string ReadLayerAttributes(const Node* n, torch::jit::Module& module, const Value* self, LayerNode& node) {
+  const std::string weight_path = AttrPath(n->input(1), self);
+  at::Tensor w = weight_path.empty() ? at::Tensor() : AttrTensor(module, weight_path);
+  std::string bias_path = AttrPath(n->input(2), self);
+  at::Tensor b = bias_path.empty() ? at::Tensor() : AttrTensor(module, bias_path);
+  node.has_bias = b.defined();
+  node.params = (w.defined() ? w.numel() : 0) + (b.defined() ? b.numel() : 0);
+  if (node.kind == OpKind::kConv2d && w.defined() && w.dim() == 4) {
+    const bool raw = node.op == "aten::_convolution";
+    node.stride = IntList(n->input(3));
+    node.padding = IntList(n->input(4));
+    node.dilation = IntList(n->input(5));
+    node.groups = IntConst(n->input(raw ? 8 : 6), 1);
+    node.out_channels = w.size(0);
+    node.in_channels = w.size(1) * node.groups;
+    node.kernel = {w.size(2), w.size(3)};
+  } else if (node.kind == OpKind::kLinear && w.defined()) {
+    node.out_channels = w.size(0);
+    node.in_channels = w.size(1);
+  }
+  return weight_path;
+}
+
+// The LayerNode `id` for op `n`: its kind, inputs (by `producer`), layer attributes and
+// name (the module path of its weight; else "<call path>/<op>#<k>", counted in
+// `name_counts`).
+LayerNode ReadNode(const Node* n, int id, torch::jit::Module& module, const Value* self,
+                   const std::unordered_map<const Value*, int>& producer, std::map<std::string, int>& name_counts) {
+  LayerNode node;
+  node.id = id;
+  node.op = n->kind().toQualString();
+  auto known = KnownOps().find(node.op);
+  node.kind = known == KnownOps().end() ? OpKind::kOther : known->second;
+  node.value = "%" + n->output()->debugName();
+  for (const Value* in : DataInputs(n)) {
+    auto it = producer.find(in);
+    if (it != producer.end()) node.inputs.push_back(it->second);
+  }
+  std::string weight_path;
+  if (node.kind == OpKind::kConv2d || node.kind == OpKind::kLinear || node.kind == OpKind::kBatchNorm) {
+    weight_path = ReadLayerAttributes(n, module, self, node);
+  } else if (node.kind == OpKind::kConcat) {
+    node.concat_dim = IntConst(n->inputs().back(), 0);
+  } else if (node.kind == OpKind::kPool) {
+    node.kernel = IntList(n->input(1));
+    node.stride = IntList(n->input(2));
+  }
+  if (!weight_path.empty()) {
+    node.name = ModulePathOf(weight_path);
+  } else {
+    std::string prefix = CallPath(n);
+    std::string base = (prefix.empty() ? "" : prefix + "/") + std::string(n->kind().toUnqualString());
+    int k = name_counts[base]++;
+    node.name = k == 0 ? base : base + "#" + std::to_string(k);
+  }
+  return node;
+}
+
+// Runs the graph once on zeros, returning every node's output (`probe`), to learn the
+// shapes. Rewrites `g`'s output.
+void RecordShapes(const std::shared_ptr<torch::jit::Graph>& g, const std::vector<Value*>& probe,
+                  torch::jit::Module& module, LayerGraph& graph) {
+  torch::jit::WithInsertPoint guard(g->return_node());
+  Node* tuple = g->insertNode(g->createTuple(probe));
+  g->eraseOutput(0);
+  g->registerOutput(tuple->output());
+  torch::jit::GraphFunction fn("hone_shape_probe", g, nullptr);
+  torch::NoGradGuard no_grad;
+  c10::IValue result = fn({module._ivalue(), torch::zeros(graph.input_shape)});
+  const auto& values = result.toTupleRef().elements();
+  for (size_t i = 0; i < graph.nodes.size(); ++i) graph.nodes[i].output_shape = values[i].toTensor().sizes().vec();
+}
+
+// Input shapes and FLOPs of every node, and the total.
+void CountFlops(LayerGraph& graph) {
+  for (LayerNode& node : graph.nodes) {
+    for (int in : node.inputs) node.input_shapes.push_back(in < 0 ? graph.input_shape : graph.nodes[in].output_shape);
+    const int64_t out = Numel(node.output_shape);
+    switch (node.kind) {
+      case OpKind::kConv2d:
+        if (!node.kernel.empty()) {
+          node.flops = out * (node.in_channels / node.groups * node.kernel[0] * node.kernel[1]) +
+                       (node.has_bias ? out : 0);
+        }
+        break;
+      case OpKind::kLinear: node.flops = out * node.in_channels + (node.has_bias ? out : 0); break;
+      case OpKind::kBatchNorm: node.flops = 2 * out; break;
+      default: break;
+    }
+    graph.total_flops += node.flops;
+  }
+}
+
 }  // namespace
 
 const char* OpKindName(OpKind kind) {
@@ -184,97 +292,18 @@ StatusOr<LayerGraph> BuildLayerGraph(const ScriptModel& model, const std::vector
     for (Node* n : g->nodes()) {
       if (n->kind() == c10::prim::GetAttr || n->kind() == c10::prim::Constant) continue;
       if (n->outputs().size() != 1 || !IsTensor(n->output())) continue;
-      LayerNode node;
-      node.id = static_cast<int>(graph.nodes.size());
-      node.op = n->kind().toQualString();
-      auto known = KnownOps().find(node.op);
-      node.kind = known == KnownOps().end() ? OpKind::kOther : known->second;
-      node.value = "%" + n->output()->debugName();
-      // Tensor inputs: other nodes' outputs, or the tensors of a list (concat).
-      std::vector<const Value*> data_inputs;
-      for (const Value* in : n->inputs()) {
-        if (in->node()->kind() == c10::prim::ListConstruct) {
-          for (const Value* item : in->node()->inputs()) data_inputs.push_back(item);
-        } else {
-          data_inputs.push_back(in);
-        }
-      }
-      for (const Value* in : data_inputs) {
-        auto it = producer.find(in);
-        if (it != producer.end()) node.inputs.push_back(it->second);
-      }
-      std::string weight_path;
-      if (node.kind == OpKind::kConv2d || node.kind == OpKind::kLinear || node.kind == OpKind::kBatchNorm) {
-        weight_path = AttrPath(n->input(1), self);
-        at::Tensor w = weight_path.empty() ? at::Tensor() : AttrTensor(module, weight_path);
-        std::string bias_path = AttrPath(n->input(2), self);
-        at::Tensor b = bias_path.empty() ? at::Tensor() : AttrTensor(module, bias_path);
-        node.has_bias = b.defined();
-        node.params = (w.defined() ? w.numel() : 0) + (b.defined() ? b.numel() : 0);
-        if (node.kind == OpKind::kConv2d && w.defined() && w.dim() == 4) {
-          const bool raw = node.op == "aten::_convolution";
-          node.stride = IntList(n->input(3));
-          node.padding = IntList(n->input(4));
-          node.dilation = IntList(n->input(5));
-          node.groups = IntConst(n->input(raw ? 8 : 6), 1);
-          node.out_channels = w.size(0);
-          node.in_channels = w.size(1) * node.groups;
-          node.kernel = {w.size(2), w.size(3)};
-        } else if (node.kind == OpKind::kLinear && w.defined()) {
-          node.out_channels = w.size(0);
-          node.in_channels = w.size(1);
-        }
-      } else if (node.kind == OpKind::kConcat) {
-        node.concat_dim = IntConst(n->inputs().back(), 0);
-      } else if (node.kind == OpKind::kPool) {
-        node.kernel = IntList(n->input(1));
-        node.stride = IntList(n->input(2));
-      }
-      if (!weight_path.empty()) {
-        node.name = ModulePathOf(weight_path);
-      } else {
-        std::string prefix = CallPath(n);
-        std::string base = (prefix.empty() ? "" : prefix + "/") + std::string(n->kind().toUnqualString());
-        int k = name_counts[base]++;
-        node.name = k == 0 ? base : base + "#" + std::to_string(k);
-      }
+      LayerNode node = ReadNode(n, static_cast<int>(graph.nodes.size()), module, self, producer, name_counts);
       producer[n->output()] = node.id;
       probe.push_back(n->output());
       graph.nodes.push_back(std::move(node));
     }
     auto out = producer.find(g->outputs()[0]);
     graph.output = out == producer.end() ? -1 : out->second;
-
-    // Run the graph once, returning every node's output, to learn the shapes.
-    torch::jit::WithInsertPoint guard(g->return_node());
-    Node* tuple = g->insertNode(g->createTuple(probe));
-    g->eraseOutput(0);
-    g->registerOutput(tuple->output());
-    torch::jit::GraphFunction fn("hone_shape_probe", g, nullptr);
-    torch::NoGradGuard no_grad;
-    c10::IValue result = fn({module._ivalue(), torch::zeros(input_shape)});
-    const auto& values = result.toTupleRef().elements();
-    for (size_t i = 0; i < graph.nodes.size(); ++i) graph.nodes[i].output_shape = values[i].toTensor().sizes().vec();
+    RecordShapes(g, probe, module, graph);
   } catch (const std::exception& e) {
     return InvalidArgument("cannot read the model's graph on an input of the given shape: " + TorchErrorMessage(e));
   }
-
-  for (LayerNode& node : graph.nodes) {
-    for (int in : node.inputs) node.input_shapes.push_back(in < 0 ? input_shape : graph.nodes[in].output_shape);
-    const int64_t out = Numel(node.output_shape);
-    switch (node.kind) {
-      case OpKind::kConv2d:
-        if (!node.kernel.empty()) {
-          node.flops = out * (node.in_channels / node.groups * node.kernel[0] * node.kernel[1]) +
-                       (node.has_bias ? out : 0);
-        }
-        break;
-      case OpKind::kLinear: node.flops = out * node.in_channels + (node.has_bias ? out : 0); break;
-      case OpKind::kBatchNorm: node.flops = 2 * out; break;
-      default: break;
-    }
-    graph.total_flops += node.flops;
-  }
+  CountFlops(graph);
   graph.total_params = model.NumParameters();
   return graph;
 }

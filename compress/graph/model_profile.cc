@@ -50,6 +50,20 @@ at::Tensor RandomInput(const std::vector<int64_t>& shape, bool channels_last) {
   return at::empty(shape, at::TensorOptions().memory_format(at::MemoryFormat::ChannelsLast)).normal_();
 }
 
+// Runs `body` with `module` in eval mode, without autograd and with the parameters laid
+// out as `options` says; then restores the module's training mode (and, on leaving, the
+// parameters' layout). Returns what `body` returns.
+template <typename Body>
+auto InTimingMode(torch::jit::Module& module, const LatencyOptions& options, Body body) {
+  const bool was_training = module.is_training();
+  module.eval();
+  torch::NoGradGuard no_grad;
+  ParameterLayout layout(module, options.channels_last);
+  auto result = body();
+  module.train(was_training);
+  return result;
+}
+
 }  // namespace
 
 StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<int64_t>& input_shape,
@@ -57,14 +71,10 @@ StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<in
   SetTorchThreads(options.threads);
   try {
     torch::jit::Module& module = ModuleOf(model);
-    const bool was_training = module.is_training();
-    module.eval();
-    torch::NoGradGuard no_grad;
-    ParameterLayout layout(module, options.channels_last);
-    at::Tensor x = RandomInput(input_shape, options.channels_last);
-    double ms = MedianMs([&] { module.forward({x}); }, options);
-    module.train(was_training);
-    return ms;
+    return InTimingMode(module, options, [&] {
+      at::Tensor x = RandomInput(input_shape, options.channels_last);
+      return MedianMs([&] { module.forward({x}); }, options);
+    });
   } catch (const std::exception& e) {
     return InvalidArgument("cannot run the model: " + TorchErrorMessage(e));
   }
@@ -76,19 +86,17 @@ StatusOr<std::vector<double>> MeasureLayerLatencyMs(const ScriptModel& model, co
   std::vector<double> ms(graph.nodes.size(), -1.0);
   try {
     torch::jit::Module& module = ModuleOf(model);
-    const bool was_training = module.is_training();
-    module.eval();
-    torch::NoGradGuard no_grad;
-    ParameterLayout layout(module, options.channels_last);
-    for (const LayerNode& n : graph.nodes) {
-      const bool layer = n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear || n.kind == OpKind::kBatchNorm;
-      if (!layer || n.input_shapes.empty() || n.name.find('/') != std::string::npos) continue;
-      auto sub = FindSubmodule(module, n.name);
-      if (!sub || !sub->find_method("forward").has_value()) continue;
-      at::Tensor x = RandomInput(n.input_shapes[0], options.channels_last);
-      ms[static_cast<size_t>(n.id)] = MedianMs([&] { sub->forward({x}); }, options);
-    }
-    module.train(was_training);
+    InTimingMode(module, options, [&] {
+      for (const LayerNode& n : graph.nodes) {
+        const bool layer = n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear || n.kind == OpKind::kBatchNorm;
+        if (!layer || n.input_shapes.empty() || n.name.find('/') != std::string::npos) continue;
+        auto sub = FindSubmodule(module, n.name);
+        if (!sub || !sub->find_method("forward").has_value()) continue;
+        at::Tensor x = RandomInput(n.input_shapes[0], options.channels_last);
+        ms[static_cast<size_t>(n.id)] = MedianMs([&] { sub->forward({x}); }, options);
+      }
+      return 0;
+    });
   } catch (const std::exception& e) {
     return InvalidArgument("cannot time the model's layers: " + TorchErrorMessage(e));
   }

@@ -81,191 +81,222 @@ bool SameSegments(const ChannelLayout& a, const ChannelLayout& b) {
   return true;
 }
 
-}  // namespace
+// Walks the graph in execution order, giving every node's output its channel layout:
+// producers (convolution, linear) start groups, channel-preserving ops pass their
+// input's layout on, adds merge groups, concats join layouts, and a flatten to (batch,
+// features) remembers the channels its features came from. Whatever hone cannot map
+// blocks the groups involved.
+class ChannelTracer {
+ public:
+  explicit ChannelTracer(const LayerGraph& graph)
+      : graph_(graph),
+        input_channels_(graph.input_shape.size() > 1 ? graph.input_shape[1] : 0),
+        layout_(graph.nodes.size()),
+        flat_(graph.nodes.size()),
+        flat_spatial_(graph.nodes.size(), 0) {
+    input_group_ = groups_.Add(input_channels_);
+    groups_.Block(input_group_, "the model's input");
+  }
 
-ChannelAnalysis AnalyzeChannels(const LayerGraph& graph) {
-  Groups groups;
-  const int64_t input_channels = graph.input_shape.size() > 1 ? graph.input_shape[1] : 0;
-  const int input_group = groups.Add(input_channels);
-  groups.Block(input_group, "the model's input");
-  const size_t count = graph.nodes.size();
-  std::vector<ChannelLayout> layout(count);  // each node's output channels
-  // A flatten's (batch, features) output: the channels it came from and the features per channel.
-  std::vector<ChannelLayout> flat(count);
-  std::vector<int64_t> flat_spatial(count, 0);
-  auto is_flat = [&](int p) { return p >= 0 && !flat[static_cast<size_t>(p)].empty(); };
-  auto layout_of = [&](int p) {
-    return p < 0 ? ChannelLayout{{input_group, input_channels}} : layout[static_cast<size_t>(p)];
-  };
-  auto block = [&](const ChannelLayout& l, const std::string& reason) {
-    for (const ChannelSegment& s : l) groups.Block(s.group, reason);
-  };
-  // Every segment of `l` is read by `node`, at its offset among the channels it reads.
-  auto read = [&](const ChannelLayout& l, int node, int64_t spatial, bool follower) {
-    int64_t offset = 0;
-    for (const ChannelSegment& s : l) {
-      ChannelGroup& g = groups[s.group];
-      (follower ? g.followers : g.consumers).push_back({node, spatial, offset});
-      offset += s.channels;
+  ChannelAnalysis Run() {
+    for (const LayerNode& n : graph_.nodes) Visit(n);
+    // Whatever the model returns keeps its channels (classes).
+    if (graph_.output >= 0) Block(SourceLayout(graph_.output), "the model's output");
+    // A flatten read by anything but a linear layer pins its channels.
+    for (const LayerNode& n : graph_.nodes) {
+      for (int in : n.inputs) {
+        if (!IsFlat(in)) continue;
+        bool ok = n.kind == OpKind::kLinear || n.kind == OpKind::kDropout || n.kind == OpKind::kActivation ||
+                  n.kind == OpKind::kFlatten;
+        if (!ok) Block(flat_[static_cast<size_t>(in)], n.op + " reads flattened features at " + n.value);
+      }
     }
-  };
+    return groups_.Finish(layout_);
+  }
 
-  for (const LayerNode& n : graph.nodes) {
-    const size_t i = static_cast<size_t>(n.id);
-    const int64_t channels = n.output_shape.size() > 1 ? n.output_shape[1] : 0;
-    auto block_inputs = [&](const std::string& reason) {
-      for (int in : n.inputs) block(is_flat(in) ? flat[static_cast<size_t>(in)] : layout_of(in), reason);
-    };
-    auto new_group = [&]() {
-      int g = groups.Add(channels);
-      groups[g].producers.push_back(n.id);
-      layout[i] = {{g, channels}};
-      return g;
-    };
+ private:
+  void Visit(const LayerNode& n) {
     switch (n.kind) {
-      case OpKind::kConv2d: {
-        if (n.inputs.empty()) break;
-        const int src = n.inputs[0];
-        if (is_flat(src)) {
-          block_inputs("convolution " + n.name + " reads flattened features");
-          new_group();
-          break;
-        }
-        const ChannelLayout in = layout_of(src);
-        const bool depthwise = n.groups > 1 && n.groups == n.in_channels && Channels(in) == n.in_channels;
-        if (depthwise && n.out_channels == n.in_channels) {
-          // Output channel c is input channel c filtered: it lives and dies with it.
-          layout[i] = in;
-          read(in, n.id, 1, /*follower=*/true);
-          for (const ChannelSegment& s : in) groups[s.group].depthwise.push_back(n.id);
-        } else if (n.groups != 1) {
-          const std::string why =
-              depthwise ? "depthwise convolution " + n.name + " with a channel multiplier of " +
-                              std::to_string(n.out_channels / std::max<int64_t>(1, n.in_channels)) +
-                              " (hone removes channels only through multiplier 1)"
-                        : "grouped convolution " + n.name + " (groups=" + std::to_string(n.groups) +
-                              "; hone removes channels through ungrouped and depthwise convolutions only)";
-          block(in, why);
-          groups.Block(new_group(), why);
-        } else {
-          read(in, n.id, 1, /*follower=*/false);
-          new_group();
-        }
-        break;
-      }
-      case OpKind::kLinear: {
-        if (n.inputs.empty()) break;
-        const int src = n.inputs[0];
-        if (is_flat(src)) {
-          read(flat[static_cast<size_t>(src)], n.id, flat_spatial[static_cast<size_t>(src)], false);
-        } else if (n.input_shapes.empty() || n.input_shapes[0].size() != 2) {
-          block(layout_of(src), "linear layer " + n.name + " on a tensor of more than 2 dimensions");
-        } else {
-          read(layout_of(src), n.id, 1, false);
-        }
-        int g = groups.Add(n.out_channels);
-        groups[g].producers.push_back(n.id);
-        layout[i] = {{g, n.out_channels}};
-        break;
-      }
+      case OpKind::kConv2d: Conv2d(n); break;
+      case OpKind::kLinear: Linear(n); break;
       case OpKind::kBatchNorm:
       case OpKind::kActivation:
       case OpKind::kPool:
       case OpKind::kAdaptivePool:
-      case OpKind::kDropout: {
-        if (n.inputs.size() != 1) {
-          block_inputs(n.op + " at " + n.value);
-          break;
-        }
-        const int src = n.inputs[0];
-        if (is_flat(src)) {  // dropout/activation after flatten
-          flat[i] = flat[static_cast<size_t>(src)];
-          flat_spatial[i] = flat_spatial[static_cast<size_t>(src)];
-          break;
-        }
-        layout[i] = layout_of(src);
-        if (n.kind == OpKind::kBatchNorm) {
-          read(layout[i], n.id, 1, /*follower=*/true);
-          for (const ChannelSegment& s : layout[i]) groups[s.group].batch_norms.push_back(n.id);
-        }
-        break;
-      }
-      case OpKind::kAdd: {
-        if (n.inputs.size() != 2 || is_flat(n.inputs[0]) || is_flat(n.inputs[1])) {
-          block_inputs("an add of " + std::to_string(n.inputs.size()) + " tensors at " + n.value);
-          if (!n.inputs.empty() && !is_flat(n.inputs[0])) layout[i] = layout_of(n.inputs[0]);
-          break;
-        }
-        ChannelLayout a = layout_of(n.inputs[0]);
-        const ChannelLayout b = layout_of(n.inputs[1]);
-        if (!SameSegments(a, b) || Channels(a) != channels) {
-          block_inputs("an add of tensors whose channels do not line up at " + n.value);
-          layout[i] = a;
-          break;
-        }
-        for (size_t s = 0; s < a.size(); ++s) a[s].group = groups.Merge(a[s].group, b[s].group);
-        layout[i] = a;
-        break;
-      }
-      case OpKind::kConcat: {
-        const int64_t rank = static_cast<int64_t>(n.output_shape.size());
-        const int64_t dim = n.concat_dim < 0 ? n.concat_dim + rank : n.concat_dim;
-        ChannelLayout joined;
-        bool ok = dim == 1 && rank >= 3;
-        for (int in : n.inputs) {
-          if (is_flat(in)) ok = false;
-          for (const ChannelSegment& s : layout_of(in)) joined.push_back(s);
-        }
-        if (!ok || Channels(joined) != channels) {
-          block_inputs(n.op + " along dimension " + std::to_string(n.concat_dim) +
-                       " that hone cannot map to its inputs' channels at " + n.value);
-          break;
-        }
-        layout[i] = std::move(joined);
-        break;
-      }
-      case OpKind::kFlatten: {
-        if (n.inputs.size() == 1 && n.output_shape.size() == 2) {
-          const int src = n.inputs[0];
-          if (is_flat(src)) {
-            flat[i] = flat[static_cast<size_t>(src)];
-            flat_spatial[i] = flat_spatial[static_cast<size_t>(src)];
-            break;
-          }
-          const auto& in_shape = n.input_shapes[0];
-          ChannelLayout l = layout_of(src);
-          if (!l.empty() && in_shape.size() >= 2 && in_shape[1] == Channels(l)) {
-            int64_t spatial = 1;
-            for (size_t d = 2; d < in_shape.size(); ++d) spatial *= in_shape[d];
-            flat[i] = std::move(l);
-            flat_spatial[i] = spatial;
-            break;
-          }
-        }
-        block_inputs(n.op + " that is not a flatten to (batch, features) at " + n.value);
-        break;
-      }
-      default:
-        block_inputs(n.op + " at " + n.value);
-        break;
+      case OpKind::kDropout: PassThrough(n); break;
+      case OpKind::kAdd: Add(n); break;
+      case OpKind::kConcat: Concat(n); break;
+      case OpKind::kFlatten: Flatten(n); break;
+      default: BlockInputs(n, n.op + " at " + n.value); break;
     }
   }
-  // Whatever the model returns keeps its channels (classes).
-  if (graph.output >= 0) {
-    block(is_flat(graph.output) ? flat[static_cast<size_t>(graph.output)] : layout_of(graph.output),
-          "the model's output");
+
+  void Conv2d(const LayerNode& n) {
+    if (n.inputs.empty()) return;
+    const int src = n.inputs[0];
+    if (IsFlat(src)) {
+      BlockInputs(n, "convolution " + n.name + " reads flattened features");
+      NewGroup(n, OutputChannels(n));
+      return;
+    }
+    const ChannelLayout in = LayoutOf(src);
+    const bool depthwise = n.groups > 1 && n.groups == n.in_channels && Channels(in) == n.in_channels;
+    if (depthwise && n.out_channels == n.in_channels) {
+      // Output channel c is input channel c filtered: it lives and dies with it.
+      layout_[Index(n)] = in;
+      Read(in, n.id, 1, /*follower=*/true);
+      for (const ChannelSegment& s : in) groups_[s.group].depthwise.push_back(n.id);
+    } else if (n.groups != 1) {
+      const std::string why =
+          depthwise ? "depthwise convolution " + n.name + " with a channel multiplier of " +
+                          std::to_string(n.out_channels / std::max<int64_t>(1, n.in_channels)) +
+                          " (hone removes channels only through multiplier 1)"
+                    : "grouped convolution " + n.name + " (groups=" + std::to_string(n.groups) +
+                          "; hone removes channels through ungrouped and depthwise convolutions only)";
+      Block(in, why);
+      groups_.Block(NewGroup(n, OutputChannels(n)), why);
+    } else {
+      Read(in, n.id, 1, /*follower=*/false);
+      NewGroup(n, OutputChannels(n));
+    }
   }
-  // A flatten read by anything but a linear layer pins its channels.
-  for (const LayerNode& n : graph.nodes) {
+
+  void Linear(const LayerNode& n) {
+    if (n.inputs.empty()) return;
+    const int src = n.inputs[0];
+    if (IsFlat(src)) {
+      Read(flat_[static_cast<size_t>(src)], n.id, flat_spatial_[static_cast<size_t>(src)], false);
+    } else if (n.input_shapes.empty() || n.input_shapes[0].size() != 2) {
+      Block(LayoutOf(src), "linear layer " + n.name + " on a tensor of more than 2 dimensions");
+    } else {
+      Read(LayoutOf(src), n.id, 1, false);
+    }
+    NewGroup(n, n.out_channels);
+  }
+
+  // Batch norm, activations, pooling, dropout: the input's channels pass through.
+  void PassThrough(const LayerNode& n) {
+    if (n.inputs.size() != 1) {
+      BlockInputs(n, n.op + " at " + n.value);
+      return;
+    }
+    const int src = n.inputs[0];
+    if (IsFlat(src)) {  // dropout/activation after flatten
+      CopyFlat(n, src);
+      return;
+    }
+    const size_t i = Index(n);
+    layout_[i] = LayoutOf(src);
+    if (n.kind == OpKind::kBatchNorm) {
+      Read(layout_[i], n.id, 1, /*follower=*/true);
+      for (const ChannelSegment& s : layout_[i]) groups_[s.group].batch_norms.push_back(n.id);
+    }
+  }
+
+  // A residual add: the two inputs' groups become one.
+  void Add(const LayerNode& n) {
+    const size_t i = Index(n);
+    if (n.inputs.size() != 2 || IsFlat(n.inputs[0]) || IsFlat(n.inputs[1])) {
+      BlockInputs(n, "an add of " + std::to_string(n.inputs.size()) + " tensors at " + n.value);
+      if (!n.inputs.empty() && !IsFlat(n.inputs[0])) layout_[i] = LayoutOf(n.inputs[0]);
+      return;
+    }
+    ChannelLayout a = LayoutOf(n.inputs[0]);
+    const ChannelLayout b = LayoutOf(n.inputs[1]);
+    if (!SameSegments(a, b) || Channels(a) != OutputChannels(n)) {
+      BlockInputs(n, "an add of tensors whose channels do not line up at " + n.value);
+      layout_[i] = a;
+      return;
+    }
+    for (size_t s = 0; s < a.size(); ++s) a[s].group = groups_.Merge(a[s].group, b[s].group);
+    layout_[i] = a;
+  }
+
+  void Concat(const LayerNode& n) {
+    const int64_t rank = static_cast<int64_t>(n.output_shape.size());
+    const int64_t dim = n.concat_dim < 0 ? n.concat_dim + rank : n.concat_dim;
+    ChannelLayout joined;
+    bool ok = dim == 1 && rank >= 3;
     for (int in : n.inputs) {
-      if (!is_flat(in)) continue;
-      bool ok = n.kind == OpKind::kLinear || n.kind == OpKind::kDropout || n.kind == OpKind::kActivation ||
-                n.kind == OpKind::kFlatten;
-      if (!ok) block(flat[static_cast<size_t>(in)], n.op + " reads flattened features at " + n.value);
+      if (IsFlat(in)) ok = false;
+      for (const ChannelSegment& s : LayoutOf(in)) joined.push_back(s);
+    }
+    if (!ok || Channels(joined) != OutputChannels(n)) {
+      BlockInputs(n, n.op + " along dimension " + std::to_string(n.concat_dim) +
+                         " that hone cannot map to its inputs' channels at " + n.value);
+      return;
+    }
+    layout_[Index(n)] = std::move(joined);
+  }
+
+  void Flatten(const LayerNode& n) {
+    if (n.inputs.size() == 1 && n.output_shape.size() == 2) {
+      const int src = n.inputs[0];
+      if (IsFlat(src)) {
+        CopyFlat(n, src);
+        return;
+      }
+      const auto& in_shape = n.input_shapes[0];
+      ChannelLayout l = LayoutOf(src);
+      if (!l.empty() && in_shape.size() >= 2 && in_shape[1] == Channels(l)) {
+        int64_t spatial = 1;
+        for (size_t d = 2; d < in_shape.size(); ++d) spatial *= in_shape[d];
+        flat_[Index(n)] = std::move(l);
+        flat_spatial_[Index(n)] = spatial;
+        return;
+      }
+    }
+    BlockInputs(n, n.op + " that is not a flatten to (batch, features) at " + n.value);
+  }
+
+  static size_t Index(const LayerNode& n) { return static_cast<size_t>(n.id); }
+  static int64_t OutputChannels(const LayerNode& n) { return n.output_shape.size() > 1 ? n.output_shape[1] : 0; }
+  bool IsFlat(int p) const { return p >= 0 && !flat_[static_cast<size_t>(p)].empty(); }
+  ChannelLayout LayoutOf(int p) const {
+    return p < 0 ? ChannelLayout{{input_group_, input_channels_}} : layout_[static_cast<size_t>(p)];
+  }
+  // The channels a node's output carries: its flatten source's, or its layout.
+  ChannelLayout SourceLayout(int p) const { return IsFlat(p) ? flat_[static_cast<size_t>(p)] : LayoutOf(p); }
+  void CopyFlat(const LayerNode& n, int src) {
+    flat_[Index(n)] = flat_[static_cast<size_t>(src)];
+    flat_spatial_[Index(n)] = flat_spatial_[static_cast<size_t>(src)];
+  }
+  void Block(const ChannelLayout& l, const std::string& reason) {
+    for (const ChannelSegment& s : l) groups_.Block(s.group, reason);
+  }
+  void BlockInputs(const LayerNode& n, const std::string& reason) {
+    for (int in : n.inputs) Block(SourceLayout(in), reason);
+  }
+  // Every segment of `l` is read by `node`, at its offset among the channels it reads.
+  void Read(const ChannelLayout& l, int node, int64_t spatial, bool follower) {
+    int64_t offset = 0;
+    for (const ChannelSegment& s : l) {
+      ChannelGroup& g = groups_[s.group];
+      (follower ? g.followers : g.consumers).push_back({node, spatial, offset});
+      offset += s.channels;
     }
   }
-  return groups.Finish(layout);
-}
+  // A group of `channels` produced by `n`, its output's layout.
+  int NewGroup(const LayerNode& n, int64_t channels) {
+    int g = groups_.Add(channels);
+    groups_[g].producers.push_back(n.id);
+    layout_[Index(n)] = {{g, channels}};
+    return g;
+  }
+
+  const LayerGraph& graph_;
+  Groups groups_;
+  const int64_t input_channels_;
+  int input_group_ = 0;
+  std::vector<ChannelLayout> layout_;  // each node's output channels
+  // A flatten's (batch, features) output: the channels it came from and the features per channel.
+  std::vector<ChannelLayout> flat_;
+  std::vector<int64_t> flat_spatial_;
+};
+
+}  // namespace
+
+ChannelAnalysis AnalyzeChannels(const LayerGraph& graph) { return ChannelTracer(graph).Run(); }
 
 std::vector<int64_t> KeptIndices(const ChannelLayout& layout, const std::vector<std::vector<int64_t>>& kept,
                                  int64_t spatial) {

@@ -71,7 +71,7 @@ StatusOr<FilterScoreMap> TaylorScores(torch::jit::Module& module, const LayerGra
 
 // apoz and mean_activation: the activation after each selected layer, recorded by running
 // the model's inlined forward graph with those values as extra outputs.
-StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit::Module& module,
+StatusOr<FilterScoreMap> ActivationScores(PrunerKind pruner, torch::jit::Module& module,
                                           const LayerGraph& graph, const std::vector<SelectedLayer>& layers,
                                           const ImageBatches& data, const std::vector<at::Tensor>& batches) {
   GraphProbe probe(module);
@@ -104,7 +104,7 @@ StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit:
       at::Tensor a = values[i].toTensor().to(torch::kDouble);
       if (apply_relu[i]) a = a.relu();
       // Per image and channel: the fraction of zeros, or the mean.
-      at::Tensor per = pruner == "apoz" ? a.eq(0).to(torch::kDouble) : a;
+      at::Tensor per = pruner == PrunerKind::kApoz ? a.eq(0).to(torch::kDouble) : a;
       per = per.dim() > 2 ? per.flatten(2).mean(2) : per;
       at::Tensor s = per.sum(0);
       sums[i] = sums[i].defined() ? sums[i] + s : s;
@@ -119,7 +119,7 @@ StatusOr<FilterScoreMap> ActivationScores(const std::string& pruner, torch::jit:
       return InvalidArgument("the activation after layer " + layer.name + " has " + std::to_string(mean.numel()) +
                              " channels, not the layer's " + std::to_string(layer.out_channels));
     }
-    scores[layer.name] = ToVector(pruner == "apoz" ? 1.0 - mean : mean);
+    scores[layer.name] = ToVector(pruner == PrunerKind::kApoz ? 1.0 - mean : mean);
   }
   return scores;
 }
@@ -172,15 +172,16 @@ StatusOr<FilterScoreMap> SlimScores(ScriptModel& model, const LayerGraph& graph,
 
 StatusOr<FilterScoreMap> DataFilterScores(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
                                           const ScoringData& data) {
-  if (!PrunerNeedsData(config.pruner)) {
-    return InvalidArgument("the " + config.pruner + " pruner does not rank filters from data");
+  const std::string name = PrunerName(config.pruner);
+  if (!PrunerTraitsOf(config.pruner).needs_data) {
+    return InvalidArgument("the " + name + " pruner does not rank filters from data");
   }
   if (data.train == nullptr || data.train->count <= 0) {
-    return InvalidArgument("the " + config.pruner + " pruner needs training data (--data)");
+    return InvalidArgument("the " + name + " pruner needs training data (--data)");
   }
   std::vector<SelectedLayer> layers = SelectLayers(graph, config);
   if (layers.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
-  if (config.pruner == "slim") return SlimScores(model, graph, layers, config, data);
+  if (config.pruner == PrunerKind::kSlim) return SlimScores(model, graph, layers, config, data);
   SetTorchThreads(data.threads);
   try {
     ImageBatches batches(*data.train, data.norm);
@@ -188,10 +189,10 @@ StatusOr<FilterScoreMap> DataFilterScores(ScriptModel& model, const LayerGraph& 
     std::vector<at::Tensor> idx = SeededBatchIndices(batches.size(), std::min(batches.size(), o.batches * o.batch_size),
                                                          o.batch_size, data.seed);
     torch::jit::Module& module = ModuleOf(model);
-    if (config.pruner == "taylor") return TaylorScores(module, graph, layers, batches, idx);
+    if (config.pruner == PrunerKind::kTaylor) return TaylorScores(module, graph, layers, batches, idx);
     return ActivationScores(config.pruner, module, graph, layers, batches, idx);
   } catch (const std::exception& e) {
-    return InvalidArgument(config.pruner + " scoring failed: " + TorchErrorMessage(e));
+    return InvalidArgument(name + " scoring failed: " + TorchErrorMessage(e));
   }
 }
 

@@ -30,14 +30,9 @@ ObsProblem Prepare(const at::Tensor& w, const at::Tensor& hessian, int64_t count
   return p;
 }
 
-}  // namespace
-
-at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t count, const ObsSolverOptions& options) {
-  torch::NoGradGuard no_grad;
-  ObsProblem problem = Prepare(w, hessian, count, options.damp);
-  if (problem.count == 0) return w.clone();
-  const int64_t rows = problem.rows, d = problem.d;
-  count = problem.count;
+// The blocked solver (ObsPruneRows) on a prepared problem with count > 0.
+at::Tensor SolveBlocked(ObsProblem& problem, int64_t block_size) {
+  const int64_t rows = problem.rows, d = problem.d, count = problem.count;
   at::Tensor& W = problem.W;
   const at::Tensor& H = problem.H;
   const at::Tensor& forced = problem.forced;
@@ -53,7 +48,7 @@ at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t 
   const double to_share = only_forced ? static_cast<double>(count) : static_cast<double>(count) - forced_total;
   const at::Tensor& basis = only_forced ? forced_per_col : open_per_col;
   const double basis_total = only_forced ? forced_total : open_total;
-  const int64_t block = std::max<int64_t>(1, options.block);
+  const int64_t block = std::max<int64_t>(1, block_size);
   int64_t shared_before = 0;
   for (int64_t i1 = 0; i1 < d; i1 += block) {
     const int64_t i2 = std::min(d, i1 + block);
@@ -82,16 +77,12 @@ at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t 
     W.slice(1, i1, i2).copy_(W1);
     if (i2 < d) W.slice(1, i2).sub_(Err1.matmul(U.slice(0, i1, i2).slice(1, i2)));
   }
-  return W.to(w.scalar_type());
+  return W;
 }
 
-at::Tensor ObsPruneRowsExact(const at::Tensor& w, const at::Tensor& hessian, int64_t count,
-                             const ObsSolverOptions& options) {
-  torch::NoGradGuard no_grad;
-  ObsProblem problem = Prepare(w, hessian, count, options.damp);
-  if (problem.count == 0) return w.clone();
-  const int64_t rows = problem.rows, d = problem.d;
-  count = problem.count;
+// The exact solver (ObsPruneRowsExact) on a prepared problem with count > 0.
+at::Tensor SolveExact(ObsProblem& problem) {
+  const int64_t rows = problem.rows, d = problem.d, count = problem.count;
   at::Tensor& W = problem.W;
   const at::Tensor& H = problem.H;
   const at::Tensor& forced = problem.forced;
@@ -127,8 +118,28 @@ at::Tensor ObsPruneRowsExact(const at::Tensor& w, const at::Tensor& hessian, int
   key.masked_fill_(torch::arange(steps).unsqueeze(0).lt(forced_steps), -1.0);
   at::Tensor chosen = key.flatten().argsort().slice(0, 0, count);
   at::Tensor per_row = torch::bincount(chosen.div(steps, "floor"), {}, rows);
-  at::Tensor out = history.index({r, per_row});
-  return out.to(w.scalar_type());
+  return history.index({r, per_row});
+}
+
+// Prepares the problem and runs `solve` on it; a count of 0 leaves `w` as it is.
+template <typename Solve>
+at::Tensor SolveObs(const at::Tensor& w, const at::Tensor& hessian, int64_t count, double damp, Solve solve) {
+  torch::NoGradGuard no_grad;
+  ObsProblem problem = Prepare(w, hessian, count, damp);
+  if (problem.count == 0) return w.clone();
+  return solve(problem).to(w.scalar_type());
+}
+
+}  // namespace
+
+at::Tensor ObsPruneRows(const at::Tensor& w, const at::Tensor& hessian, int64_t count, const ObsSolverOptions& options) {
+  return SolveObs(w, hessian, count, options.damp,
+                  [&](ObsProblem& problem) { return SolveBlocked(problem, options.block); });
+}
+
+at::Tensor ObsPruneRowsExact(const at::Tensor& w, const at::Tensor& hessian, int64_t count,
+                             const ObsSolverOptions& options) {
+  return SolveObs(w, hessian, count, options.damp, [](ObsProblem& problem) { return SolveExact(problem); });
 }
 
 }  // namespace hone::compress

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace hone::compress {
@@ -180,17 +181,65 @@ void ParseModelCommand(const YAML::Node& v, const std::string& key, ModelCommand
   if (!v["command"]) errors.Add(v, key + ".command", "is required");
 }
 
+// One config_list entry (a map) at `at` ("config_list[2]").
+PruneRule ParseRule(const YAML::Node& entry, const std::string& at, Errors& errors) {
+  PruneRule rule;
+  bool has_ratio = false;
+  for (const auto& e : entry) {
+    const std::string k = e.first.Scalar();
+    const std::string path = at + "." + k;
+    if (k == "op_types") {
+      rule.op_types = StringList(e.second, path, errors);
+      for (const std::string& t : rule.op_types) {
+        if (t != "Conv2d" && t != "Linear" && t != "default") {
+          errors.Add(e.second, path, "must list Conv2d, Linear or default, but got '" + t + "'");
+        }
+      }
+    } else if (k == "op_names") {
+      rule.op_names = StringList(e.second, path, errors);
+    } else if (k == "exclude_op_names") {
+      rule.exclude_op_names = StringList(e.second, path, errors);
+    } else if (k == "sparse_ratio" || k == "sparsity" || k == "sparsity_per_layer" || k == "total_sparsity") {
+      rule.sparse_ratio = Ratio(e.second, path, errors);
+      has_ratio = true;
+      if (k == "total_sparsity" && rule.global_group_id.empty()) rule.global_group_id = "total_sparsity";
+    } else if (k == "max_sparse_ratio" || k == "max_sparsity_per_layer") {
+      rule.max_sparse_ratio = Ratio(e.second, path, errors, /*allow_one=*/true);
+    } else if (k == "global_group_id") {
+      rule.global_group_id = e.second.IsScalar() ? e.second.Scalar() : "";
+    } else if (k == "exclude") {
+      try {
+        rule.exclude = e.second.as<bool>();
+      } catch (const YAML::Exception&) {
+        errors.Add(e.second, path, "must be true or false, but got " + Got(e.second));
+      }
+    } else {
+      errors.Add(e.first, path,
+                 "is not a config_list key (op_types, op_names, exclude_op_names, sparse_ratio, "
+                 "max_sparse_ratio, global_group_id, exclude)");
+    }
+  }
+  if (!rule.exclude && !has_ratio) errors.Add(entry, at, "needs sparse_ratio (or exclude: true)");
+  return rule;
+}
+
+void ParseConfigList(const YAML::Node& v, std::vector<PruneRule>& rules, Errors& errors) {
+  if (!v.IsSequence()) {
+    errors.Add(v, "config_list", "must be a list of maps, but got " + Got(v));
+    return;
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    const YAML::Node& entry = v[i];
+    const std::string at = "config_list[" + std::to_string(i) + "]";
+    if (!entry.IsMap()) {
+      errors.Add(entry, at, "must be a map, but got " + Got(entry));
+      continue;
+    }
+    rules.push_back(ParseRule(entry, at, errors));
+  }
+}
+
 }  // namespace
-
-bool IsKnownPruner(const std::string& name) {
-  return name == "level" || name == "l1" || name == "l2" || name == "fpgm" || PrunerNeedsData(name);
-}
-
-bool PrunerNeedsData(const std::string& name) {
-  return name == "taylor" || name == "slim" || name == "apoz" || name == "mean_activation" || name == "obs";
-}
-
-bool IsUnstructuredPruner(const std::string& name) { return name == "level" || name == "obs"; }
 
 double ScheduledRatio(const PruneSchedule& schedule, double target, int step) {
   const int n = std::max(1, schedule.steps);
@@ -216,9 +265,11 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (key == "pruner") {
-      config.pruner = v.IsScalar() ? v.Scalar() : "";
-      if (!IsKnownPruner(config.pruner)) {
-        errors.Add(v, "pruner", "must be one of level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation, but got " + Got(v));
+      std::optional<PrunerKind> kind = ParsePrunerKind(v.IsScalar() ? v.Scalar() : "");
+      if (kind) {
+        config.pruner = *kind;
+      } else {
+        errors.Add(v, "pruner", "must be one of " + PrunerNameList() + ", but got " + Got(v));
       }
     } else if (key == "speedup") {
       try {
@@ -233,56 +284,7 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     } else if (key == "evaluator" || key == "finetuner") {
       ParseModelCommand(v, key, key == "evaluator" ? config.evaluator : config.finetuner, errors);
     } else if (key == "config_list") {
-      if (!v.IsSequence()) {
-        errors.Add(v, "config_list", "must be a list of maps, but got " + Got(v));
-        continue;
-      }
-      for (size_t i = 0; i < v.size(); ++i) {
-        const YAML::Node& entry = v[i];
-        const std::string at = "config_list[" + std::to_string(i) + "]";
-        if (!entry.IsMap()) {
-          errors.Add(entry, at, "must be a map, but got " + Got(entry));
-          continue;
-        }
-        PruneRule rule;
-        bool has_ratio = false;
-        for (const auto& e : entry) {
-          const std::string k = e.first.Scalar();
-          const std::string path = at + "." + k;
-          if (k == "op_types") {
-            rule.op_types = StringList(e.second, path, errors);
-            for (const std::string& t : rule.op_types) {
-              if (t != "Conv2d" && t != "Linear" && t != "default") {
-                errors.Add(e.second, path, "must list Conv2d, Linear or default, but got '" + t + "'");
-              }
-            }
-          } else if (k == "op_names") {
-            rule.op_names = StringList(e.second, path, errors);
-          } else if (k == "exclude_op_names") {
-            rule.exclude_op_names = StringList(e.second, path, errors);
-          } else if (k == "sparse_ratio" || k == "sparsity" || k == "sparsity_per_layer" || k == "total_sparsity") {
-            rule.sparse_ratio = Ratio(e.second, path, errors);
-            has_ratio = true;
-            if (k == "total_sparsity" && rule.global_group_id.empty()) rule.global_group_id = "total_sparsity";
-          } else if (k == "max_sparse_ratio" || k == "max_sparsity_per_layer") {
-            rule.max_sparse_ratio = Ratio(e.second, path, errors, /*allow_one=*/true);
-          } else if (k == "global_group_id") {
-            rule.global_group_id = e.second.IsScalar() ? e.second.Scalar() : "";
-          } else if (k == "exclude") {
-            try {
-              rule.exclude = e.second.as<bool>();
-            } catch (const YAML::Exception&) {
-              errors.Add(e.second, path, "must be true or false, but got " + Got(e.second));
-            }
-          } else {
-            errors.Add(e.first, path,
-                       "is not a config_list key (op_types, op_names, exclude_op_names, sparse_ratio, "
-                       "max_sparse_ratio, global_group_id, exclude)");
-          }
-        }
-        if (!rule.exclude && !has_ratio) errors.Add(entry, at, "needs sparse_ratio (or exclude: true)");
-        config.rules.push_back(std::move(rule));
-      }
+      ParseConfigList(v, config.rules, errors);
     } else {
       errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, schedule, "
                  "evaluator, finetuner)");
@@ -317,6 +319,14 @@ bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::s
     if (fnmatch(g.c_str(), name.c_str(), 0) == 0) return false;
   }
   return true;
+}
+
+const PruneRule* ActiveRule(const PruneConfig& config, const std::string& op_type, const std::string& name) {
+  const PruneRule* rule = nullptr;
+  for (const PruneRule& r : config.rules) {
+    if (RuleMatches(r, op_type, name)) rule = &r;
+  }
+  return rule == nullptr || rule->exclude || rule->sparse_ratio <= 0 ? nullptr : rule;
 }
 
 }  // namespace hone::compress

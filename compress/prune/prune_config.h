@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "compress/external/model_command.h"
+#include "compress/prune/pruner_kind.h"
 #include "core/status.h"
 
 namespace hone::compress {
@@ -81,7 +82,7 @@ struct PruneSchedule {
 };
 
 struct PruneConfig {
-  std::string pruner = "l1";
+  PrunerKind pruner = PrunerKind::kL1;  // parsed from `pruner:`; see pruner_kind.h
   std::vector<PruneRule> rules;
   bool speedup = false;
   PrunerOptions options;
@@ -89,13 +90,6 @@ struct PruneConfig {
   ModelCommand evaluator;  // empty: none (the CLI's --evaluator overrides it)
   ModelCommand finetuner;  // empty: none (--finetuner overrides it)
 };
-
-// The pruners hone knows; those that need training data (activations, gradients,
-// batch-norm scales after sparsity training, or obs's layer inputs); and the unstructured
-// ones (level, obs), which zero single weights rather than whole filters.
-bool IsKnownPruner(const std::string& name);
-bool PrunerNeedsData(const std::string& name);
-bool IsUnstructuredPruner(const std::string& name);
 
 // The sparse ratio of a rule whose target is `target` after step `step` (1..steps).
 double ScheduledRatio(const PruneSchedule& schedule, double target, int step);
@@ -111,5 +105,10 @@ void OverrideModelCommand(ModelCommand& configured, const ModelCommand& flag);
 
 // Whether `rule` selects a layer of type `op_type` ("Conv2d", "Linear") named `name`.
 bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::string& name);
+
+// The rule resolver: the config_list entry that rules a layer of type `op_type` named
+// `name` is the last one that matches it; nullptr when none does, when that entry
+// excludes the layer, or when its sparse_ratio is 0.
+const PruneRule* ActiveRule(const PruneConfig& config, const std::string& op_type, const std::string& name);
 
 }  // namespace hone::compress

@@ -58,7 +58,7 @@ Masks BuildMasks(torch::jit::Module& module, const LayerGraph& graph, const Prun
   Masks masks;
   for (const LayerPruneResult& l : result.layers) {
     at::Tensor w = Attr(module, l.name, "weight");
-    if (IsUnstructuredPruner(config.pruner)) {
+    if (!PrunerTraitsOf(config.pruner).structured) {
       masks.Add(w, w.ne(0).to(w.dtype()));
       continue;
     }
@@ -97,6 +97,167 @@ void StepLine(std::FILE* progress, int t, int steps, const std::string& text) {
   if (progress == nullptr) return;
   std::fprintf(progress, "step %d/%d: %s\n", t, steps, text.c_str());
   std::fflush(progress);
+}
+
+// Saves `model` into `folder` and runs `command` on it in `phase`; a fine-tuner saves its
+// model as finetuned.pt there.
+StatusOr<ModelCommandResult> RunOnSavedModel(const ScriptModel& model, const ModelCommand& command, ModelPhase phase,
+                                             int step, const ModelCommandCall& settings, const ScratchFolder& folder) {
+  ModelCommandCall call = settings;
+  call.phase = phase;
+  call.model_path = folder.path() + "/model.pt";
+  call.output_model_path = phase == ModelPhase::kFinetune ? folder.path() + "/finetuned.pt" : "";
+  call.step = step;
+  HONE_RETURN_IF_ERROR(model.Save(call.model_path));
+  return RunModelCommand(command, call);
+}
+
+// Errors: a data-driven pruner or fine-tuning without training data.
+Status CheckPruneData(const PruneConfig& config, const PruneData& data) {
+  if (PrunerTraitsOf(config.pruner).needs_data && data.train == nullptr) {
+    return InvalidArgument(PrunerDataUse(config.pruner) + ": give a data set (--data)");
+  }
+  if (config.schedule.finetune_epochs > 0 && data.train == nullptr) {
+    return InvalidArgument("schedule.finetune_epochs needs training data (--data)");
+  }
+  return Status::Ok();
+}
+
+// What every step of one RunPruning call shares.
+struct StepContext {
+  ScriptModel& model;
+  const LayerGraph& graph;
+  const PruneConfig& config;
+  const PruneData& data;
+  ModelCommandCall command_settings;  // data's, with its progress
+  int steps;
+};
+
+// A step's ranking: filter scores (data-driven pruners; weight norms when scheduled),
+// or obs's result, which prunes and updates weights in one go.
+struct StepScores {
+  std::optional<FilterScoreMap> scores;
+  std::optional<PruneResult> updated;
+};
+
+StatusOr<StepScores> ScoreStep(const StepContext& c, const PruneConfig& step_config, int t) {
+  const PrunerTraits& pruner = PrunerTraitsOf(c.config.pruner);
+  const PruneData& data = c.data;
+  ScoringData scoring{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
+  StepScores out;
+  if (pruner.scoring == PrunerScoring::kObsCalibration) {
+    if (c.config.speedup) {
+      return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got '" +
+                             std::string(pruner.name) + "'");
+    }
+    auto pruned = PruneWeightsObs(c.model, c.graph, step_config, scoring);
+    if (!pruned.ok()) return pruned.status();
+    out.updated = std::move(*pruned);
+  } else if (pruner.needs_data) {
+    auto s = DataFilterScores(c.model, c.graph, step_config, scoring);
+    if (!s.ok()) return s.status();
+    out.scores = std::move(*s);
+  } else if (pruner.structured && c.steps > 1) {
+    auto s = WeightFilterScores(c.model, c.graph, step_config);
+    if (!s.ok()) return s.status();
+    out.scores = std::move(*s);
+  }
+  return out;
+}
+
+// Filters an earlier step removed rank lowest again.
+void KeepRemoved(FilterScoreMap& scores, const std::map<std::string, std::vector<int64_t>>& removed_before) {
+  for (auto& [name, values] : scores) {
+    auto it = removed_before.find(name);
+    if (it == removed_before.end()) continue;
+    for (int64_t c : it->second) values[static_cast<size_t>(c)] = -std::numeric_limits<double>::infinity();
+  }
+}
+
+// Prunes the model for this step: masked, or by channel groups for speedup.
+Status PruneStepModel(const StepContext& c, const PruneConfig& step_config, StepScores& scored, PruneRun& run,
+                      PruneStep& step) {
+  if (scored.updated) {
+    step.result = std::move(*scored.updated);
+  } else if (c.config.speedup) {
+    auto pruned = scored.scores ? PruneChannelGroupsByScore(c.model, c.graph, run.groups, step_config, *scored.scores)
+                                : PruneChannelGroups(c.model, c.graph, run.groups, step_config);
+    if (!pruned.ok()) return pruned.status();
+    step.result = pruned->report;
+    run.kept = pruned->kept;
+  } else {
+    auto pruned = PruneWeights(c.model, c.graph, step_config, scored.scores ? &*scored.scores : nullptr);
+    if (!pruned.ok()) return pruned.status();
+    step.result = *pruned;
+  }
+  return Status::Ok();
+}
+
+// In-process fine-tuning for finetune_epochs, then the user's fine-tuner, each with the
+// masks re-applied.
+Status FinetuneStep(const StepContext& c, const PruneRun& run, PruneStep& step) {
+  const PruneSchedule& schedule = c.config.schedule;
+  const PruneData& data = c.data;
+  const bool finetune_here = !data.finetuner.empty() && !run.finetune_after_speedup;
+  if (schedule.finetune_epochs <= 0 && !finetune_here) return Status::Ok();
+  Masks masks;
+  try {
+    masks = BuildMasks(ModuleOf(c.model), c.graph, c.config, step.result, run);
+  } catch (const std::exception& e) {
+    return InvalidArgument("pruning masks failed: " + TorchErrorMessage(e));
+  }
+  if (schedule.finetune_epochs > 0) {
+    TrainOptions train;
+    train.optimizer = schedule.optimizer;
+    train.lr = schedule.lr;
+    train.epochs = schedule.finetune_epochs;
+    train.batch_size = schedule.batch_size;
+    train.threads = data.threads;
+    train.seed = data.seed + static_cast<uint64_t>(step.step);
+    train.progress = data.progress;
+    train.after_step = [&masks] { masks.Apply(); };
+    auto history = Train(c.model, *data.train, nullptr, data.norm, train);
+    if (!history.ok()) return history.status();
+    step.finetune = std::move(*history);
+    masks.Apply();
+  }
+  if (finetune_here) {
+    StepLine(data.progress, step.step, c.steps, "fine-tuning with `" + data.finetuner.command + "`");
+    HONE_RETURN_IF_ERROR(FinetuneWithCommand(c.model, data.finetuner, step.step, c.command_settings));
+    masks.Apply();
+    step.finetuned_by_command = true;
+  }
+  return Status::Ok();
+}
+
+// The test accuracy, or the evaluator's score in a multi-step schedule.
+Status EvaluateStep(const StepContext& c, PruneStep& step) {
+  if (c.data.test != nullptr) {
+    auto eval = Evaluate(c.model, *c.data.test, c.data.norm, 500, c.data.threads);
+    if (!eval.ok()) return eval.status();
+    step.test_accuracy = eval->accuracy;
+  } else if (!c.data.evaluator.empty() && c.steps > 1) {
+    auto score = EvaluateWithCommand(c.model, c.data.evaluator, step.step, c.command_settings);
+    if (!score.ok()) return score.status();
+    step.test_accuracy = *score;
+  }
+  return Status::Ok();
+}
+
+void ReportStep(const StepContext& c, const PruneStep& step) {
+  if (c.data.progress == nullptr || c.steps <= 1) return;
+  char text[256];
+  std::snprintf(text, sizeof text, "%lld of %lld weights in the pruned layers are zero (%.1f%%)",
+                static_cast<long long>(step.result.zero_weights), static_cast<long long>(step.result.weights),
+                100.0 * static_cast<double>(step.result.zero_weights) /
+                    static_cast<double>(std::max<int64_t>(1, step.result.weights)));
+  std::string line = text;
+  if (step.test_accuracy >= 0) {
+    std::snprintf(text, sizeof text, ", %s %.2f%%", c.data.test != nullptr ? "test accuracy" : "evaluator score",
+                  100 * step.test_accuracy);
+    line += text;
+  }
+  StepLine(c.data.progress, step.step, c.steps, line);
 }
 
 }  // namespace
@@ -144,15 +305,9 @@ Status FinetuneWithCommand(ScriptModel& model, const ModelCommand& finetuner, in
                            const ModelCommandCall& settings) {
   auto folder = ScratchFolder::Create();
   if (!folder.ok()) return folder.status();
-  ModelCommandCall call = settings;
-  call.phase = ModelPhase::kFinetune;
-  call.model_path = folder->path() + "/model.pt";
-  call.output_model_path = folder->path() + "/finetuned.pt";
-  call.step = step;
-  HONE_RETURN_IF_ERROR(model.Save(call.model_path));
-  auto ran = RunModelCommand(finetuner, call);
+  auto ran = RunOnSavedModel(model, finetuner, ModelPhase::kFinetune, step, settings, *folder);
   if (!ran.ok()) return ran.status();
-  auto tuned = ScriptModel::Load(call.output_model_path);
+  auto tuned = ScriptModel::Load(folder->path() + "/finetuned.pt");
   if (!tuned.ok()) return tuned.status().WithContext("the fine-tuner's output model");
   Status copied = CopyStateByName(model, *tuned);
   if (!copied.ok()) return Status(copied.code(), "fine-tuner `" + finetuner.command + "`: " + copied.message());
@@ -163,137 +318,39 @@ StatusOr<double> EvaluateWithCommand(const ScriptModel& model, const ModelComman
                                      const ModelCommandCall& settings) {
   auto folder = ScratchFolder::Create();
   if (!folder.ok()) return folder.status();
-  ModelCommandCall call = settings;
-  call.phase = ModelPhase::kEvaluate;
-  call.model_path = folder->path() + "/model.pt";
-  call.output_model_path.clear();
-  call.step = step;
-  HONE_RETURN_IF_ERROR(model.Save(call.model_path));
-  auto ran = RunModelCommand(evaluator, call);
+  auto ran = RunOnSavedModel(model, evaluator, ModelPhase::kEvaluate, step, settings, *folder);
   if (!ran.ok()) return ran.status();
   return *ran->value;
 }
 
 StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
                               const PruneData& data) {
-  const PruneSchedule& schedule = config.schedule;
-  const bool data_pruner = PrunerNeedsData(config.pruner);
-  const int steps = schedule.kind == "one-shot" ? 1 : std::max(1, schedule.steps);
-  if (data_pruner && data.train == nullptr) {
-    return InvalidArgument("the " + config.pruner + " pruner " + (config.pruner == "obs" ? "calibrates on" : "ranks filters from") + " data: give a data set (--data)");
-  }
-  if (schedule.finetune_epochs > 0 && data.train == nullptr) {
-    return InvalidArgument("schedule.finetune_epochs needs training data (--data)");
-  }
+  HONE_RETURN_IF_ERROR(CheckPruneData(config, data));
+  const int steps = config.schedule.kind == "one-shot" ? 1 : std::max(1, config.schedule.steps);
   PruneRun run;
   if (config.speedup) run.groups = AnalyzeChannels(graph);
-  const bool command_finetune = !data.finetuner.empty();
-  run.finetune_after_speedup = command_finetune && config.speedup && steps == 1;
-  ModelCommandCall command_settings = data.command_settings;
-  command_settings.progress = data.progress;
+  run.finetune_after_speedup = !data.finetuner.empty() && config.speedup && steps == 1;
+  StepContext context{model, graph, config, data, data.command_settings, steps};
+  context.command_settings.progress = data.progress;
   std::map<std::string, std::vector<int64_t>> removed_before;  // structured: per layer
   for (int t = 1; t <= steps; ++t) {
     PruneStep step;
     step.step = t;
     PruneConfig step_config = config;
     for (PruneRule& r : step_config.rules) {
-      r.sparse_ratio = ScheduledRatio(schedule, r.sparse_ratio, t);
+      r.sparse_ratio = ScheduledRatio(config.schedule, r.sparse_ratio, t);
       step.rule_ratios.push_back(r.sparse_ratio);
     }
-    std::optional<FilterScoreMap> scores;
-    std::optional<PruneResult> updated;  // obs prunes and updates in one go
-    if (config.pruner == "obs") {
-      if (config.speedup) {
-        return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got 'obs'");
-      }
-      ScoringData calibration{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
-      auto pruned = PruneWeightsObs(model, graph, step_config, calibration);
-      if (!pruned.ok()) return pruned.status();
-      updated = std::move(*pruned);
-    } else if (data_pruner) {
-      ScoringData scoring{data.train, data.norm, data.threads, data.seed + static_cast<uint64_t>(t), data.progress};
-      auto s = DataFilterScores(model, graph, step_config, scoring);
-      if (!s.ok()) return s.status();
-      scores = std::move(*s);
-    } else if (!IsUnstructuredPruner(config.pruner) && steps > 1) {
-      auto s = WeightFilterScores(model, graph, step_config);
-      if (!s.ok()) return s.status();
-      scores = std::move(*s);
-    }
-    if (scores) {
-      for (auto& [name, values] : *scores) {
-        auto it = removed_before.find(name);
-        if (it == removed_before.end()) continue;
-        for (int64_t c : it->second) values[static_cast<size_t>(c)] = -std::numeric_limits<double>::infinity();
-      }
-    }
-    if (updated) {
-      step.result = std::move(*updated);
-    } else if (config.speedup) {
-      auto pruned = scores ? PruneChannelGroupsByScore(model, graph, run.groups, step_config, *scores)
-                           : PruneChannelGroups(model, graph, run.groups, step_config);
-      if (!pruned.ok()) return pruned.status();
-      step.result = pruned->report;
-      run.kept = pruned->kept;
-    } else {
-      auto pruned = PruneWeights(model, graph, step_config, scores ? &*scores : nullptr);
-      if (!pruned.ok()) return pruned.status();
-      step.result = *pruned;
-    }
+    auto scored = ScoreStep(context, step_config, t);
+    if (!scored.ok()) return scored.status();
+    if (scored->scores) KeepRemoved(*scored->scores, removed_before);
+    HONE_RETURN_IF_ERROR(PruneStepModel(context, step_config, *scored, run, step));
     for (const LayerPruneResult& l : step.result.layers) {
       if (!l.kept_channels.empty()) removed_before[l.name] = Removed(l);
     }
-    const bool finetune_here = command_finetune && !run.finetune_after_speedup;
-    if (schedule.finetune_epochs > 0 || finetune_here) {
-      Masks masks;
-      try {
-        masks = BuildMasks(ModuleOf(model), graph, config, step.result, run);
-      } catch (const std::exception& e) {
-        return InvalidArgument("pruning masks failed: " + TorchErrorMessage(e));
-      }
-      if (schedule.finetune_epochs > 0) {
-        TrainOptions train;
-        train.optimizer = schedule.optimizer;
-        train.lr = schedule.lr;
-        train.epochs = schedule.finetune_epochs;
-        train.batch_size = schedule.batch_size;
-        train.threads = data.threads;
-        train.seed = data.seed + static_cast<uint64_t>(t);
-        train.progress = data.progress;
-        train.after_step = [&masks] { masks.Apply(); };
-        auto history = Train(model, *data.train, nullptr, data.norm, train);
-        if (!history.ok()) return history.status();
-        step.finetune = std::move(*history);
-        masks.Apply();
-      }
-      if (finetune_here) {
-        StepLine(data.progress, t, steps, "fine-tuning with `" + data.finetuner.command + "`");
-        HONE_RETURN_IF_ERROR(FinetuneWithCommand(model, data.finetuner, t, command_settings));
-        masks.Apply();
-        step.finetuned_by_command = true;
-      }
-    }
-    if (data.test != nullptr) {
-      auto eval = Evaluate(model, *data.test, data.norm, 500, data.threads);
-      if (!eval.ok()) return eval.status();
-      step.test_accuracy = eval->accuracy;
-    } else if (!data.evaluator.empty() && steps > 1) {
-      auto score = EvaluateWithCommand(model, data.evaluator, t, command_settings);
-      if (!score.ok()) return score.status();
-      step.test_accuracy = *score;
-    }
-    if (data.progress != nullptr && steps > 1) {
-      std::fprintf(data.progress, "step %d/%d: %lld of %lld weights in the pruned layers are zero (%.1f%%)", t, steps,
-                   static_cast<long long>(step.result.zero_weights), static_cast<long long>(step.result.weights),
-                   100.0 * static_cast<double>(step.result.zero_weights) /
-                       static_cast<double>(std::max<int64_t>(1, step.result.weights)));
-      if (step.test_accuracy >= 0) {
-        std::fprintf(data.progress, ", %s %.2f%%", data.test != nullptr ? "test accuracy" : "evaluator score",
-                     100 * step.test_accuracy);
-      }
-      std::fprintf(data.progress, "\n");
-      std::fflush(data.progress);
-    }
+    HONE_RETURN_IF_ERROR(FinetuneStep(context, run, step));
+    HONE_RETURN_IF_ERROR(EvaluateStep(context, step));
+    ReportStep(context, step);
     run.steps.push_back(std::move(step));
   }
   run.result = run.steps.back().result;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "compress/model/script_model_torch.h"
+#include "compress/prune/filter_norms_torch.h"
 
 namespace hone::compress {
 namespace {
@@ -19,16 +20,6 @@ struct Target {
   LayerPruneResult result;
   at::Tensor scores;  // structured pruners given scores: one per filter
 };
-
-// Per-filter scores; lower means pruned first. `normalized` divides by the filter's size.
-at::Tensor FilterScores(const std::string& pruner, const at::Tensor& w, bool normalized) {
-  at::Tensor f = w.reshape({w.size(0), -1});
-  const double n = static_cast<double>(f.size(1));
-  if (pruner == "l1") return normalized ? f.abs().sum(1) / n : f.abs().sum(1);
-  if (pruner == "l2") return normalized ? f.norm(2, 1) / std::sqrt(n) : f.norm(2, 1);
-  at::Tensor dist = torch::cdist(f.unsqueeze(0), f.unsqueeze(0)).squeeze(0).sum(1);  // fpgm
-  return normalized ? dist / (std::sqrt(n) * static_cast<double>(std::max<int64_t>(1, f.size(0) - 1))) : dist;
-}
 
 // How many of `n` items a layer may lose at most under its rule (filters keep >= 1).
 int64_t MaxRemovable(int64_t n, double max_ratio, bool structured) {
@@ -83,7 +74,7 @@ std::vector<at::Tensor> LevelChoice(const std::vector<Target*>& group) {
   return out;
 }
 
-void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
+void PruneFilterGroup(PrunerKind pruner, std::vector<Target*>& group) {
   const double ratio = group.front()->rule->sparse_ratio;
   const bool global = group.size() > 1;
   // (score, target, channel) for every filter of the group.
@@ -91,7 +82,7 @@ void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
   int64_t total = 0;
   for (size_t i = 0; i < group.size(); ++i) {
     at::Tensor s = group[i]->scores.defined() ? group[i]->scores
-                                              : FilterScores(pruner, group[i]->weight, global).to(torch::kDouble).contiguous();
+                                              : WeightNormScores(pruner, group[i]->weight, global).to(torch::kDouble).contiguous();
     for (int64_t c = 0; c < s.size(0); ++c) filters.emplace_back(s[c].item<double>(), i, c);
     total += s.size(0);
   }
@@ -119,7 +110,96 @@ void PruneFilterGroup(const std::string& pruner, std::vector<Target*>& group) {
   }
 }
 
+Status CheckPrunerInputs(const PrunerTraits& pruner, const FilterScoreMap* scores, const WeightRemover& remover) {
+  if (pruner.scoring == PrunerScoring::kObsCalibration && !remover) {
+    return InvalidArgument("the obs pruner updates weights from calibration data: run it through PruneWeightsObs");
+  }
+  if (pruner.scoring == PrunerScoring::kData && scores == nullptr) {
+    return InvalidArgument("the " + std::string(pruner.name) +
+                           " pruner ranks filters from data: score them first (DataFilterScores)");
+  }
+  return Status::Ok();
+}
+
+// The selected layers of `module` with their weights (and, for structured pruners given
+// `scores`, their filters' scores), in execution order.
+StatusOr<std::vector<Target>> CollectTargets(torch::jit::Module& module, const LayerGraph& graph,
+                                             const PruneConfig& config, const PrunerTraits& pruner,
+                                             const FilterScoreMap* scores) {
+  std::vector<Target> targets;
+  for (const SelectedLayer& l : SelectLayers(graph, config)) {
+    const LayerNode& n = graph.nodes[static_cast<size_t>(l.node)];
+    auto owner = FindSubmodule(module, n.name);
+    if (!owner || !owner->hasattr("weight")) continue;
+    Target t{&n, l.rule, owner->attr("weight").toTensor(), at::Tensor(), {}, at::Tensor()};
+    if (owner->hasattr("bias") && owner->attr("bias").isTensor()) t.bias = owner->attr("bias").toTensor();
+    t.result.name = n.name;
+    t.result.op_type = PrunableOpType(n);
+    t.result.target_ratio = l.rule->sparse_ratio;
+    t.result.channels = t.weight.size(0);
+    if (scores != nullptr && pruner.structured) {
+      auto it = scores->find(n.name);
+      if (it == scores->end() || static_cast<int64_t>(it->second.size()) != t.weight.size(0)) {
+        return InvalidArgument("no " + std::string(pruner.name) + " score for each of the " +
+                               std::to_string(t.weight.size(0)) + " filters of layer " + n.name);
+      }
+      t.scores = torch::tensor(it->second, torch::kDouble);
+    }
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+// The layers ranked together: one group per global_group_id, per config_list entry for
+// slim, else per layer.
+std::map<std::string, std::vector<Target*>> RankingGroups(std::vector<Target>& targets, const PruneConfig& config,
+                                                         const PrunerTraits& pruner) {
+  std::map<std::string, std::vector<Target*>> groups;
+  for (Target& t : targets) {
+    std::string key = t.rule->global_group_id.empty() ? "layer:" + t.result.name : "group:" + t.rule->global_group_id;
+    if (pruner.ranks_entry_together && t.rule->global_group_id.empty()) {
+      key = "entry:" + std::to_string(t.rule - config.rules.data());
+    }
+    groups[key].push_back(&t);
+  }
+  return groups;
+}
+
+// Unstructured pruners: removes level's choice from each layer, in execution order (a
+// remover may look at what earlier layers became), through `remover` when given.
+Status RemoveChosenWeights(const std::vector<Target>& targets, const std::map<const Target*, at::Tensor>& chosen,
+                           const WeightRemover& remover) {
+  for (const Target& t : targets) {
+    auto it = chosen.find(&t);
+    if (it == chosen.end()) continue;
+    if (remover) {
+      HONE_RETURN_IF_ERROR(remover(t.result.name, it->second.numel()));
+    } else if (it->second.numel() > 0) {
+      t.weight.view(-1).index_fill_(0, it->second, 0.0);
+    }
+  }
+  return Status::Ok();
+}
+
+PruneResult Summarize(std::vector<Target>& targets) {
+  PruneResult out;
+  for (Target& t : targets) {
+    t.result.weights = t.weight.numel();
+    t.result.zero_weights = t.weight.eq(0).sum().item<int64_t>();
+    out.weights += t.result.weights;
+    out.zero_weights += t.result.zero_weights;
+    out.layers.push_back(std::move(t.result));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string PrunableOpType(const LayerNode& node) { return node.kind == OpKind::kConv2d ? "Conv2d" : "Linear"; }
+
+const PruneRule* RuleFor(const PruneConfig& config, const LayerNode& node) {
+  return ActiveRule(config, PrunableOpType(node), node.name);
+}
 
 std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConfig& config) {
   std::vector<SelectedLayer> out;
@@ -127,21 +207,15 @@ std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConf
   for (const LayerNode& n : graph.nodes) {
     if (n.kind != OpKind::kConv2d && n.kind != OpKind::kLinear) continue;
     if (n.name.find('/') != std::string::npos || !seen.insert(n.name).second) continue;
-    const std::string type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
-    const PruneRule* rule = nullptr;
-    for (const PruneRule& r : config.rules) {
-      if (RuleMatches(r, type, n.name)) rule = &r;
-    }
-    if (rule == nullptr || rule->exclude || rule->sparse_ratio <= 0) continue;
-    out.push_back({n.id, rule});
+    if (const PruneRule* rule = RuleFor(config, n)) out.push_back({n.id, rule});
   }
   return out;
 }
 
 StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const LayerGraph& graph,
                                             const PruneConfig& config) {
-  if (config.pruner != "l1" && config.pruner != "l2" && config.pruner != "fpgm") {
-    return InvalidArgument("weight-norm scores need l1, l2 or fpgm, but got '" + config.pruner + "'");
+  if (PrunerTraitsOf(config.pruner).scoring != PrunerScoring::kWeightNorm) {
+    return InvalidArgument("weight-norm scores need l1, l2 or fpgm, but got '" + PrunerName(config.pruner) + "'");
   }
   FilterScoreMap out;
   try {
@@ -150,7 +224,8 @@ StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const Laye
       const std::string& name = graph.nodes[static_cast<size_t>(l.node)].name;
       auto owner = FindSubmodule(ModuleOf(model), name);
       if (!owner || !owner->hasattr("weight")) continue;
-      at::Tensor s = FilterScores(config.pruner, owner->attr("weight").toTensor(), true).to(torch::kDouble).contiguous();
+      at::Tensor s =
+          WeightNormScores(config.pruner, owner->attr("weight").toTensor(), true).to(torch::kDouble).contiguous();
       out[name] = std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
     }
   } catch (const std::exception& e) {
@@ -161,84 +236,27 @@ StatusOr<FilterScoreMap> WeightFilterScores(const ScriptModel& model, const Laye
 
 StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
                                    const FilterScoreMap* scores, const WeightRemover& remover) {
-  const std::string& pruner = config.pruner;
-  if (!IsKnownPruner(pruner)) {
-    return InvalidArgument("unknown pruner '" + pruner +
-                           "'; choose level, obs, l1, l2, fpgm, taylor, slim, apoz or mean_activation");
-  }
-  if (pruner == "obs" && !remover) {
-    return InvalidArgument("the obs pruner updates weights from calibration data: run it through PruneWeightsObs");
-  }
-  if (PrunerNeedsData(pruner) && pruner != "obs" && scores == nullptr) {
-    return InvalidArgument("the " + pruner + " pruner ranks filters from data: score them first (DataFilterScores)");
-  }
-  PruneResult out;
+  const PrunerTraits& pruner = PrunerTraitsOf(config.pruner);
+  HONE_RETURN_IF_ERROR(CheckPrunerInputs(pruner, scores, remover));
   try {
     torch::NoGradGuard no_grad;
-    torch::jit::Module& module = ModuleOf(model);
-    std::vector<Target> targets;
-    for (const SelectedLayer& l : SelectLayers(graph, config)) {
-      const LayerNode& n = graph.nodes[static_cast<size_t>(l.node)];
-      const PruneRule* rule = l.rule;
-      const std::string type = n.kind == OpKind::kConv2d ? "Conv2d" : "Linear";
-      auto owner = FindSubmodule(module, n.name);
-      if (!owner || !owner->hasattr("weight")) continue;
-      Target t{&n, rule, owner->attr("weight").toTensor(), at::Tensor(), {}, at::Tensor()};
-      if (owner->hasattr("bias") && owner->attr("bias").isTensor()) t.bias = owner->attr("bias").toTensor();
-      t.result.name = n.name;
-      t.result.op_type = type;
-      t.result.target_ratio = rule->sparse_ratio;
-      t.result.channels = t.weight.size(0);
-      if (scores != nullptr && !IsUnstructuredPruner(pruner)) {
-        auto it = scores->find(n.name);
-        if (it == scores->end() || static_cast<int64_t>(it->second.size()) != t.weight.size(0)) {
-          return InvalidArgument("no " + pruner + " score for each of the " + std::to_string(t.weight.size(0)) +
-                                 " filters of layer " + n.name);
-        }
-        t.scores = torch::tensor(it->second, torch::kDouble);
-      }
-      targets.push_back(std::move(t));
-    }
-    if (targets.empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
-    // Groups: one per global_group_id, or one per layer.
-    std::map<std::string, std::vector<Target*>> groups;
-    for (Target& t : targets) {
-      std::string key = t.rule->global_group_id.empty() ? "layer:" + t.result.name : "group:" + t.rule->global_group_id;
-      if (pruner == "slim" && t.rule->global_group_id.empty()) {
-        key = "entry:" + std::to_string(t.rule - config.rules.data());
-      }
-      groups[key].push_back(&t);
-    }
+    auto targets = CollectTargets(ModuleOf(model), graph, config, pruner, scores);
+    if (!targets.ok()) return targets.status();
+    if (targets->empty()) return InvalidArgument("the config_list selects no Conv2d or Linear layer of this model");
     std::map<const Target*, at::Tensor> chosen;  // unstructured: level's choice per layer
-    for (auto& [key, group] : groups) {
-      if (IsUnstructuredPruner(pruner)) {
-        std::vector<at::Tensor> c = LevelChoice(group);
-        for (size_t i = 0; i < group.size(); ++i) chosen[group[i]] = c[i];
-      } else {
-        PruneFilterGroup(pruner, group);
+    for (auto& [key, group] : RankingGroups(*targets, config, pruner)) {
+      if (pruner.structured) {
+        PruneFilterGroup(config.pruner, group);
+        continue;
       }
+      std::vector<at::Tensor> c = LevelChoice(group);
+      for (size_t i = 0; i < group.size(); ++i) chosen[group[i]] = c[i];
     }
-    // In execution order: a remover may look at what earlier layers became.
-    for (const Target& t : targets) {
-      auto it = chosen.find(&t);
-      if (it == chosen.end()) continue;
-      if (remover) {
-        HONE_RETURN_IF_ERROR(remover(t.result.name, it->second.numel()));
-      } else if (it->second.numel() > 0) {
-        t.weight.view(-1).index_fill_(0, it->second, 0.0);
-      }
-    }
-    for (Target& t : targets) {
-      t.result.weights = t.weight.numel();
-      t.result.zero_weights = t.weight.eq(0).sum().item<int64_t>();
-      out.weights += t.result.weights;
-      out.zero_weights += t.result.zero_weights;
-      out.layers.push_back(std::move(t.result));
-    }
+    HONE_RETURN_IF_ERROR(RemoveChosenWeights(*targets, chosen, remover));
+    return Summarize(*targets);
   } catch (const std::exception& e) {
     return InvalidArgument("pruning failed: " + TorchErrorMessage(e));
   }
-  return out;
 }
 
 }  // namespace hone::compress

@@ -52,11 +52,19 @@ struct PruneResult {
 // Per layer (module path): one score per output filter; lower scores are removed first.
 using FilterScoreMap = std::map<std::string, std::vector<double>>;
 
+// "Conv2d" or "Linear": the op type config_list entries name a prunable layer by.
+std::string PrunableOpType(const LayerNode& node);
+
+// The config_list entry that rules `node` (ActiveRule in prune_config.h), or nullptr.
+const PruneRule* RuleFor(const PruneConfig& config, const LayerNode& node);
+
 // A Conv2d or Linear layer the config selects, with the config_list entry that rules it.
 struct SelectedLayer {
   int node = -1;  // in the LayerGraph
   const PruneRule* rule = nullptr;
 };
+// Every module's first Conv2d or Linear node (functional ops, named "<module>/<op>#<n>",
+// excluded) that RuleFor gives a rule, in execution order.
 std::vector<SelectedLayer> SelectLayers(const LayerGraph& graph, const PruneConfig& config);
 
 // Removes `count` weights of the named layer in the model (and may update the others):
@@ -69,7 +77,7 @@ using WeightRemover = std::function<Status(const std::string& layer, int64_t cou
 // pruners need `scores`. Unstructured pruners: each layer loses as many weights as
 // level's magnitude ranking takes from it (per layer or over its global group), through
 // `remover` when given (obs needs one), else the weights level chose are zeroed.
-// Errors: an unknown pruner, a config that selects no layer, a data-driven pruner
+// Errors: a config that selects no layer, a data-driven pruner
 // without scores (obs without a remover), scores missing or of the wrong length, the
 // remover's errors.
 StatusOr<PruneResult> PruneWeights(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,

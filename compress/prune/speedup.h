@@ -53,6 +53,14 @@ void MaskProducers(ScriptModel& model, const LayerGraph& graph, const ChannelGro
 Status MaskFollowers(ScriptModel& model, const LayerGraph& graph, const ChannelGroup& group,
                      const std::vector<int64_t>& removed);
 
+// "\n  <layer>: <reason>": why `group` (selected, not prunable) cannot be pruned, named by
+// its first producer; the lines of RequireSomethingPruned's `blocked`.
+std::string BlockedGroupLine(const LayerGraph& graph, const ChannelGroup& group);
+
+// OK when `report` has a layer; else the error that the config_list selects no layer
+// whose channels can be removed, followed by the `blocked` lines.
+Status RequireSomethingPruned(const PruneResult& report, const std::string& blocked);
+
 // A copy of `model` with every layer's weights cut to the kept channels: convolution
 // filters and input channels, linear outputs and input features, batch-norm statistics,
 // depthwise filters (and the groups in the convolution's code, see conv_groups_torch.h).

@@ -127,6 +127,95 @@ EvalStats EvaluateModule(torch::jit::Module& module, const ImageBatches& data, i
   return s;
 }
 
+// One training epoch after another over shuffled batches, the learning rate following
+// its schedule over all of them.
+class EpochRunner {
+ public:
+  EpochRunner(torch::jit::Module& module, const ImageBatches& data, const TrainOptions& o, at::Device device,
+              torch::optim::Optimizer& optimizer, std::mt19937_64& rng)
+      : module_(module),
+        data_(data),
+        o_(o),
+        device_(device),
+        optimizer_(optimizer),
+        rng_(rng),
+        n_(data.size()),
+        batches_((n_ + o.batch_size - 1) / o.batch_size),
+        order_(static_cast<size_t>(n_)) {}
+
+  // The epoch's training loss, accuracy and last learning rate. Errors: a loss that is
+  // not finite.
+  StatusOr<EpochStats> Run(int epoch) {
+    auto start = Clock::now();
+    module_.train(true);
+    std::iota(order_.begin(), order_.end(), 0);
+    std::shuffle(order_.begin(), order_.end(), rng_);
+    at::Tensor perm = torch::from_blob(order_.data(), {n_}, torch::kInt64);
+    ProgressBar bar(o_.progress, epoch, o_.epochs, batches_);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    double lr = o_.lr;
+    for (int64_t b = 0; b < batches_; ++b) {
+      at::Tensor idx = perm.slice(0, b * o_.batch_size, std::min(n_, (b + 1) * o_.batch_size));
+      at::Tensor x = data_.Images(idx).to(device_);
+      at::Tensor y = data_.Labels(idx).to(device_);
+      lr = ScheduledLr(o_, step_++, batches_ * o_.epochs);
+      SetLearningRate(optimizer_, lr);
+      at::Tensor out;
+      double l = Step(x, y, out);
+      if (!std::isfinite(l)) {
+        bar.Clear();
+        return FailedPrecondition("the training loss became " + std::to_string(l) + " in epoch " +
+                                  std::to_string(epoch) + " (try a lower learning rate)");
+      }
+      loss_sum += l * static_cast<double>(idx.size(0));
+      correct += out.argmax(1).eq(y).sum().item<int64_t>();
+      bar.Update(b + 1, l);
+    }
+    bar.Clear();
+    EpochStats s;
+    s.epoch = epoch;
+    s.lr = lr;
+    s.train_loss = loss_sum / static_cast<double>(n_);
+    s.train_accuracy = static_cast<double>(correct) / static_cast<double>(n_);
+    s.seconds = Seconds(start);
+    return s;
+  }
+
+ private:
+  // One optimizer step on a batch, with the options' hooks; the loss, and the outputs in `out`.
+  double Step(const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
+    optimizer_.zero_grad();
+    out = module_.forward({x}).toTensor();
+    at::Tensor loss = torch::nn::functional::cross_entropy(out, y);
+    loss.backward();
+    if (o_.after_backward) o_.after_backward();
+    optimizer_.step();
+    if (o_.after_step) o_.after_step();
+    return loss.item<double>();
+  }
+
+  torch::jit::Module& module_;
+  const ImageBatches& data_;
+  const TrainOptions& o_;
+  at::Device device_;
+  torch::optim::Optimizer& optimizer_;
+  std::mt19937_64& rng_;
+  const int64_t n_;
+  const int64_t batches_;
+  int64_t step_ = 0;
+  std::vector<int64_t> order_;
+};
+
+void PrintEpoch(const TrainOptions& o, const EpochStats& s, bool tested) {
+  if (o.progress == nullptr) return;
+  std::fprintf(o.progress, "epoch %d/%d  loss %.4f  train acc %.2f%%", s.epoch, o.epochs, s.train_loss,
+               100 * s.train_accuracy);
+  if (tested) std::fprintf(o.progress, "  test loss %.4f  test acc %.2f%%", s.test.loss, 100 * s.test.accuracy);
+  std::fprintf(o.progress, "  lr %.5f  %.1f s\n", s.lr, s.seconds);
+  std::fflush(o.progress);
+}
+
 }  // namespace
 
 Status ValidateTrainOptions(const TrainOptions& o) {
@@ -172,61 +261,14 @@ StatusOr<std::vector<EpochStats>> Train(ScriptModel& model, const ImageSet& trai
       params.push_back(p);
     }
     auto optimizer = MakeOptimizer(params, o);
-    const int64_t n = train_data.size();
-    const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-    const int64_t total_steps = batches * o.epochs;
-    int64_t step = 0;
-    std::vector<int64_t> order(static_cast<size_t>(n));
+    EpochRunner runner{module, train_data, o, *device, *optimizer, rng};
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-      auto start = Clock::now();
-      module.train(true);
-      std::iota(order.begin(), order.end(), 0);
-      std::shuffle(order.begin(), order.end(), rng);
-      at::Tensor perm = torch::from_blob(order.data(), {n}, torch::kInt64);
-      ProgressBar bar(o.progress, epoch, o.epochs, batches);
-      double loss_sum = 0;
-      int64_t correct = 0;
-      double lr = o.lr;
-      for (int64_t b = 0; b < batches; ++b) {
-        at::Tensor idx = perm.slice(0, b * o.batch_size, std::min(n, (b + 1) * o.batch_size));
-        at::Tensor x = train_data.Images(idx).to(*device);
-        at::Tensor y = train_data.Labels(idx).to(*device);
-        lr = ScheduledLr(o, step++, total_steps);
-        SetLearningRate(*optimizer, lr);
-        optimizer->zero_grad();
-        at::Tensor out = module.forward({x}).toTensor();
-        at::Tensor loss = torch::nn::functional::cross_entropy(out, y);
-        loss.backward();
-        if (o.after_backward) o.after_backward();
-        optimizer->step();
-        if (o.after_step) o.after_step();
-        double l = loss.item<double>();
-        if (!std::isfinite(l)) {
-          bar.Clear();
-          return FailedPrecondition("the training loss became " + std::to_string(l) + " in epoch " +
-                                    std::to_string(epoch) + " (try a lower learning rate)");
-        }
-        loss_sum += l * static_cast<double>(idx.size(0));
-        correct += out.argmax(1).eq(y).sum().item<int64_t>();
-        bar.Update(b + 1, l);
-      }
-      bar.Clear();
-      EpochStats s;
-      s.epoch = epoch;
-      s.lr = lr;
-      s.train_loss = loss_sum / static_cast<double>(n);
-      s.train_accuracy = static_cast<double>(correct) / static_cast<double>(n);
-      s.seconds = Seconds(start);
-      if (test_data) s.test = EvaluateModule(module, *test_data, o.eval_batch_size, *device);
-      if (o.progress != nullptr) {
-        std::fprintf(o.progress, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, o.epochs, s.train_loss,
-                     100 * s.train_accuracy);
-        if (test_data) std::fprintf(o.progress, "  test loss %.4f  test acc %.2f%%", s.test.loss, 100 * s.test.accuracy);
-        std::fprintf(o.progress, "  lr %.5f  %.1f s\n", s.lr, s.seconds);
-        std::fflush(o.progress);
-      }
-      history.push_back(s);
-      if (on_epoch) on_epoch(s);
+      auto s = runner.Run(epoch);
+      if (!s.ok()) return s.status();
+      if (test_data) s->test = EvaluateModule(module, *test_data, o.eval_batch_size, *device);
+      PrintEpoch(o, *s, test_data != nullptr);
+      history.push_back(*s);
+      if (on_epoch) on_epoch(*s);
     }
     module.eval();
     for (const at::Tensor& p : params) p.mutable_grad() = at::Tensor();

@@ -27,6 +27,15 @@ Status TooSmall(const ZooSpec& spec, const std::string& why) {
                          " is too small (" + why + ")");
 }
 
+// The two-layer classifier after the convolutions: registers fc1 (`features` -> `hidden`)
+// and fc2 (-> classes) and returns their forward code (flatten, relu, dropout).
+std::string ClassifierHead(Module& m, int64_t features, int64_t hidden, const ZooSpec& spec) {
+  m.register_module("fc1", Linear("fc1", features, hidden));
+  m.register_module("fc2", Linear("fc2", hidden, spec.classes));
+  return "    x = torch.flatten(x, 1)\n    x = torch.relu(self.fc1(x))\n" + Dropout(spec.dropout) +
+         "    return self.fc2(x)\n";
+}
+
 StatusOr<Module> Cnn2(const ZooSpec& spec) {
   const int64_t w = spec.base_width > 0 ? spec.base_width : 32;
   const int64_t depth = spec.depth > 0 ? spec.depth : 2;
@@ -46,11 +55,7 @@ StatusOr<Module> Cnn2(const ZooSpec& spec) {
     }
     in = out;
   }
-  m.register_module("fc1", Linear("fc1", in * h * wd, 4 * w));
-  m.register_module("fc2", Linear("fc2", 4 * w, spec.classes));
-  code += "    x = torch.flatten(x, 1)\n    x = torch.relu(self.fc1(x))\n" + Dropout(spec.dropout) +
-          "    return self.fc2(x)\n";
-  Define(m, code);
+  Define(m, code + ClassifierHead(m, in * h * wd, 4 * w, spec));
   return m;
 }
 
@@ -89,11 +94,7 @@ StatusOr<Module> VggSmall(const ZooSpec& spec) {
     if (i % 2 == 1) code += std::string("    x = torch.max_pool2d(x, ") + kPool2 + ")\n";
     in = widths[i];
   }
-  m.register_module("fc1", Linear("fc1", in * h * wd, 8 * w));
-  m.register_module("fc2", Linear("fc2", 8 * w, spec.classes));
-  code += "    x = torch.flatten(x, 1)\n    x = torch.relu(self.fc1(x))\n" + Dropout(spec.dropout) +
-          "    return self.fc2(x)\n";
-  Define(m, code);
+  Define(m, code + ClassifierHead(m, in * h * wd, 8 * w, spec));
   return m;
 }
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 
 namespace hone::testing_util {
 

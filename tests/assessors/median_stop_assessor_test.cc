@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "assessors/builtin_assessors.h"
+#include "core/arg_spec.h"
+
 namespace hone {
 namespace {
 
@@ -115,14 +118,15 @@ TEST(MedianStopAssessorTest, ContextModeIsTheDefaultAndClassArgsOverrideIt) {
             Verdict::kStop);
 }
 
-TEST(MedianStopAssessorTest, CreateRejectsBadClassArgs) {
+TEST(MedianStopAssessorTest, ArgSpecsRejectBadClassArgs) {
+  Registry registry;
+  RegisterBuiltinAssessors(registry);
+  const AssessorInfo& info = *registry.FindAssessor("medianstop");
   for (json args : {json{{"optimize_mode", "maximise"}}, json{{"start_step", -1}},
                     json{{"start_step", 1.5}}, json{{"start_step", "3"}}}) {
-    AssessorContext ctx;
-    ctx.class_args = args;
-    auto a = MedianStopAssessor::Create(ctx);
-    ASSERT_FALSE(a.ok()) << args.dump();
-    EXPECT_EQ(a.status().code(), StatusCode::kInvalidArgument);
+    Status status = CheckArgsJson(args, "classArgs", info.args);
+    ASSERT_FALSE(status.ok()) << args.dump();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   }
 }
 

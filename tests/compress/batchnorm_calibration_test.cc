@@ -11,7 +11,7 @@ namespace {
 
 ImageSet NoiseImages(int64_t n, int64_t size) { return testing::Noise(n, size, /*seed=*/7); }
 
-const Normalization kNorm{{0.5f}, {0.25f}};
+using testing::kNorm;
 
 int CountBatchNorms(const ScriptModel& m) {
   int n = 0;

@@ -15,11 +15,8 @@ namespace {
 
 using testing::ScratchDir;
 
+using testing::Compress;
 using Result = testing::CommandResult;
-
-Result Compress(const std::string& args) {
-  return testing::RunCommand(std::string(HONE_COMPRESS_BINARY) + " " + args);
-}
 
 TEST(CompressCliSlowTest, TrainEvaluateProfile) {
   if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
@@ -111,22 +108,32 @@ TEST(CompressCliSlowTest, FashionMnistExampleTrialReportsEachEpoch) {
 }
 
 TEST(CompressCliTest, ErrorsAreUsageErrors) {
-  Result bad_data = Compress("train --data imagenet --out /dev/null");
-  EXPECT_EQ(bad_data.code, 2) << bad_data.output;
-  EXPECT_NE(bad_data.output.find("unknown data set 'imagenet'"), std::string::npos) << bad_data.output;
-  Result missing = Compress("evaluate /nonexistent/m.pt");
-  EXPECT_EQ(missing.code, 2) << missing.output;
-  EXPECT_NE(missing.output.find("cannot load the TorchScript model"), std::string::npos) << missing.output;
-  Result shape = Compress("profile /nonexistent/m.pt --input 1,x");
-  EXPECT_EQ(shape.code, 2) << shape.output;
-  EXPECT_NE(shape.output.find("positive integers"), std::string::npos) << shape.output;
-  Result device = Compress("train --device tpu --out /dev/null");
-  EXPECT_NE(device.code, 0) << device.output;
-  EXPECT_NE(device.output.find("device must be cpu, cuda or auto"), std::string::npos) << device.output;
-  Result calibrate = Compress("prune /nonexistent/m.pt --config /dev/null --out /dev/null --calibrate-bn -3");
-  EXPECT_NE(calibrate.code, 0) << calibrate.output;
-  EXPECT_NE(calibrate.output.find("--calibrate-bn"), std::string::npos) << calibrate.output;
-  EXPECT_EQ(calibrate.output.find("cannot load"), std::string::npos) << calibrate.output;  // rejected before loading
+  struct Case {
+    const char* args;
+    int code;  // the exit code; -1: any failure
+    const char* message;
+    const char* absent = nullptr;  // must not be in the output
+  };
+  const Case cases[] = {
+      {"train --data imagenet --out /dev/null", 2, "unknown data set 'imagenet'"},
+      {"evaluate /nonexistent/m.pt", 2, "cannot load the TorchScript model"},
+      {"profile /nonexistent/m.pt --input 1,x", 2, "positive integers"},
+      {"train --device tpu --out /dev/null", -1, "device must be cpu, cuda or auto"},
+      {"prune /nonexistent/m.pt --config /dev/null --out /dev/null --calibrate-bn -3", -1, "--calibrate-bn",
+       "cannot load"},  // rejected before loading
+  };
+  for (const Case& c : cases) {
+    Result r = Compress(c.args);
+    if (c.code >= 0) {
+      EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
+    } else {
+      EXPECT_NE(r.code, 0) << c.args << "\n" << r.output;
+    }
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+    if (c.absent != nullptr) {
+      EXPECT_EQ(r.output.find(c.absent), std::string::npos) << c.args << "\n" << r.output;
+    }
+  }
 }
 
 }  // namespace

@@ -66,4 +66,11 @@ inline CommandResult RunCommand(const std::string& command) {
   return r;
 }
 
+#ifdef HONE_COMPRESS_BINARY
+// Runs `hone-compress ARGS`, the binary of this build.
+inline CommandResult Compress(const std::string& args) {
+  return RunCommand(std::string(HONE_COMPRESS_BINARY) + " " + args);
+}
+#endif
+
 }  // namespace hone::compress::testing

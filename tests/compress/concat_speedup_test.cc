@@ -2,6 +2,7 @@
 // and the errors for grouped convolutions and ops hone does not understand, on models
 // scripted in Python.
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -93,6 +94,19 @@ class PythonModels : public ::testing::Test {
     dir_ = nullptr;
   }
   void SetUp() override { ASSERT_TRUE(made_) << "the Python script that makes the models failed"; }
+  // The saved model `file` and its graph on 1x1x8x8 inputs; nullopt (a failure) when
+  // either cannot be had.
+  static std::optional<testing::Net> Load(const std::string& file) {
+    return testing::WithGraph(ScriptModel::Load(*dir_ / file), {1, 1, 8, 8});
+  }
+  // The error of pruning `file`'s channel groups as `config` says ("" when it succeeds).
+  static std::string GroupPruneError(const std::string& file, const std::string& config) {
+    auto net = Load(file);
+    if (!net) return "";
+    auto out = PruneChannelGroups(net->model, net->graph, AnalyzeChannels(net->graph), Config(config));
+    EXPECT_FALSE(out.ok());
+    return out.ok() ? "" : out.status().message();
+  }
   static ScratchDir* dir_;
   static bool made_;
 };
@@ -100,10 +114,9 @@ ScratchDir* PythonModels::dir_ = nullptr;
 bool PythonModels::made_ = false;
 
 TEST_F(PythonModels, ConcatGroupsMapBackToTheirBranches) {
-  auto model = ScriptModel::Load(*dir_ / "concat.pt");
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  auto g = BuildLayerGraph(*model, {1, 1, 8, 8});
-  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto net = Load("concat.pt");
+  ASSERT_TRUE(net);
+  const LayerGraph* g = &net->graph;
   ChannelAnalysis a = AnalyzeChannels(*g);
   const LayerNode* mix = Find(*g, "mix");
   const LayerNode* a_conv = Find(*g, "a");
@@ -181,28 +194,13 @@ TEST_F(PythonModels, ConcatConsumerLosesTheBranchesPrunedChannels) {
 }
 
 TEST_F(PythonModels, GroupedConvolutionIsABarrierWithItsName) {
-  auto model = ScriptModel::Load(*dir_ / "grouped.pt");
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  auto g = BuildLayerGraph(*model, {1, 1, 8, 8});
-  ASSERT_TRUE(g.ok()) << g.status().message();
-  ChannelAnalysis a = AnalyzeChannels(*g);
-  auto out = PruneChannelGroups(*model, *g, a,
-                                Config("pruner: l1\nconfig_list: [{op_names: [stem], sparse_ratio: 0.5}]"));
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("stem: grouped convolution grouped (groups=2"), std::string::npos)
-      << out.status().message();
+  const std::string error = GroupPruneError("grouped.pt", "pruner: l1\nconfig_list: [{op_names: [stem], sparse_ratio: 0.5}]");
+  EXPECT_NE(error.find("stem: grouped convolution grouped (groups=2"), std::string::npos) << error;
 }
 
 TEST_F(PythonModels, UnknownOpIsAnErrorNamingOpAndNode) {
-  auto model = ScriptModel::Load(*dir_ / "odd.pt");
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  auto g = BuildLayerGraph(*model, {1, 1, 8, 8});
-  ASSERT_TRUE(g.ok()) << g.status().message();
-  ChannelAnalysis a = AnalyzeChannels(*g);
-  auto out = PruneChannelGroups(*model, *g, a,
-                                Config("pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]"));
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("aten::mul at node %"), std::string::npos) << out.status().message();
+  const std::string error = GroupPruneError("odd.pt", "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]");
+  EXPECT_NE(error.find("aten::mul at node %"), std::string::npos) << error;
 }
 
 }  // namespace

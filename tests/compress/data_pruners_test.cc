@@ -13,11 +13,10 @@ namespace hone::compress {
 namespace {
 
 using testing::Config;
+using testing::kNorm;
 using testing::Net;
 using testing::Noise;
 using testing::ZooNet;
-
-const Normalization kNorm{{0.5f}, {0.25f}};
 
 at::Tensor Param(const ScriptModel& m, const std::string& layer, const std::string& name = "weight") {
   return FindSubmodule(ModuleOf(m), layer)->attr(name).toTensor();
@@ -153,16 +152,9 @@ TEST(DataPrunerTest, ScoredGroupsSpeedUpAndAgreeWithTheMaskedModel) {
     ASSERT_TRUE(m.ok());
     auto g = BuildLayerGraph(*m, {2, 1, 8, 8});
     ASSERT_TRUE(g.ok());
+    testing::RandomizeBatchNorms(*m, /*positive_scales=*/true);
     {
       torch::NoGradGuard no_grad;
-      for (const auto& named : ModuleOf(*m).named_modules()) {
-        torch::jit::Module bn = named.value;
-        if (!bn.hasattr("running_var")) continue;
-        bn.attr("running_mean").toTensor().normal_(0, 0.5);
-        bn.attr("running_var").toTensor().uniform_(0.5, 2.0);
-        bn.attr("weight").toTensor().uniform_(0.5, 1.5);
-        bn.attr("bias").toTensor().normal_(0, 0.3);
-      }
       // layer2.b1.conv1's channel 3: zero scale and a negative shift after its batch
       // norm: dead after relu, and without gradient.
       auto bn = FindSubmodule(ModuleOf(*m), "layer2.b1.bn1");

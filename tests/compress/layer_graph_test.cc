@@ -27,10 +27,10 @@ int Count(const LayerGraph& g, OpKind kind) {
 }
 
 TEST(LayerGraphTest, Cnn2ShapesParamsAndHandComputedFlops) {
-  auto model = BuildZooModel({.name = "cnn2"});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
-  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto net = testing::WithGraph(BuildZooModel({.name = "cnn2"}), {1, 1, 28, 28});
+  ASSERT_TRUE(net);
+  ScriptModel* model = &net->model;
+  const LayerGraph* g = &net->graph;
   const LayerNode* conv1 = Find(*g, "conv1");
   const LayerNode* conv2 = Find(*g, "conv2");
   const LayerNode* fc1 = Find(*g, "fc1");
@@ -62,10 +62,10 @@ TEST(LayerGraphTest, Cnn2ShapesParamsAndHandComputedFlops) {
 }
 
 TEST(LayerGraphTest, ResNet20ResidualAddsAndBatchNorm) {
-  auto model = BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 3, 32, 32});
-  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto net = testing::WithGraph(BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32}),
+                                {1, 3, 32, 32});
+  ASSERT_TRUE(net);
+  const LayerGraph* g = &net->graph;
   EXPECT_EQ(Count(*g, OpKind::kConv2d), 21);  // 19 + two projection shortcuts
   EXPECT_EQ(Count(*g, OpKind::kBatchNorm), 21);
   EXPECT_EQ(Count(*g, OpKind::kAdd), 9);
@@ -94,10 +94,9 @@ TEST(LayerGraphTest, ResNet20ResidualAddsAndBatchNorm) {
 }
 
 TEST(LayerGraphTest, MobileNetV2DepthwiseConvolutions) {
-  auto model = BuildZooModel({.name = "mobilenetv2-small"});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
-  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto net = testing::WithGraph(BuildZooModel({.name = "mobilenetv2-small"}), {1, 1, 28, 28});
+  ASSERT_TRUE(net);
+  const LayerGraph* g = &net->graph;
   const LayerNode* dw = Find(*g, "block1.dw_conv");
   ASSERT_TRUE(dw);
   EXPECT_EQ(dw->groups, 96);
@@ -111,20 +110,7 @@ TEST(LayerGraphTest, MobileNetV2DepthwiseConvolutions) {
 
 TEST(LayerGraphTest, PythonScriptedModelWithAnUnknownOp) {
   ScratchDir dir("graph_py");
-  std::ofstream(dir / "make.py") << R"(
-import sys, torch, torch.nn as nn
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c)
-    def forward(self, x):
-        out = torch.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += x
-        return torch.relu(out)
+  std::ofstream(dir / "make.py") << "import sys, torch, torch.nn as nn" << testing::kPythonResidualBlock << R"(
 class Net(nn.Module):
     def __init__(self, odd):
         super().__init__()
@@ -169,10 +155,10 @@ torch.jit.script(Net(True)).save(sys.argv[1] + '/odd.pt')
 }
 
 TEST(LayerGraphTest, ProfilesLatency) {
-  auto model = BuildZooModel({.name = "lenet5"});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
-  ASSERT_TRUE(g.ok());
+  auto net = testing::WithGraph(BuildZooModel({.name = "lenet5"}), {1, 1, 28, 28});
+  ASSERT_TRUE(net);
+  ScriptModel* model = &net->model;
+  const LayerGraph* g = &net->graph;
   LatencyOptions o{.warmup = 1, .repeats = 3, .threads = 1};
   auto total = MeasureLatencyMs(*model, {1, 1, 28, 28}, o);
   ASSERT_TRUE(total.ok());
@@ -185,10 +171,10 @@ TEST(LayerGraphTest, ProfilesLatency) {
 }
 
 TEST(LayerGraphTest, ChannelsLastTimingRestoresTheWeights) {
-  auto model = BuildZooModel({.name = "resnet20", .height = 8, .width = 8, .seed = 2});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {2, 1, 8, 8});
-  ASSERT_TRUE(g.ok());
+  auto net = testing::WithGraph(BuildZooModel({.name = "resnet20", .height = 8, .width = 8, .seed = 2}), {2, 1, 8, 8});
+  ASSERT_TRUE(net);
+  ScriptModel* model = &net->model;
+  const LayerGraph* g = &net->graph;
   const at::Tensor x = torch::randn({2, 1, 8, 8});
   const at::Tensor before = testing::Forward(*model, x);
   LatencyOptions o{.warmup = 1, .repeats = 2, .threads = 1, .channels_last = true};

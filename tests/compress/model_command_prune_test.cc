@@ -17,11 +17,8 @@
 namespace hone::compress {
 namespace {
 
+using testing::Compress;
 using testing::ScratchDir;
-
-testing::CommandResult Compress(const std::string& args) {
-  return testing::RunCommand(std::string(HONE_COMPRESS_BINARY) + " " + args);
-}
 
 std::string Read(const std::string& path) {
   std::ifstream in(path);
@@ -66,13 +63,11 @@ finetuner: python3 tune.py
 }
 
 TEST(ModelCommandConfigTest, ReportsEveryBadEntryWithItsPosition) {
-  auto bad = ParsePruneConfig(R"(pruner: l1
+  const std::string m = testing::ConfigError(R"(pruner: l1
 config_list: [{sparse_ratio: 0.5}]
 evaluator: {timeout_s: -3, cmd: x}
 finetuner: [a, b]
 )", "prune.yaml");
-  ASSERT_FALSE(bad.ok());
-  const std::string m = bad.status().message();
   EXPECT_NE(m.find("prune.yaml:3:24: error: evaluator.timeout_s: must be a number >= 0, but got '-3'"),
             std::string::npos) << m;
   EXPECT_NE(m.find("prune.yaml:3:28: error: evaluator.cmd: is not a key of evaluator (command, timeout_s)"),

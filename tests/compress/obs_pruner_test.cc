@@ -15,11 +15,10 @@ namespace hone::compress {
 namespace {
 
 using testing::Config;
+using testing::kNorm;
 using testing::Net;
 using testing::Noise;
 using testing::ZooNet;
-
-const Normalization kNorm{{0.5f}, {0.25f}};
 
 // ||(a - b) X||^2 summed over rows.
 double OutputError(const at::Tensor& a, const at::Tensor& b, const at::Tensor& x) {
@@ -209,9 +208,9 @@ TEST(ObsPrunerTest, NeedsDataAndNoSpeedup) {
   ASSERT_FALSE(speedup.ok());
   EXPECT_NE(speedup.status().message().find("needs a structured pruner, but got 'obs'"), std::string::npos)
       << speedup.status().message();
-  EXPECT_TRUE(PrunerNeedsData("obs"));
-  EXPECT_TRUE(IsUnstructuredPruner("obs"));
-  EXPECT_FALSE(IsUnstructuredPruner("l1"));
+  EXPECT_TRUE(PrunerTraitsOf(PrunerKind::kObs).needs_data);
+  EXPECT_FALSE(PrunerTraitsOf(PrunerKind::kObs).structured);
+  EXPECT_TRUE(PrunerTraitsOf(PrunerKind::kL1).structured);
 }
 
 TEST(ObsPrunerTest, ParsesDampAndSolver) {
@@ -219,16 +218,13 @@ TEST(ObsPrunerTest, ParsesDampAndSolver) {
   EXPECT_DOUBLE_EQ(c.options.damp, 0.1);
   EXPECT_EQ(c.options.solver, "blocked");
   EXPECT_EQ(Config("pruner: obs\nconfig_list: [{sparse_ratio: 0.5}]").options.solver, "auto");
-  auto solver = ParsePruneConfig("pruner: obs\nconfig_list: [{sparse_ratio: 0.5}]\npruner_options: {solver: fast}\n", "o.yaml");
-  ASSERT_FALSE(solver.ok());
-  EXPECT_NE(solver.status().message().find("o.yaml:3:26: error: pruner_options.solver: must be auto or blocked"),
-            std::string::npos)
-      << solver.status().message();
-  auto bad = ParsePruneConfig("pruner: obs\nconfig_list: [{sparse_ratio: 0.5}]\npruner_options: {damp: 0}\n", "o.yaml");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("o.yaml:3:24: error: pruner_options.damp: must be a number > 0"),
-            std::string::npos)
-      << bad.status().message();
+  const std::string solver = testing::ConfigError(
+      "pruner: obs\nconfig_list: [{sparse_ratio: 0.5}]\npruner_options: {solver: fast}\n", "o.yaml");
+  EXPECT_NE(solver.find("o.yaml:3:26: error: pruner_options.solver: must be auto or blocked"), std::string::npos)
+      << solver;
+  const std::string damp = testing::ConfigError(
+      "pruner: obs\nconfig_list: [{sparse_ratio: 0.5}]\npruner_options: {damp: 0}\n", "o.yaml");
+  EXPECT_NE(damp.find("o.yaml:3:24: error: pruner_options.damp: must be a number > 0"), std::string::npos) << damp;
 }
 
 }  // namespace

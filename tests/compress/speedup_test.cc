@@ -51,11 +51,24 @@ Pruned PruneAndSpeedUp(ScriptModel model, const std::vector<int64_t>& shape, con
   return {std::move(model), std::move(*fast), std::move(*graph), std::move(*after)};
 }
 
+// Inputs of `shape` drawn after torch::manual_seed(seed), on which the masked and the
+// sped-up model must agree within 1e-4, and the masked model's outputs.
+struct Outputs {
+  at::Tensor x;
+  at::Tensor expected;
+};
+Outputs ExpectSameOutputs(const Pruned& p, const std::vector<int64_t>& shape, uint64_t seed) {
+  torch::manual_seed(seed);
+  Outputs o{torch::randn(shape), at::Tensor()};
+  o.expected = Forward(p.masked, o.x);
+  EXPECT_LT((o.expected - Forward(p.fast, o.x)).abs().max().item<double>(), 1e-4);
+  return o;
+}
+
 TEST(ChannelGroupsTest, ResNet20ResidualAddsShareChannels) {
-  auto model = BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 3, 32, 32});
-  ASSERT_TRUE(g.ok());
+  auto net = testing::WithGraph(BuildZooModel({.name = "resnet20", .channels = 3, .height = 32, .width = 32}), {1, 3, 32, 32});
+  ASSERT_TRUE(net);
+  const LayerGraph* g = &net->graph;
   ChannelAnalysis a = AnalyzeChannels(*g);
   const ChannelGroup* stage1 = GroupOf(a, *g, "conv1");
   ASSERT_TRUE(stage1);
@@ -89,10 +102,9 @@ std::vector<std::string> Consumers(const ChannelGroup& group, const LayerGraph& 
 // With w = 16: stem 16; block0 (expand 1) 16 -> 16 with a residual add; blocks 1-2 expand
 // to 96/144 and project to 24; blocks 3-4 to 32; blocks 5-6 to 64; block7 to 96; head 256.
 TEST(ChannelGroupsTest, MobileNetV2DepthwiseConvolutionsFollowTheirInput) {
-  auto model = BuildZooModel({.name = "mobilenetv2-small"});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
-  ASSERT_TRUE(g.ok());
+  auto net = testing::WithGraph(BuildZooModel({.name = "mobilenetv2-small"}), {1, 1, 28, 28});
+  ASSERT_TRUE(net);
+  const LayerGraph* g = &net->graph;
   ChannelAnalysis a = AnalyzeChannels(*g);
   // The model's input, the stem (with block0's projection, added to it), 7 expansions,
   // 4 projection sets, the head and the classes.
@@ -168,10 +180,7 @@ TEST(SpeedupTest, ResNet20MaskedAndSpedUpModelsAgreeAndRoundTripThroughPython) {
   RandomizeBatchNorms(*model);
   Pruned p = PruneAndSpeedUp(std::move(*model), {1, 3, 32, 32},
                              "pruner: fpgm\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]\nspeedup: true");
-  torch::manual_seed(3);
-  at::Tensor x = torch::randn({4, 3, 32, 32});
-  at::Tensor expected = Forward(p.masked, x);
-  EXPECT_LT((expected - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  auto [x, expected] = ExpectSameOutputs(p, {4, 3, 32, 32}, 3);
   EXPECT_LT(p.after.total_flops, p.before.total_flops * 0.35);
   // Saved, it loads and gives the same outputs in C++ and in Python.
   ScratchDir dir("speedup_py");
@@ -185,10 +194,7 @@ TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {
   RandomizeBatchNorms(*model);
   Pruned p = PruneAndSpeedUp(std::move(*model), {1, 1, 28, 28},
                              "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.4}]\nspeedup: true");
-  torch::manual_seed(5);
-  at::Tensor x = torch::randn({4, 1, 28, 28});
-  at::Tensor expected = Forward(p.masked, x);
-  EXPECT_LT((expected - Forward(p.fast, x)).abs().max().item<double>(), 1e-4);
+  auto [x, expected] = ExpectSameOutputs(p, {4, 1, 28, 28}, 5);
   // 96 - floor(0.4 x 96) = 58 channels stay in block1's expansion; its depthwise
   // convolution keeps one filter (and one group) per channel.
   auto weight = [&](const std::string& layer) {
@@ -213,27 +219,14 @@ TEST(SpeedupTest, MobileNetV2DepthwiseConvolutionsShrinkWithTheirInput) {
 
 TEST(SpeedupTest, PythonScriptedResidualModel) {
   ScratchDir dir("speedup_script");
-  std::ofstream(dir / "make.py") << R"(
-import sys, torch, torch.nn as nn
-torch.manual_seed(0)
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c, 2 * c, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(2 * c)
-        self.conv2 = nn.Conv2d(2 * c, c, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c)
-    def forward(self, x):
-        out = torch.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += x
-        return torch.relu(out)
+  std::ofstream(dir / "make.py") << "import sys, torch, torch.nn as nn\ntorch.manual_seed(0)"
+                                  << testing::kPythonResidualBlock << R"(
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(1, 8, 3, padding=1)
         self.stem_bn = nn.BatchNorm2d(8)
-        self.layer = nn.Sequential(Block(8), Block(8))
+        self.layer = nn.Sequential(Block(8, 16), Block(8, 16))
         self.fc = nn.Linear(8 * 6 * 6, 10)
     def forward(self, x):
         x = self.layer(torch.relu(self.stem_bn(self.stem(x))))
@@ -263,10 +256,10 @@ torch.jit.script(net.eval()).save(sys.argv[1] + '/net.pt')
 }
 
 TEST(SpeedupTest, RefusesTheLevelPrunerAndUnprunableSelections) {
-  auto model = BuildZooModel({.name = "cnn2"});
-  ASSERT_TRUE(model.ok());
-  auto g = BuildLayerGraph(*model, {1, 1, 28, 28});
-  ASSERT_TRUE(g.ok());
+  auto net = testing::WithGraph(BuildZooModel({.name = "cnn2"}), {1, 1, 28, 28});
+  ASSERT_TRUE(net);
+  ScriptModel* model = &net->model;
+  const LayerGraph* g = &net->graph;
   ChannelAnalysis a = AnalyzeChannels(*g);
   auto level = PruneChannelGroups(*model, *g, a, Config("pruner: level\nconfig_list: [{sparse_ratio: 0.5}]"));
   ASSERT_FALSE(level.ok());

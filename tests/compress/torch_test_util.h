@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,17 +19,54 @@
 
 namespace hone::compress::testing {
 
+// Python (torch.nn as nn) of a residual block over `c` channels whose first convolution
+// widens to `mid` (default c): conv-bn-relu-conv-bn, plus the input, then relu.
+inline constexpr const char* kPythonResidualBlock = R"(
+class Block(nn.Module):
+    def __init__(self, c, mid=None):
+        super().__init__()
+        mid = mid or c
+        self.conv1 = nn.Conv2d(c, mid, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.conv2 = nn.Conv2d(mid, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += x
+        return torch.relu(out)
+)";
+
 inline PruneConfig Config(const std::string& yaml) {
   auto c = ParsePruneConfig(yaml, "prune.yaml");
   EXPECT_TRUE(c.ok()) << c.status().message();
   return c.ok() ? *c : PruneConfig{};
 }
 
-// A zoo model for square one-channel images of `size` and its layer graph.
+// The errors of parsing `yaml` as the file `origin` (a test failure when it parses).
+inline std::string ConfigError(const std::string& yaml, const std::string& origin) {
+  auto c = ParsePruneConfig(yaml, origin);
+  EXPECT_FALSE(c.ok()) << yaml;
+  return c.ok() ? "" : c.status().message();
+}
+
+// A model and its layer graph.
 struct Net {
   ScriptModel model;
   LayerGraph graph;
 };
+
+// `model` and its graph on `shape`; nullopt (a test failure) when either is an error.
+inline std::optional<Net> WithGraph(StatusOr<ScriptModel> model, const std::vector<int64_t>& shape) {
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  if (!model.ok()) return std::nullopt;
+  auto g = BuildLayerGraph(*model, shape);
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  if (!g.ok()) return std::nullopt;
+  return Net{std::move(*model), std::move(*g)};
+}
+
+// A zoo model for square one-channel images of `size` and its layer graph.
 
 inline Net ZooNet(const std::string& name, int64_t width = 4, int64_t size = 8, uint64_t seed = 3) {
   auto m = BuildZooModel({.name = name, .height = size, .width = size, .base_width = width, .seed = seed});
@@ -37,6 +75,9 @@ inline Net ZooNet(const std::string& name, int64_t width = 4, int64_t size = 8, 
   EXPECT_TRUE(g.ok()) << g.status().message();
   return {std::move(*m), std::move(*g)};
 }
+
+// The normalization the tests apply to Noise images.
+inline const Normalization kNorm{{0.5f}, {0.25f}};
 
 // `n` one-channel images of random pixels with random labels (10 classes).
 inline ImageSet Noise(int64_t n, int64_t size, uint64_t seed = 1) {
@@ -52,15 +93,21 @@ inline ImageSet Noise(int64_t n, int64_t size, uint64_t seed = 1) {
 }
 
 // Batch-norm statistics and affine parameters away from their initial values, so that
-// equivalence tests exercise them.
-inline void RandomizeBatchNorms(ScriptModel& model) {
+// equivalence tests exercise them. Scales are drawn from N(1, 0.3), or with
+// `positive_scales` from U(0.5, 1.5).
+inline void RandomizeBatchNorms(ScriptModel& model, bool positive_scales = false) {
   torch::NoGradGuard no_grad;
   for (const auto& named : ModuleOf(model).named_modules()) {
     torch::jit::Module m = named.value;
     if (!m.hasattr("running_var")) continue;
     m.attr("running_mean").toTensor().normal_(0, 0.5);
     m.attr("running_var").toTensor().uniform_(0.5, 2.0);
-    m.attr("weight").toTensor().normal_(1, 0.3);
+    at::Tensor scale = m.attr("weight").toTensor();
+    if (positive_scales) {
+      scale.uniform_(0.5, 1.5);
+    } else {
+      scale.normal_(1, 0.3);
+    }
     m.attr("bias").toTensor().normal_(0, 0.3);
   }
 }

@@ -42,15 +42,22 @@ std::string CopyExample(HoneEnv& env, const std::string& folder, const std::stri
   std::string text = Example(folder + "/" + yaml);
   Replace(text, "python3 ", "/usr/bin/python3 ");
   Replace(text, "../../build/examples/plugin-cpp/libhill_climb.so", LibraryPath());
+  Replace(text, "trialCodeDirectory: ../plugin-python", "trialCodeDirectory: .");
   return env.WriteFile(yaml, text);
+}
+
+// Runs an example experiment; its trials as exported, or none when the run failed.
+nlohmann::json RunExample(HoneEnv& env, const std::string& folder, const std::string& yaml,
+                          const std::vector<std::string>& files) {
+  RunResult r = env.Run({"run", CopyExample(env, folder, yaml, files)}, 300);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  if (r.exit_code != 0) return nlohmann::json::array();
+  return env.ExportJson(env.OnlyExperimentId());
 }
 
 TEST(PluginTest, PythonTunerPluginRunsAnExperiment) {
   HoneEnv env;
-  auto cfg = CopyExample(env, "plugin-python", "exp.yaml", {"my_tuner.py", "trial.py"});
-  RunResult r = env.Run({"run", cfg}, 300);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  nlohmann::json trials = env.ExportJson(env.OnlyExperimentId());
+  nlohmann::json trials = RunExample(env, "plugin-python", "exp.yaml", {"my_tuner.py", "trial.py"});
   ASSERT_EQ(trials.size(), 16u);
   EXPECT_EQ(CountStatus(trials, "succeeded"), 16);
   std::set<std::string> distinct;
@@ -60,20 +67,15 @@ TEST(PluginTest, PythonTunerPluginRunsAnExperiment) {
 
 TEST(PluginTest, NniTunerClassRunsUnchanged) {
   HoneEnv env;
-  auto cfg = CopyExample(env, "plugin-python", "exp-nni.yaml", {"nni_tuner.py", "trial.py"});
-  RunResult r = env.Run({"run", cfg}, 300);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  nlohmann::json trials = env.ExportJson(env.OnlyExperimentId());
+  nlohmann::json trials = RunExample(env, "plugin-python", "exp-nni.yaml", {"nni_tuner.py", "trial.py"});
   ASSERT_EQ(trials.size(), 16u);
   EXPECT_EQ(CountStatus(trials, "succeeded"), 16);
 }
 
 TEST(PluginTest, CppLibraryPluginRunsAnExperiment) {
   HoneEnv env;
-  auto cfg = CopyExample(env, "plugin-cpp", "exp.yaml", {"trial.py"});
-  RunResult r = env.Run({"run", cfg}, 300);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  nlohmann::json trials = env.ExportJson(env.OnlyExperimentId());
+  env.WriteFile("trial.py", Example("plugin-python/trial.py"));  // the example shares plugin-python's trial
+  nlohmann::json trials = RunExample(env, "plugin-cpp", "exp.yaml", {});
   ASSERT_EQ(trials.size(), 16u);
   EXPECT_EQ(CountStatus(trials, "succeeded"), 16);
 }

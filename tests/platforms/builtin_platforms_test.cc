@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/config_reader.h"
 #include "core/experiment_config.h"
 #include "platforms/local_platform.h"
 
@@ -67,17 +68,43 @@ TEST(LocalPlatformOptionsTest, TakesTheTrainingServiceKeys) {
   EXPECT_TRUE(inventory->gpus.empty());
 }
 
-TEST(LocalPlatformOptionsTest, FallsBackToTheConfigFields) {
+TEST(LocalPlatformOptionsTest, DefaultsWithoutKeys) {
   ExperimentConfig config;
-  config.gpu_indices = {2};
-  config.max_trial_number_per_gpu = 4;
-  config.use_active_gpu = false;
   StatusOr<LocalPlatformOptions> options = LocalPlatformOptionsFromConfig(config, "");
   ASSERT_TRUE(options.ok());
   EXPECT_FALSE(options->trial_gpu_number.has_value());
-  EXPECT_EQ(options->gpu_indices, std::vector<int>{2});
-  EXPECT_EQ(options->max_trial_number_per_gpu, 4);
-  EXPECT_FALSE(options->use_active_gpu);
+  EXPECT_TRUE(options->gpu_indices.empty());
+  EXPECT_EQ(options->max_trial_number_per_gpu, 1);
+  EXPECT_TRUE(options->use_active_gpu);
+}
+
+// The config reader knows no platform's keys: it applies the platform's ArgSpecs, then
+// hands the section to the platform's own check.
+TEST(BuiltinPlatformsTest, PlatformChecksItsOwnKeys) {
+  Registry registry;
+  std::string seen;
+  PlatformInfo fake;
+  fake.name = "fake";
+  fake.args.push_back(MakeArg("gpuIndices", ArgSpec::Kind::kAny));
+  fake.check = [&](const PlatformSection& section, Diagnostics& diag) {
+    seen = section.args.dump();
+    if (section.args.value("gpuIndices", "") == "bad")
+      diag.Error(section.service.Find("gpuIndices")->mark(), "trainingService.gpuIndices", "fake says no");
+  };
+  registry.AddPlatform(std::move(fake));
+  const std::string yaml =
+      "searchSpace: {}\ntrialCommand: 'true'\ntrialConcurrency: 1\n"
+      "trainingService:\n  platform: fake\n  gpuIndices: '0,a'\n";
+  StatusOr<ExperimentConfig> config = ParseExperimentConfig(yaml, "exp.yaml", "/", registry);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(seen, R"({"gpuIndices":"0,a"})");
+  EXPECT_EQ(config->platform_args, nlohmann::json({{"gpuIndices", "0,a"}}));
+
+  std::string bad = yaml.substr(0, yaml.size() - std::string("'0,a'\n").size()) + "bad\n";
+  StatusOr<ExperimentConfig> rejected = ParseExperimentConfig(bad, "exp.yaml", "/", registry);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().message().substr(0, rejected.status().message().find('\n')),
+            "exp.yaml:6:15: error: trainingService.gpuIndices: fake says no");
 }
 
 }  // namespace

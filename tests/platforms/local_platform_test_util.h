@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "platforms/platform.h"
+#include "core/platform.h"
 
 namespace hone::testing {
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/experiment_config.h"
 #include "platforms/builtin_platforms.h"
 #include "trials/protocol.h"
 

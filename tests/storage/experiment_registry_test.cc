@@ -7,15 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/storage/storage_test_util.h"
+
 namespace hone {
 namespace {
 
-class ExperimentRegistryTest : public ::testing::Test {
+class ExperimentRegistryTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hone_registry_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    TempDirTest::SetUp();
     home_ = dir_ + "/home";  // does not exist yet: Open creates it
     auto registry = ExperimentRegistry::Open(home_);
     ASSERT_TRUE(registry.ok()) << registry.status().message();
@@ -23,7 +23,7 @@ class ExperimentRegistryTest : public ::testing::Test {
   }
   void TearDown() override {
     registry_.reset();
-    std::filesystem::remove_all(dir_);
+    TempDirTest::TearDown();
   }
 
   ExperimentEntry Entry(const std::string& id, double created) {
@@ -40,7 +40,6 @@ class ExperimentRegistryTest : public ::testing::Test {
     return e;
   }
 
-  std::string dir_;
   std::string home_;
   std::unique_ptr<ExperimentRegistry> registry_;
 };

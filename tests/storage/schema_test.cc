@@ -10,18 +10,17 @@
 #include "storage/sqlite_storage.h"
 #include "storage/sqlite_util.h"
 
+#include "tests/storage/storage_test_util.h"
+
 namespace hone {
 namespace {
 
-class SchemaTest : public ::testing::Test {
+class SchemaTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hone_schema_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    TempDirTest::SetUp();
     path_ = dir_ + "/hone.db";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A database written by hand, as an older hone would have left it.
   SqliteHandle HandMade(std::string_view sql) {
@@ -42,7 +41,6 @@ class SchemaTest : public ::testing::Test {
     return (*stmt)->ColumnInt(0);
   }
 
-  std::string dir_;
   std::string path_;
 };
 
@@ -145,6 +143,36 @@ TEST_F(SchemaTest, StorageOpenSetsWalJournaling) {
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(*(*stmt)->Step());
   EXPECT_EQ((*stmt)->ColumnText(0), "wal");
+}
+
+TEST_F(SchemaTest, TrialsOfAnOlderDatabaseGetAPidOfZero) {
+  {
+    auto storage = SqliteStorage::Open(path_, OpenMode::kReadWriteCreate);
+    ASSERT_TRUE(storage.ok()) << storage.status().message();
+    TrialRecord t;
+    t.seq = 1;
+    t.status = TrialStatus::kRunning;
+    ASSERT_TRUE((*storage)->InsertTrial(t).ok());
+    ASSERT_TRUE((*storage)->Flush().ok());
+  }
+  testing::DowngradeExperimentDb(path_, 3);  // before trials had a pid
+  auto storage = SqliteStorage::Open(path_, OpenMode::kReadWrite);
+  ASSERT_TRUE(storage.ok()) << storage.status().message();
+  auto old = (*storage)->LoadTrial(1);
+  ASSERT_TRUE(old.ok() && old->has_value()) << old.status().message();
+  EXPECT_EQ((*old)->pid, 0);
+  TrialRecord t = **old;
+  t.pid = 555;
+  ASSERT_TRUE((*storage)->UpdateTrial(t).ok());
+  ASSERT_TRUE((*storage)->Flush().ok());
+  auto updated = (*storage)->LoadTrial(1);
+  ASSERT_TRUE(updated.ok() && updated->has_value());
+  EXPECT_EQ((*updated)->pid, 555);
+  storage->reset();
+  auto db = OpenSqlite(path_, OpenMode::kReadOnly);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(QueryInt(db->get(), "PRAGMA user_version"), 4);
+  EXPECT_EQ(QueryInt(db->get(), "SELECT pid FROM trials WHERE seq = 1"), 555);
 }
 
 TEST(MigrationListTest, VersionsAreNumberedWithoutGaps) {

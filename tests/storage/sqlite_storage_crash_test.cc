@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/sqlite_storage.h"
+#include "storage/sqlite_util.h"
 
 namespace hone {
 namespace {

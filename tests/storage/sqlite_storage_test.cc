@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/storage/storage_test_util.h"
+
 namespace hone {
 namespace {
 
@@ -18,15 +20,12 @@ using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-class SqliteStorageTest : public ::testing::Test {
+class SqliteStorageTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hone_storage_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    TempDirTest::SetUp();
     path_ = dir_ + "/experiments/abc/hone.db";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<SqliteStorage> OpenOrDie(OpenMode mode = OpenMode::kReadWriteCreate) {
     auto storage = SqliteStorage::Open(path_, mode);
@@ -34,7 +33,6 @@ class SqliteStorageTest : public ::testing::Test {
     return storage.ok() ? std::move(*storage) : nullptr;
   }
 
-  std::string dir_;
   std::string path_;
 };
 
@@ -230,7 +228,7 @@ TEST_F(SqliteStorageTest, InvalidUtf8InsideJsonIsReplacedNotThrown) {
   t.status = TrialStatus::kFailed;
   t.final_metrics = {{std::string("k\xfe"), std::string("\xc3")}};
   ASSERT_TRUE(storage->UpdateTrial(t).ok());
-  ASSERT_TRUE(storage->PushCommand("note", {{"text", std::string("\xff")}}).ok());
+  ASSERT_TRUE(storage->PushCommand(CommandKind::kAddTrial, {{"text", std::string("\xff")}}).ok());
   auto loaded = storage->LoadTrial(0);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
   EXPECT_EQ((**loaded).params["path"], "bad \xEF\xBF\xBD byte");
@@ -329,7 +327,7 @@ TEST_F(SqliteStorageTest, ReadOnlyStorageRefusesWrites) {
   auto reader = OpenOrDie(OpenMode::kReadOnly);
   EXPECT_EQ(reader->InsertTrial(MakeTrial(0)).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(reader->PutMeta("k", "v").code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(reader->PushCommand("stop", json::object()).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader->PushCommand(CommandKind::kStop, json::object()).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(reader->TakeCommands().status().code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(reader->Flush().ok());
 }
@@ -359,16 +357,17 @@ TEST_F(SqliteStorageTest, CommandsPushedByAnotherInstanceAreTakenOnce) {
   EXPECT_TRUE(none->empty());
   EXPECT_FALSE(manager->in_batch());  // an empty queue takes no lock
 
-  ASSERT_TRUE(cli->PushCommand("kill_trial", {{"seq", 3}}).ok());
-  ASSERT_TRUE(cli->PushCommand("stop", json::object()).ok());
+  ASSERT_TRUE(cli->PushCommand(CommandKind::kKillTrial, {{"seq", 3}}).ok());
+  ASSERT_TRUE(cli->PushCommand(CommandKind::kStop, json::object()).ok());
   EXPECT_FALSE(cli->in_batch());  // committed on return
 
   auto taken = manager->TakeCommands();
   ASSERT_TRUE(taken.ok()) << taken.status().message();
   ASSERT_EQ(taken->size(), 2u);
-  EXPECT_EQ((*taken)[0].kind, "kill_trial");
+  EXPECT_EQ((*taken)[0].kind, CommandKind::kKillTrial);
+  EXPECT_EQ((*taken)[0].name, "kill_trial");
   EXPECT_EQ((*taken)[0].args, json({{"seq", 3}}));
-  EXPECT_EQ((*taken)[1].kind, "stop");
+  EXPECT_EQ((*taken)[1].kind, CommandKind::kStop);
   EXPECT_LT((*taken)[0].id, (*taken)[1].id);
   auto again = manager->TakeCommands();
   ASSERT_TRUE(again.ok());
@@ -380,7 +379,7 @@ TEST_F(SqliteStorageTest, CommandsPushedByAnotherInstanceAreTakenOnce) {
   ASSERT_TRUE(elsewhere.ok());
   EXPECT_TRUE(elsewhere->empty());
 
-  ASSERT_TRUE(cli->PushCommand("stop", json::object()).ok());
+  ASSERT_TRUE(cli->PushCommand(CommandKind::kStop, json::object()).ok());
   auto later = manager->TakeCommands();
   ASSERT_TRUE(later.ok());
   ASSERT_EQ(later->size(), 1u);
@@ -390,7 +389,7 @@ TEST_F(SqliteStorageTest, CommandsPushedByAnotherInstanceAreTakenOnce) {
 TEST_F(SqliteStorageTest, CommandsTakenButNeverFlushedAreTakenAgain) {
   {
     auto cli = OpenOrDie();
-    ASSERT_TRUE(cli->PushCommand("stop", json::object()).ok());
+    ASSERT_TRUE(cli->PushCommand(CommandKind::kStop, json::object()).ok());
   }
   // A manager that takes the command and dies before its Flush.
   pid_t child = fork();
@@ -411,14 +410,14 @@ TEST_F(SqliteStorageTest, CommandsTakenButNeverFlushedAreTakenAgain) {
   auto taken = manager->TakeCommands();
   ASSERT_TRUE(taken.ok());
   ASSERT_EQ(taken->size(), 1u);
-  EXPECT_EQ(taken->front().kind, "stop");
+  EXPECT_EQ(taken->front().kind, CommandKind::kStop);
 }
 
 TEST_F(SqliteStorageTest, PushCommandInsideABatchJoinsIt) {
   auto manager = OpenOrDie();
   auto reader = OpenOrDie(OpenMode::kReadWrite);
   ASSERT_TRUE(manager->InsertTrial(MakeTrial(0)).ok());
-  ASSERT_TRUE(manager->PushCommand("stop", json::object()).ok());
+  ASSERT_TRUE(manager->PushCommand(CommandKind::kStop, json::object()).ok());
   EXPECT_TRUE(manager->in_batch());
   ASSERT_TRUE(manager->Flush().ok());
   auto taken = reader->TakeCommands();

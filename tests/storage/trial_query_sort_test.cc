@@ -16,21 +16,19 @@
 #include "storage/sqlite_util.h"
 #include "storage/trial_query.h"
 #include "storage/trial_query_sql.h"
+#include "tests/storage/storage_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
 
-class TrialQuerySortTest : public ::testing::Test {
+class TrialQuerySortTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hone_trial_sort_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    TempDirTest::SetUp();
     path_ = dir_ + "/hone.db";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // 60 trials. lr repeats (ties); opt is a nested choice (momentum only for sgd); mix
   // holds numbers, text, booleans, null, arrays and objects; "a-b" needs quoting; some
@@ -116,7 +114,6 @@ class TrialQuerySortTest : public ::testing::Test {
     return seqs;
   }
 
-  std::string dir_;
   std::string path_;
   SqliteHandle reference_db_;  // opened after the trials are written
 };
@@ -204,15 +201,8 @@ TEST_F(TrialQuerySortTest, UpdatesOfAFinalReportMoveTheTrial) {
 
 TEST_F(TrialQuerySortTest, AnOlderDatabaseIsFilledByTheMigration) {
   Fill();
-  {
-    // As a hone of schema version 2 left it.
-    auto db = OpenSqlite(path_, OpenMode::kReadWrite);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(ExecSql(db->get(), "DROP TRIGGER trial_values_inserted; DROP TRIGGER trial_values_params; "
-                                   "DROP TRIGGER trial_values_metrics; DROP TRIGGER trial_values_deleted; "
-                                   "DROP TABLE trial_values; PRAGMA user_version = 2;")
-                    .ok());
-  }
+  // As a hone of schema version 2 left it.
+  testing::DowngradeExperimentDb(path_, 2);
   auto q = Query();  // migrates through a read-write open
   ASSERT_NE(q, nullptr);
   for (bool desc : {false, true}) {

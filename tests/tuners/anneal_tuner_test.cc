@@ -6,17 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "tuners/random_tuner.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
 
 std::unique_ptr<Tuner> Make(const SearchSpace& space, uint64_t seed, bool anneal,
                             OptimizeMode mode = OptimizeMode::kMinimize, json args = json::object()) {
@@ -83,13 +79,9 @@ TEST(AnnealTunerTest, MaximizeModeFollowsTheNegatedObjective) {
 }
 
 TEST(AnnealTunerTest, RejectsBadClassArgs) {
-  SearchSpace space = Space(kPlane);
-  TunerContext ctx;
-  ctx.space = &space;
   for (json args : {json{{"avg_best_idx", 0.5}}, json{{"shrink_coef", -1}}, json{{"n_startup_jobs", 1.5}},
                     json{{"bogus", 1}}}) {
-    ctx.class_args = args;
-    EXPECT_FALSE(AnnealTuner::Create(ctx).ok()) << args.dump();
+    EXPECT_FALSE(tuner_test::CheckClassArgs("anneal", args).ok()) << args.dump();
   }
 }
 

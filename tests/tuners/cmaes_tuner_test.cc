@@ -7,17 +7,13 @@
 
 #include "tuners/cmaes/cmaes_tuner.h"
 #include "tuners/config_key.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
 
 constexpr const char* kSphere5 = R"({
   "x0": {"_type": "uniform", "_value": [-1, 1]},
@@ -183,8 +179,8 @@ TEST(CmaesTunerTest, RejectsBadClassArgs) {
   SearchSpace space = Space(kSphere5);
   TunerContext ctx;
   ctx.space = &space;
-  ctx.class_args = {{"popsize", 1}};
-  EXPECT_FALSE(CmaesTuner::Create(ctx).ok());
+  EXPECT_FALSE(tuner_test::CheckClassArgs("cmaes", {{"popsize", 1}}).ok());
+  // sigma0 > 0 is stricter than its ArgSpec's inclusive bound: the factory checks it.
   ctx.class_args = {{"sigma0", 0}};
   EXPECT_FALSE(CmaesTuner::Create(ctx).ok());
   ctx.class_args = {{"popsize", 12}, {"sigma0", 0.2}, {"seed", 3}, {"optimize_mode", "minimize"}};

@@ -7,17 +7,13 @@
 
 #include "tuners/config_key.h"
 #include "tuners/evolution/mutation.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
 
 StatusOr<std::unique_ptr<Tuner>> Make(const SearchSpace& space, bool regularized, json args,
                                       OptimizeMode mode = OptimizeMode::kMinimize, uint64_t seed = 5) {
@@ -76,8 +72,9 @@ TEST(EvolutionTunerTest, DefaultsFollowNni) {
 
 TEST(EvolutionTunerTest, RejectsBadArguments) {
   SearchSpace space = Space(kQuadratic);
-  EXPECT_FALSE(Make(space, false, {{"population_size", 0}}).ok());
-  EXPECT_FALSE(Make(space, false, {{"population_size", "many"}}).ok());
+  EXPECT_FALSE(tuner_test::CheckClassArgs("evolution", {{"population_size", 0}}).ok());
+  EXPECT_FALSE(tuner_test::CheckClassArgs("evolution", {{"population_size", "many"}}).ok());
+  // A relation between two arguments is the factory's to check.
   EXPECT_FALSE(Make(space, true, {{"population_size", 10}, {"sample_size", 11}}).ok());
   EXPECT_TRUE(Make(space, true, {{"population_size", 10}, {"sample_size", 10}}).ok());
 }

@@ -9,17 +9,13 @@
 #include "tuners/gp/gp_tuner.h"
 #include "tuners/gp/unit_cube_encoding.h"
 #include "tuners/random_tuner.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
 
 constexpr const char* kBraninSpace = R"({
   "x1": {"_type": "uniform", "_value": [-5, 10]},
@@ -107,10 +103,8 @@ TEST(GpTunerTest, RejectsBadClassArgs) {
   SearchSpace space = Space(kBraninSpace);
   TunerContext ctx;
   ctx.space = &space;
-  ctx.class_args = {{"n_startup_jobs", -1}};
-  EXPECT_FALSE(GpTuner::Create(ctx).ok());
-  ctx.class_args = {{"optimize_mode", "sideways"}};
-  EXPECT_FALSE(GpTuner::Create(ctx).ok());
+  EXPECT_FALSE(tuner_test::CheckClassArgs("gp", {{"n_startup_jobs", -1}}).ok());
+  EXPECT_FALSE(tuner_test::CheckClassArgs("gp", {{"optimize_mode", "sideways"}}).ok());
   ctx.class_args = {{"n_startup_jobs", 3}, {"n_candidates", 100}, {"seed", 4}, {"optimize_mode", "minimize"}};
   EXPECT_TRUE(GpTuner::Create(ctx).ok());
 }

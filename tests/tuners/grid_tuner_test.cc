@@ -6,23 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "tuners/config_key.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
-
-std::vector<json> Take(Tuner& tuner, int count) {
-  auto batch = tuner.Suggest(count);
-  EXPECT_TRUE(batch.ok()) << batch.status().message();
-  return batch.ok() ? *batch : std::vector<json>{};
-}
+using tuner_test::Space;
+using tuner_test::Take;
 
 std::vector<double> Values(const std::vector<json>& configs, const char* key) {
   std::vector<double> out;

@@ -7,26 +7,19 @@
 
 #include "tuners/bohb/bohb_tuner.h"
 #include "tuners/config_key.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
+using tuner_test::SucceededTrial;
 
 SearchSpace Space() {
   auto s = SearchSpace::FromJson(json::parse(R"({"x": {"_type": "uniform", "_value": [0, 1]},
                                                  "y": {"_type": "uniform", "_value": [0, 1]}})"));
   EXPECT_TRUE(s.ok());
   return *s;
-}
-
-TrialRecord Done(const json& params, int64_t seq, double value) {
-  TrialRecord r;
-  r.seq = r.config_id = seq;
-  r.status = TrialStatus::kSucceeded;
-  r.params = params;
-  r.final_value = value;
-  return r;
 }
 
 TEST(BracketPlanTest, BracketSizesAndBudgetsFollowHyperband) {
@@ -67,10 +60,10 @@ TEST(HyperbandTunerTest, SerialModeWaitsForTheRungAndPromotesTheBest) {
   ASSERT_EQ(first->size(), 9u) << "serial: only the first rung of the first bracket";
   for (const auto& c : *first) EXPECT_EQ(c["TRIAL_BUDGET"], 1);
   std::vector<TrialRecord> done;
-  for (size_t i = 0; i + 1 < first->size(); ++i) done.push_back(Done((*first)[i], i, (*first)[i]["x"].get<double>()));
+  for (size_t i = 0; i + 1 < first->size(); ++i) done.push_back(SucceededTrial((*first)[i], i, (*first)[i]["x"].get<double>()));
   (*tuner)->Update(done, {});
   EXPECT_TRUE((*tuner)->Suggest(5)->empty()) << "one trial of the rung still runs";
-  TrialRecord last = Done(first->back(), 8, first->back()["x"].get<double>());
+  TrialRecord last = SucceededTrial(first->back(), 8, first->back()["x"].get<double>());
   (*tuner)->Update(std::span<const TrialRecord>(&last, 1), {});
   auto second = (*tuner)->Suggest(20);
   ASSERT_TRUE(second.ok());
@@ -113,7 +106,7 @@ TEST(HyperbandTunerTest, MinimizePromotesTheLowest) {
   auto first = (*tuner)->Suggest(10);
   ASSERT_EQ(first->size(), 3u);  // s_max 1: n = ceil(2/2 * 3) = 3 at budget 1
   std::vector<TrialRecord> done;
-  for (size_t i = 0; i < 3; ++i) done.push_back(Done((*first)[i], i, (*first)[i]["x"].get<double>()));
+  for (size_t i = 0; i < 3; ++i) done.push_back(SucceededTrial((*first)[i], i, (*first)[i]["x"].get<double>()));
   (*tuner)->Update(done, {});
   auto second = (*tuner)->Suggest(10);
   ASSERT_EQ(second->size(), 1u);
@@ -157,7 +150,7 @@ TEST(BohbTunerTest, DrawsFromTheModelOnceABudgetHasEnoughResults) {
         gap_sum += std::abs(c["x"].get<double>() - 0.8);
         ++draws;
       }
-      TrialRecord r = Done(c, seq++, value);
+      TrialRecord r = SucceededTrial(c, seq++, value);
       bohb->Update(std::span<const TrialRecord>(&r, 1), {});
     }
     EXPECT_GT(bohb->model_draws(), 0) << "seed " << seed;

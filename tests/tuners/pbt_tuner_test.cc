@@ -1,4 +1,5 @@
 #include "tuners/pbt/pbt_tuner.h"
+#include "tests/tuners/tuner_test_util.h"
 
 #include <filesystem>
 #include <set>
@@ -10,6 +11,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tuner_test::SucceededTrial;
 
 class PbtTunerTest : public testing::Test {
  protected:
@@ -37,15 +39,6 @@ class PbtTunerTest : public testing::Test {
   SearchSpace space_;
 };
 
-TrialRecord Done(const json& params, int64_t seq, double value) {
-  TrialRecord r;
-  r.seq = r.config_id = seq;
-  r.status = TrialStatus::kSucceeded;
-  r.params = params;
-  r.final_value = value;
-  return r;
-}
-
 TEST_F(PbtTunerTest, WorstMembersExploitTheBestCheckpoints) {
   auto tuner = Make({{"all_checkpoint_dir", root_}, {"population_size", 4}, {"fraction", 0.25},
                      {"resample_probability", 0.0}, {"factor", 0.2}});
@@ -58,7 +51,7 @@ TEST_F(PbtTunerTest, WorstMembersExploitTheBestCheckpoints) {
     EXPECT_EQ(c["load_checkpoint_dir"], "");
     EXPECT_EQ(c["save_checkpoint_dir"], (fs::path(root_) / std::to_string(m) / "0").string());
     EXPECT_TRUE(fs::is_directory(c["save_checkpoint_dir"].get<std::string>()));
-    done.push_back(Done(c, m, static_cast<double>(m)));  // member 3 best, member 0 worst
+    done.push_back(SucceededTrial(c, m, static_cast<double>(m)));  // member 3 best, member 0 worst
   }
   tuner->Update(std::span<const TrialRecord>(done.data(), 3), {});
   EXPECT_TRUE(tuner->Suggest(4)->empty()) << "member 3 still trains";

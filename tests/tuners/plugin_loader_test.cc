@@ -11,11 +11,13 @@
 
 #include "tuners/plugin/plugin_algorithms.h"
 #include "tuners/plugin/plugin_channel.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone::plugin {
 namespace {
 
 using nlohmann::json;
+using tuner_test::SucceededTrial;
 
 SearchSpace Space(const char* text) {
   auto space = SearchSpace::FromJson(json::parse(text));
@@ -29,16 +31,6 @@ constexpr const char* kSpace = R"({
   "n": {"_type": "randint", "_value": [1, 8]},
   "q": {"_type": "quniform", "_value": [0, 1, 0.25]},
   "act": {"_type": "choice", "_value": ["relu", "tanh", 3]}})";
-
-TrialRecord Done(const json& params, int64_t seq, double value) {
-  TrialRecord r;
-  r.seq = seq;
-  r.config_id = seq;
-  r.status = TrialStatus::kSucceeded;
-  r.params = params;
-  r.final_value = value;
-  return r;
-}
 
 // ---- the shared library ----
 
@@ -69,7 +61,7 @@ TEST(PluginLibraryTest, ExamplePluginSuggestsInsideTheSpaceAndLearns) {
       std::string why;
       EXPECT_TRUE(space.Contains(c, &why)) << why << " " << c.dump();
       EXPECT_TRUE(seen.insert(c.dump()).second) << "repeated " << c.dump();
-      completed.push_back(Done(c, static_cast<int64_t>(done.size() + completed.size()), c["x"].get<double>()));
+      completed.push_back(SucceededTrial(c, static_cast<int64_t>(done.size() + completed.size()), c["x"].get<double>()));
     }
     tuner->Update(completed, {});
     done.insert(done.end(), completed.begin(), completed.end());
@@ -163,7 +155,7 @@ TEST_F(PluginCommandTest, PythonHelperTunerRuns) {
     for (auto& c : *s) {
       std::string why;
       EXPECT_TRUE(space.Contains(c, &why)) << why << " " << c.dump();
-      done.push_back(Done(c, i, std::numeric_limits<double>::quiet_NaN()));  // NaN travels as "NaN"
+      done.push_back(SucceededTrial(c, i, std::numeric_limits<double>::quiet_NaN()));  // NaN travels as "NaN"
     }
     tuner->Update(done, {});
   }
@@ -278,7 +270,7 @@ TEST_F(PluginCommandTest, NniTunerClassRunsUnchanged) {
   ASSERT_EQ(s->size(), 2u);
   EXPECT_EQ((*s)[0]["k"], 2);
   EXPECT_EQ((*s)[1]["k"], 3);
-  std::vector<TrialRecord> done = {Done((*s)[0], 0, 0.5), Done((*s)[1], 1, 0.7)};
+  std::vector<TrialRecord> done = {SucceededTrial((*s)[0], 0, 0.5), SucceededTrial((*s)[1], 1, 0.7)};
   tuner.Update(done, {});
   auto more = tuner.Suggest(1);
   ASSERT_TRUE(more.ok()) << more.status().message();
@@ -302,14 +294,14 @@ TEST_F(PluginCommandTest, AssessorPluginStopsAndSurvivesFailure) {
   EXPECT_EQ(assessor.Assess(t, {}), Verdict::kContinue);
   t.intermediate.push_back({1, 0.2});
   EXPECT_EQ(assessor.Assess(t, {}), Verdict::kStop);
-  EXPECT_TRUE(assessor.fault().ok());
+  EXPECT_TRUE(assessor.Fault().ok());
 
   Write("bad.py", "import sys\nsys.exit(1)\n");
   PluginSpec bad = Spec("bad.py");
   PluginAssessor broken("bad", bad, ctx);
   EXPECT_EQ(broken.Assess(t, {}), Verdict::kContinue);
-  EXPECT_FALSE(broken.fault().ok());
-  EXPECT_NE(broken.fault().message().find("plugin assessor 'bad.py'"), std::string::npos);
+  EXPECT_FALSE(broken.Fault().ok());
+  EXPECT_NE(broken.Fault().message().find("plugin assessor 'bad.py'"), std::string::npos);
 }
 
 }  // namespace

@@ -6,17 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "tuners/config_key.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
+using tuner_test::Take;
 
 std::unique_ptr<Tuner> Make(const SearchSpace& space, uint64_t seed, json args = json::object()) {
   TunerContext ctx;
@@ -26,12 +23,6 @@ std::unique_ptr<Tuner> Make(const SearchSpace& space, uint64_t seed, json args =
   auto tuner = RandomTuner::Create(ctx);
   EXPECT_TRUE(tuner.ok()) << tuner.status().message();
   return tuner.ok() ? std::move(*tuner) : nullptr;
-}
-
-std::vector<json> Take(Tuner& tuner, int count) {
-  auto batch = tuner.Suggest(count);
-  EXPECT_TRUE(batch.ok()) << batch.status().message();
-  return batch.ok() ? *batch : std::vector<json>{};
 }
 
 TrialRecord Finished(const json& params, int64_t seq) {
@@ -108,14 +99,10 @@ TEST(RandomTunerTest, SeedClassArgOverridesContextSeed) {
 }
 
 TEST(RandomTunerTest, RejectsNonIntegerSeed) {
-  SearchSpace space = Space(kMixed);
-  TunerContext ctx;
-  ctx.space = &space;
-  ctx.class_args = {{"seed", "abc"}};
-  auto tuner = RandomTuner::Create(ctx);
-  ASSERT_FALSE(tuner.ok());
-  EXPECT_EQ(tuner.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(tuner.status().message().find("seed"), std::string::npos);
+  Status status = tuner_test::CheckClassArgs("random", {{"seed", "abc"}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("seed"), std::string::npos);
 }
 
 TEST(RandomTunerTest, FiniteSpaceIsExhaustedWithoutRepeats) {

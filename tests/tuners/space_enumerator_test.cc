@@ -5,17 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "tuners/config_key.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
 
 TEST(DiscreteValuesTest, ListsEachDiscreteKind) {
   SearchSpace space = Space(R"({

@@ -9,17 +9,14 @@
 
 #include "tuners/config_key.h"
 #include "tuners/random_tuner.h"
+#include "tests/tuners/tuner_test_util.h"
 
 namespace hone {
 namespace {
 
 using nlohmann::json;
-
-SearchSpace Space(const char* text) {
-  auto space = SearchSpace::FromJson(json::parse(text));
-  EXPECT_TRUE(space.ok()) << space.status().message();
-  return space.ok() ? *space : SearchSpace();
-}
+using tuner_test::Space;
+using tuner_test::SucceededTrial;
 
 std::unique_ptr<Tuner> MakeTpe(const SearchSpace& space, uint64_t seed, json args = json::object(),
                                OptimizeMode mode = OptimizeMode::kMinimize) {
@@ -40,16 +37,6 @@ std::unique_ptr<Tuner> MakeRandom(const SearchSpace& space, uint64_t seed) {
   return std::move(RandomTuner::Create(ctx)).value();
 }
 
-TrialRecord Finished(const json& params, int64_t seq, double value) {
-  TrialRecord r;
-  r.seq = seq;
-  r.config_id = seq;
-  r.status = TrialStatus::kSucceeded;
-  r.params = params;
-  r.final_value = value;
-  return r;
-}
-
 // Runs n trials one at a time against `f`; returns the configurations in order.
 std::vector<json> Drive(Tuner& tuner, int n, const std::function<double(const json&)>& f) {
   std::vector<json> out;
@@ -57,7 +44,7 @@ std::vector<json> Drive(Tuner& tuner, int n, const std::function<double(const js
     auto batch = tuner.Suggest(1);
     EXPECT_TRUE(batch.ok() && batch->size() == 1u);
     if (!batch.ok() || batch->empty()) break;
-    TrialRecord done = Finished((*batch)[0], i, f((*batch)[0]));
+    TrialRecord done = SucceededTrial((*batch)[0], i, f((*batch)[0]));
     tuner.Update(std::span<const TrialRecord>(&done, 1), {});
     out.push_back((*batch)[0]);
   }
@@ -203,7 +190,7 @@ TEST(TpeTunerTest, ConstantLiarSpreadsABatchAndAvoidsRunningConfigurations) {
   for (const char* liar : {"best", "worst", "mean", "none"}) {
     auto tpe = MakeTpe(space, 6, {{"constant_liar_type", liar}});
     Drive(*tpe, 25, f);
-    TrialRecord running = Finished(json{{"x", 20.0}}, 100, 0);
+    TrialRecord running = SucceededTrial(json{{"x", 20.0}}, 100, 0);
     running.status = TrialStatus::kRunning;
     running.final_value.reset();
     tpe->Update({}, std::span<const TrialRecord>(&running, 1));
@@ -244,11 +231,11 @@ TEST(TpeTunerTest, CrashedTrialsRankBelowEveryCompletedOne) {
   std::vector<TrialRecord> done;
   for (int i = 0; i < 30; ++i) {
     double x = -1 + 2.0 * i / 29;
-    TrialRecord r = Finished(json{{"x", x}}, i, Quadratic(json{{"x", x}}));
+    TrialRecord r = SucceededTrial(json{{"x", x}}, i, Quadratic(json{{"x", x}}));
     done.push_back(r);
   }
   for (int i = 0; i < 20; ++i) {
-    TrialRecord r = Finished(json{{"x", -0.7 + 0.001 * i}}, 30 + i, 0);
+    TrialRecord r = SucceededTrial(json{{"x", -0.7 + 0.001 * i}}, 30 + i, 0);
     r.status = TrialStatus::kFailed;
     r.final_value.reset();
     done.push_back(r);
@@ -269,7 +256,7 @@ TEST(TpeTunerTest, ResumedModelSuggestsWhatTheUninterruptedOneWould) {
   std::vector<json> all = Drive(*MakeTpe(space, 21, args), 30, f);
   ASSERT_EQ(all.size(), 30u);
   std::vector<TrialRecord> replay;
-  for (int i = 0; i < 20; ++i) replay.push_back(Finished(all[i], i, f(all[i])));
+  for (int i = 0; i < 20; ++i) replay.push_back(SucceededTrial(all[i], i, f(all[i])));
   auto resumed = MakeTpe(space, 21, args);
   resumed->Update(replay, {});
   std::vector<json> rest;
@@ -277,7 +264,7 @@ TEST(TpeTunerTest, ResumedModelSuggestsWhatTheUninterruptedOneWould) {
     auto batch = resumed->Suggest(1);
     ASSERT_TRUE(batch.ok() && batch->size() == 1u);
     rest.push_back((*batch)[0]);
-    TrialRecord done = Finished((*batch)[0], i, f((*batch)[0]));
+    TrialRecord done = SucceededTrial((*batch)[0], i, f((*batch)[0]));
     resumed->Update(std::span<const TrialRecord>(&done, 1), {});
   }
   EXPECT_EQ(rest, std::vector<json>(all.begin() + 20, all.end()));

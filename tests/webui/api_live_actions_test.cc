@@ -125,9 +125,9 @@ TEST_F(WebuiTest, StopAndKillAreQueuedForTheManager) {
   EXPECT_EQ(Post("/api/v1/experiments/abc123/stop", "{}", Bearer()).first, 202);
   auto commands = TakeCommands(home_, "abc123");
   ASSERT_EQ(commands.size(), 2u);
-  EXPECT_EQ(commands[0].kind, "kill_trial");
+  EXPECT_EQ(commands[0].kind, CommandKind::kKillTrial);
   EXPECT_EQ(commands[0].args["seq"], 2);
-  EXPECT_EQ(commands[1].kind, "stop");
+  EXPECT_EQ(commands[1].kind, CommandKind::kStop);
 }
 
 TEST_F(WebuiTest, ActionsOnAStoppedExperimentAre409) {
@@ -153,7 +153,7 @@ TEST_F(WebuiTest, LimitsAreCheckedThenQueued) {
   auto commands = TakeCommands(home_, "abc123");
   ASSERT_EQ(commands.size(), 3u);
   std::map<std::string, json> by_kind;
-  for (const auto& c : commands) by_kind[c.kind] = c.args["value"];
+  for (const auto& c : commands) by_kind[c.name] = c.args["value"];
   EXPECT_EQ(by_kind["set_concurrency"], 8);
   EXPECT_EQ(by_kind["set_max_trial_number"], 200);
   EXPECT_TRUE(by_kind.count("set_max_trial_duration") && by_kind["set_max_trial_duration"].is_null());
@@ -172,7 +172,7 @@ TEST_F(WebuiTest, AddedTrialsMustFitTheSearchSpace) {
   EXPECT_EQ(status, 202) << body.dump();
   auto commands = TakeCommands(home_, "abc123");
   ASSERT_EQ(commands.size(), 1u);
-  EXPECT_EQ(commands[0].kind, "add_trial");
+  EXPECT_EQ(commands[0].kind, CommandKind::kAddTrial);
   EXPECT_EQ(commands[0].args["parameters"], params);
 }
 

@@ -228,15 +228,7 @@ TEST_F(WebuiTest, NonFiniteValuesAreStrings) {
 TEST_F(WebuiTest, ReadsExperimentsThatNobodyMigratedYet) {
   MakeExperiment("abc123", 3, 1);
   // As an older hone left it: schema version 1, without the change log.
-  {
-    auto db = OpenSqlite(ExperimentDbPath(home_, "abc123"), OpenMode::kReadWrite);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(ExecSql(db->get(), "DROP TRIGGER trial_values_inserted; DROP TRIGGER trial_values_params; "
-                                   "DROP TRIGGER trial_values_metrics; DROP TRIGGER trial_values_deleted; "
-                                   "DROP TABLE trial_values; "
-                                   "DROP TRIGGER trials_inserted; DROP TRIGGER trials_updated; DROP TABLE trial_changes; "
-                                   "DROP INDEX trials_final; DROP INDEX trials_status; PRAGMA user_version = 1;").ok());
-  }
+  testing::DowngradeExperimentDb(ExperimentDbPath(home_, "abc123"), 1);
   StartServer();
   EXPECT_EQ(GetOk("/api/v1/experiments/abc123")["trial_count"], 3);
   // The migrations filled the index of parameter values: x sorts the trials by seq.

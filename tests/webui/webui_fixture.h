@@ -16,21 +16,21 @@
 
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
+#include "tests/storage/storage_test_util.h"
 #include "webui/token.h"
 #include "webui/web_server.h"
 
 namespace hone::webui {
 
-class WebuiTest : public ::testing::Test {
+class WebuiTest : public hone::testing::TempDirTest {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hone_webui_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    home_ = pattern;
+    TempDirTest::SetUp();
+    home_ = dir_;
   }
   void TearDown() override {
     server_.reset();
-    std::filesystem::remove_all(home_);
+    TempDirTest::TearDown();
   }
 
   // An experiment with `trials` trials: trial i has x = i / trials, lr = 10^-(1 + i % 4),

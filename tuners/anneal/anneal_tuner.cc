@@ -4,13 +4,12 @@
 #include <cmath>
 #include <tuple>
 
+#include "tuners/tuner_args.h"
+
 namespace hone {
 namespace {
 
 constexpr int kModelTries = 8;
-
-uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 
 Status ArgError(const std::string& key, const std::string& what, const nlohmann::json& got) {
   return InvalidArgument("anneal: classArgs." + key + ": " + what + ", but got " + got.dump());
@@ -22,32 +21,16 @@ double Unwarp(const ParamSpec& p, double x) { return IsLogKind(p.type) ? std::ex
 }  // namespace
 
 StatusOr<AnnealOptions> AnnealTuner::ParseOptions(const TunerContext& ctx) {
+  const nlohmann::json& args = ctx.class_args;
   AnnealOptions o;
-  o.mode = ctx.mode;
-  o.seed = ctx.seed;
-  if (!ctx.class_args.is_object()) return o;
-  for (const auto& [key, v] : ctx.class_args.items()) {
-    bool integral = v.is_number() && std::trunc(v.get<double>()) == v.get<double>();
-    if (key == "optimize_mode") {
-      if (v != "maximize" && v != "minimize") return ArgError(key, "expected 'maximize' or 'minimize'", v);
-      o.mode = v == "minimize" ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
-    } else if (key == "seed") {
-      if (!integral) return ArgError(key, "expected an integer", v);
-      o.seed = static_cast<uint64_t>(v.is_number_integer() ? v.get<long long>()
-                                                           : static_cast<long long>(v.get<double>()));
-    } else if (key == "n_startup_jobs") {
-      if (!integral || v.get<double>() < 0) return ArgError(key, "expected an integer >= 0", v);
-      o.n_startup_jobs = static_cast<int>(std::min(v.get<double>(), 1e9));
-    } else if (key == "avg_best_idx") {
-      if (!v.is_number() || !(v.get<double>() >= 1)) return ArgError(key, "expected a number >= 1", v);
-      o.avg_best_idx = v.get<double>();
-    } else if (key == "shrink_coef") {
-      if (!v.is_number() || !(v.get<double>() >= 0)) return ArgError(key, "expected a number >= 0", v);
-      o.shrink_coef = v.get<double>();
-    } else {
-      return ArgError(key, "unknown key", v);
-    }
-  }
+  o.mode = ModeArgOr(args, ctx.mode);
+  o.seed = static_cast<uint64_t>(ArgOr<long long>(args, "seed", static_cast<long long>(ctx.seed)));
+  o.n_startup_jobs = static_cast<int>(std::min(ArgOr<double>(args, "n_startup_jobs", o.n_startup_jobs), 1e9));
+  o.avg_best_idx = ArgOr<double>(args, "avg_best_idx", o.avg_best_idx);
+  o.shrink_coef = ArgOr<double>(args, "shrink_coef", o.shrink_coef);
+  // NaN passes the ArgSpecs' bounds (it compares false with them).
+  if (std::isnan(o.avg_best_idx)) return ArgError("avg_best_idx", "expected a number >= 1", args["avg_best_idx"]);
+  if (std::isnan(o.shrink_coef)) return ArgError("shrink_coef", "expected a number >= 0", args["shrink_coef"]);
   return o;
 }
 
@@ -59,12 +42,7 @@ StatusOr<std::unique_ptr<Tuner>> AnnealTuner::Create(const TunerContext& ctx) {
 }
 
 AnnealTuner::AnnealTuner(const SearchSpace& space, const AnnealOptions& options)
-    : space_(space), options_(options), seen_(space) {}
-
-std::mt19937_64 AnnealTuner::RngFor(uint64_t k) const {
-  std::seed_seq seq{Low(options_.seed), High(options_.seed), Low(k), High(k), 0xa77u};
-  return std::mt19937_64(seq);
-}
+    : DrawTuner(space, options.seed, 0xa77u), options_(options) {}
 
 nlohmann::json AnnealTuner::Perturb(const SearchSpace& space, const std::vector<const nlohmann::json*>& configs,
                                     std::mt19937_64& rng) const {
@@ -123,10 +101,6 @@ nlohmann::json AnnealTuner::Perturb(const SearchSpace& space, const std::vector<
   return out;
 }
 
-std::optional<nlohmann::json> AnnealTuner::RandomUnseen(std::mt19937_64& rng) {
-  return seen_.DrawUnseen(space_, rng);
-}
-
 std::optional<nlohmann::json> AnnealTuner::Next() {
   std::mt19937_64 rng = RngFor(handed_out_);
   if (handed_out_ >= static_cast<uint64_t>(options_.n_startup_jobs) && !history_.empty()) {
@@ -142,22 +116,11 @@ std::optional<nlohmann::json> AnnealTuner::Next() {
       if (seen_.Insert(config)) return config;
     }
   }
-  return RandomUnseen(rng);
+  return seen_.DrawUnseen(space_, rng);
 }
 
 StatusOr<std::vector<nlohmann::json>> AnnealTuner::Suggest(int count) {
-  std::vector<nlohmann::json> out;
-  for (int i = 0; i < count && !IsExhausted(); ++i) {
-    auto config = Next();
-    if (!config) break;
-    ++handed_out_;
-    out.push_back(std::move(*config));
-  }
-  if (out.empty() && IsExhausted()) {
-    return Exhausted("anneal: the search space has " + std::to_string(seen_.enumerator()->size()) +
-                     " configurations and all have been suggested");
-  }
-  return out;
+  return DrawEach(count, [this](const std::vector<nlohmann::json>&) { return Next(); });
 }
 
 void AnnealTuner::Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
@@ -182,9 +145,8 @@ void AnnealTuner::Update(std::span<const TrialRecord> completed, std::span<const
     }
     history_.push_back(std::move(o));
   }
-  for (const auto& r : active)
-    if (r.params.is_object()) seen_.Insert(r.params);
-  handed_out_ = std::max<uint64_t>(handed_out_, seen_.size());
+  See(active);
+  CatchUp();
 }
 
 }  // namespace hone

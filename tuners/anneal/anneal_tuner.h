@@ -16,9 +16,7 @@
 #include <random>
 #include <vector>
 
-#include "core/search_space.h"
-#include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "tuners/draw_tuner.h"
 
 namespace hone {
 
@@ -30,7 +28,7 @@ struct AnnealOptions {
   double shrink_coef = 0.1;
 };
 
-class AnnealTuner : public Tuner {
+class AnnealTuner : public DrawTuner {
  public:
   // classArgs: optimize_mode, seed, n_startup_jobs (10), avg_best_idx (2.0), shrink_coef (0.1).
   static StatusOr<std::unique_ptr<Tuner>> Create(const TunerContext& ctx);
@@ -41,9 +39,7 @@ class AnnealTuner : public Tuner {
 
   std::string_view Name() const override { return "anneal"; }
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 
  private:
   // One finished trial: lexicographically smaller (tier, loss, order) is better.
@@ -54,19 +50,14 @@ class AnnealTuner : public Tuner {
     nlohmann::json params;
   };
 
-  std::mt19937_64 RngFor(uint64_t k) const;
   std::optional<nlohmann::json> Next();
-  std::optional<nlohmann::json> RandomUnseen(std::mt19937_64& rng);
   // A configuration of `space` near a good one of `configs` (the sub-configurations of
   // the trials where `space` was active, best first).
   nlohmann::json Perturb(const SearchSpace& space, const std::vector<const nlohmann::json*>& configs,
                          std::mt19937_64& rng) const;
 
-  const SearchSpace& space_;
   AnnealOptions options_;
-  SeenConfigs seen_;
   std::vector<Observation> history_;
-  uint64_t handed_out_ = 0;
 };
 
 }  // namespace hone

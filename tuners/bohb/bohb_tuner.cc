@@ -1,19 +1,11 @@
 #include "tuners/bohb/bohb_tuner.h"
 
+#include "tuners/draw_tuner.h"
 #include "tuners/hyperband/hyperband_tuner.h"
 #include "tuners/hyperband/scheduler_args.h"
 #include "tuners/tpe/tpe_tuner.h"
 
 namespace hone {
-namespace {
-
-std::mt19937_64 SlotRng(uint64_t seed, uint64_t slot) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(slot),
-                    static_cast<uint32_t>(slot >> 32), 0xb0bu};
-  return std::mt19937_64(seq);
-}
-
-}  // namespace
 
 StatusOr<std::unique_ptr<Tuner>> BohbTuner::Create(const TunerContext& ctx) {
   auto brackets = ParseBracketOptions(ctx, "bohb");
@@ -48,7 +40,7 @@ BohbTuner::BohbTuner(const SearchSpace& space, const BracketOptions& brackets, c
 }
 
 std::optional<nlohmann::json> BohbTuner::Draw(uint64_t slot) {
-  std::mt19937_64 rng = SlotRng(seed_, slot);
+  std::mt19937_64 rng = SeededRng(seed_, slot, 0xb0bu);
   bool random = std::uniform_real_distribution<double>(0, 1)(rng) < model_.random_fraction;
   if (!random) {
     if (auto config = ModelDraw(slot)) {

@@ -18,7 +18,7 @@
 #include "core/search_space.h"
 #include "tuners/hyperband/bracket_plan.h"
 #include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 

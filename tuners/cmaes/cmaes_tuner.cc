@@ -5,14 +5,12 @@
 #include <limits>
 
 #include "tuners/config_key.h"
+#include "tuners/tuner_args.h"
 
 namespace hone {
 namespace {
 
 constexpr int kRedraws = 16;
-
-uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 
 // Reflects x into [0, 1].
 double Mirror(double x) {
@@ -35,52 +33,25 @@ int Population(const CmaesTunerOptions& o, size_t n) {
 
 StatusOr<std::unique_ptr<Tuner>> CmaesTuner::Create(const TunerContext& ctx) {
   if (ctx.space == nullptr) return InvalidArgument("cmaes: no search space");
+  const nlohmann::json& args = ctx.class_args;
   CmaesTunerOptions o;
-  o.seed = ctx.seed;
-  o.mode = ctx.mode;
-  const auto& args = ctx.class_args;
-  auto has = [&](const char* key) { return args.is_object() && args.contains(key); };
-  auto is_int = [](const nlohmann::json& v) {
-    return v.is_number() && std::trunc(v.get<double>()) == v.get<double>();
-  };
-  if (has("seed")) {
-    if (!is_int(args["seed"]))
-      return InvalidArgument("cmaes: classArgs.seed: expected an integer, but got " + args["seed"].dump());
-    o.seed = static_cast<uint64_t>(static_cast<long long>(args["seed"].get<double>()));
-  }
-  if (has("optimize_mode")) {
-    const auto& m = args["optimize_mode"];
-    if (m == "maximize") o.mode = OptimizeMode::kMaximize;
-    else if (m == "minimize") o.mode = OptimizeMode::kMinimize;
-    else return InvalidArgument("cmaes: classArgs.optimize_mode: expected maximize or minimize, but got " + m.dump());
-  }
-  if (has("popsize")) {
-    if (!is_int(args["popsize"]) || args["popsize"].get<double>() < 2)
-      return InvalidArgument("cmaes: classArgs.popsize: expected an integer >= 2, but got " + args["popsize"].dump());
-    o.popsize = static_cast<int>(args["popsize"].get<double>());
-  }
-  if (has("sigma0")) {
-    const auto& s = args["sigma0"];
-    if (!s.is_number() || !(s.get<double>() > 0))
-      return InvalidArgument("cmaes: classArgs.sigma0: expected a number > 0, but got " + s.dump());
-    o.sigma0 = s.get<double>();
-  }
+  o.seed = SeedThroughDouble(args, ctx.seed);
+  o.mode = ModeArgOr(args, ctx.mode);
+  o.popsize = ArgOr<int>(args, "popsize", o.popsize);
+  o.sigma0 = ArgOr<double>(args, "sigma0", o.sigma0);
+  // The ArgSpec's bound is inclusive; a zero step size would never move.
+  if (!(o.sigma0 > 0))
+    return InvalidArgument("cmaes: classArgs.sigma0: expected a number > 0, but got " + args["sigma0"].dump());
   return std::unique_ptr<Tuner>(new CmaesTuner(*ctx.space, o));
 }
 
 CmaesTuner::CmaesTuner(const SearchSpace& space, CmaesTunerOptions options)
-    : space_(space),
+    : DrawTuner(space, options.seed, 0xc3au),
       options_(options),
       encoding_(space),
       numeric_dims_(NumericTopLevel(encoding_)),
       es_(Eigen::VectorXd::Constant(numeric_dims_.size(), 0.5), options.sigma0,
-          Population(options, numeric_dims_.size())),
-      seen_(space) {}
-
-std::mt19937_64 CmaesTuner::RngFor(uint64_t generation) const {
-  std::seed_seq seq{Low(options_.seed), High(options_.seed), Low(generation), High(generation), 0xc3au};
-  return std::mt19937_64(seq);
-}
+          Population(options, numeric_dims_.size())) {}
 
 // A configuration whose numeric top-level values come from the strategy and whose
 // choices are random; redrawn while it repeats one of this tuner's configurations.
@@ -213,17 +184,6 @@ void CmaesTuner::Update(std::span<const TrialRecord> completed, std::span<const 
     while (AdvanceIfComplete()) {
     }
   }
-}
-
-void RegisterCmaesTuner(Registry& registry) {
-  TunerInfo info;
-  info.name = "cmaes";
-  info.aliases = {"CMAES", "CmaEs"};
-  info.summary = "CMA-ES over the numeric parameters (warped to the unit cube); choices drawn at random";
-  info.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
-               MakeArg("popsize", ArgSpec::Kind::kInt, 2), MakeArg("sigma0", ArgSpec::Kind::kNumber, 0)};
-  info.create = &CmaesTuner::Create;
-  registry.AddTuner(std::move(info));
 }
 
 }  // namespace hone

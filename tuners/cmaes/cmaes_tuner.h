@@ -25,11 +25,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/registry.h"
 #include "tuners/cmaes/cma_es.h"
 #include "tuners/gp/unit_cube_encoding.h"
-#include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "tuners/draw_tuner.h"
 
 namespace hone {
 
@@ -40,7 +38,7 @@ struct CmaesTunerOptions {
   double sigma0 = 0.3;  // in the unit cube
 };
 
-class CmaesTuner : public Tuner {
+class CmaesTuner : public DrawTuner {
  public:
   // classArgs: optimize_mode, seed, popsize, sigma0.
   static StatusOr<std::unique_ptr<Tuner>> Create(const TunerContext& ctx);
@@ -50,9 +48,7 @@ class CmaesTuner : public Tuner {
 
   std::string_view Name() const override { return "cmaes"; }
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 
   int generation() const { return es_.generation(); }
   const CmaEs& strategy() const { return es_; }
@@ -67,14 +63,12 @@ class CmaesTuner : public Tuner {
     double value = 0;  // minimized; NaN for failures
   };
 
-  std::mt19937_64 RngFor(uint64_t generation) const;
   void StartGeneration();
   // Tells the finished generation (if complete) and starts the next; true if it did.
   bool AdvanceIfComplete();
   std::optional<nlohmann::json> FillSlot(std::mt19937_64& rng, Eigen::VectorXd& x);
   void Record(const std::string& key, double value);
 
-  const SearchSpace& space_;
   CmaesTunerOptions options_;
   UnitCubeEncoding encoding_;
   std::vector<size_t> numeric_dims_;  // encoding dimensions CMA-ES drives
@@ -82,10 +76,6 @@ class CmaesTuner : public Tuner {
   std::vector<Slot> slots_;
   std::unordered_set<std::string> generated_;
   std::map<std::string, double> unmatched_;  // finished, in no generation yet
-  SeenConfigs seen_;
 };
-
-// Adds "cmaes" to the registry.
-void RegisterCmaesTuner(Registry& registry);
 
 }  // namespace hone

@@ -23,14 +23,11 @@
 #include <optional>
 #include <random>
 
-#include "core/registry.h"
-#include "core/search_space.h"
-#include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "tuners/draw_tuner.h"
 
 namespace hone {
 
-class EvolutionTuner : public Tuner {
+class EvolutionTuner : public DrawTuner {
  public:
   enum class Policy {
     kTournamentReplaceWorst,  // "evolution"
@@ -55,9 +52,7 @@ class EvolutionTuner : public Tuner {
 
   std::string_view Name() const override;
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 
   struct Member {
     int64_t seq = 0;
@@ -67,20 +62,12 @@ class EvolutionTuner : public Tuner {
   const std::deque<Member>& population() const { return population_; }
 
  private:
-  std::mt19937_64 RngFor(uint64_t k) const;
   void Add(Member m);
   const Member& SelectParent(std::mt19937_64& rng) const;
   std::optional<nlohmann::json> Next();
 
-  const SearchSpace& space_;
   Options options_;
-  uint64_t handed_out_ = 0;
-  SeenConfigs seen_;
   std::deque<Member> population_;  // in arrival (seq) order
 };
-
-// Adds "evolution" (alias Evolution) and "regularized_evolution" (alias
-// RegularizedEvolutionTuner).
-void RegisterEvolutionTuners(Registry& registry);
 
 }  // namespace hone

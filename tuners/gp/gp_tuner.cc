@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "tuners/gp/log_ei.h"
+#include "tuners/tuner_args.h"
 
 namespace hone {
 namespace {
@@ -14,9 +15,6 @@ constexpr size_t kTopObserved = 5;
 constexpr int kPerturbationsEach = 40;
 constexpr size_t kLocalStarts = 5;
 constexpr int kLocalIterations = 40;
-
-uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 
 // The data count whose hyperparameters serve `n` observations.
 size_t RefitPoint(size_t n) {
@@ -49,55 +47,21 @@ std::vector<double> LogEi(const GaussianProcess& gp, const Eigen::MatrixXd& xs, 
   return out;
 }
 
-StatusOr<int> IntArg(const nlohmann::json& args, const char* key, int fallback, int min) {
-  if (!args.is_object() || !args.contains(key)) return fallback;
-  const auto& v = args[key];
-  if (!v.is_number() || std::trunc(v.get<double>()) != v.get<double>() || v.get<double>() < min)
-    return InvalidArgument(std::string("gp: classArgs.") + key + ": expected an integer >= " +
-                           std::to_string(min) + ", but got " + v.dump());
-  return static_cast<int>(v.get<double>());
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<Tuner>> GpTuner::Create(const TunerContext& ctx) {
   if (ctx.space == nullptr) return InvalidArgument("gp: no search space");
+  const nlohmann::json& args = ctx.class_args;
   GpTunerOptions o;
-  o.seed = ctx.seed;
-  o.mode = ctx.mode;
-  const auto& args = ctx.class_args;
-  if (args.is_object() && args.contains("seed")) {
-    const auto& s = args["seed"];
-    if (!s.is_number() || std::trunc(s.get<double>()) != s.get<double>())
-      return InvalidArgument("gp: classArgs.seed: expected an integer, but got " + s.dump());
-    o.seed = static_cast<uint64_t>(static_cast<long long>(s.get<double>()));
-  }
-  if (args.is_object() && args.contains("optimize_mode")) {
-    const auto& m = args["optimize_mode"];
-    if (m == "maximize") o.mode = OptimizeMode::kMaximize;
-    else if (m == "minimize") o.mode = OptimizeMode::kMinimize;
-    else return InvalidArgument("gp: classArgs.optimize_mode: expected maximize or minimize, but got " + m.dump());
-  }
-  auto startup = IntArg(args, "n_startup_jobs", o.n_startup_jobs, 0);
-  if (!startup.ok()) return startup.status();
-  o.n_startup_jobs = *startup;
-  auto candidates = IntArg(args, "n_candidates", o.n_candidates, 10);
-  if (!candidates.ok()) return candidates.status();
-  o.n_candidates = *candidates;
+  o.seed = SeedThroughDouble(args, ctx.seed);
+  o.mode = ModeArgOr(args, ctx.mode);
+  o.n_startup_jobs = ArgOr<int>(args, "n_startup_jobs", o.n_startup_jobs);
+  o.n_candidates = ArgOr<int>(args, "n_candidates", o.n_candidates);
   return std::unique_ptr<Tuner>(new GpTuner(*ctx.space, o));
 }
 
 GpTuner::GpTuner(const SearchSpace& space, GpTunerOptions options)
-    : space_(space), options_(options), encoding_(space), seen_(space) {}
-
-std::mt19937_64 GpTuner::RngFor(uint64_t k) const {
-  std::seed_seq seq{Low(options_.seed), High(options_.seed), Low(k), High(k), 0x6770u};
-  return std::mt19937_64(seq);
-}
-
-std::optional<nlohmann::json> GpTuner::RandomNext(std::mt19937_64& rng) {
-  return seen_.DrawUnseen(space_, rng);
-}
+    : DrawTuner(space, options.seed, 0x6770u), options_(options), encoding_(space) {}
 
 const GpHyper& GpTuner::Hyper() {
   size_t m = RefitPoint(ys_.size());
@@ -197,62 +161,55 @@ std::optional<nlohmann::json> GpTuner::ModelNext(const GaussianProcess& gp, doub
   return std::nullopt;
 }
 
+void GpTuner::StartBatch(Batch& b) {
+  const size_t d = encoding_.size();
+  auto [mean, sd] = MeanStd(ys_);
+  for (double v : ys_) b.ys.push_back((v - mean) / sd);
+  b.best = *std::min_element(b.ys.begin(), b.ys.end());
+  const GpHyper& h = Hyper();
+  Eigen::VectorXd y = Eigen::Map<Eigen::VectorXd>(b.ys.data(), b.ys.size());
+  b.gp.emplace(ToMatrix(b.xs, d), y, h);
+  if (running_.empty()) return;
+  Eigen::VectorXd m, v;
+  b.gp->Predict(ToMatrix(running_, d), m, v);
+  for (size_t r = 0; r < running_.size(); ++r) {
+    b.xs.push_back(running_[r]);
+    b.ys.push_back(m[r]);
+    b.best = std::min(b.best, m[r]);  // believed values count as observed ones
+  }
+  y = Eigen::Map<Eigen::VectorXd>(b.ys.data(), b.ys.size());
+  b.gp.emplace(ToMatrix(b.xs, d), y, h);
+}
+
 StatusOr<std::vector<nlohmann::json>> GpTuner::Suggest(int count) {
-  std::vector<nlohmann::json> out;
-  std::optional<GaussianProcess> gp;
-  std::vector<std::vector<double>> data_x = xs_;
-  std::vector<double> data_y;  // standardized, fantasies appended
-  double best = 0;
+  if (count <= 0) return std::vector<nlohmann::json>{};
+  Batch batch;
+  batch.xs = xs_;
   const size_t min_obs = 2;  // a model needs two distinct values to standardize
-  for (int i = 0; i < count && !IsExhausted(); ++i) {
+  return DrawEach(count, [&](const std::vector<nlohmann::json>& so_far) {
     std::mt19937_64 rng = RngFor(handed_out_);
     std::optional<nlohmann::json> config;
     bool use_model = handed_out_ >= static_cast<uint64_t>(options_.n_startup_jobs) &&
                      ys_.size() >= min_obs && encoding_.size() > 0;
     if (use_model) {
       const size_t d = encoding_.size();
-      if (!gp) {
-        auto [mean, sd] = MeanStd(ys_);
-        for (double v : ys_) data_y.push_back((v - mean) / sd);
-        best = *std::min_element(data_y.begin(), data_y.end());
-        const GpHyper& h = Hyper();
-        Eigen::VectorXd y = Eigen::Map<Eigen::VectorXd>(data_y.data(), data_y.size());
-        gp.emplace(ToMatrix(data_x, d), y, h);
-        if (!running_.empty()) {
-          Eigen::VectorXd m, v;
-          gp->Predict(ToMatrix(running_, d), m, v);
-          for (size_t r = 0; r < running_.size(); ++r) {
-            data_x.push_back(running_[r]);
-            data_y.push_back(m[r]);
-            best = std::min(best, m[r]);  // believed values count as observed ones
-          }
-          y = Eigen::Map<Eigen::VectorXd>(data_y.data(), data_y.size());
-          gp.emplace(ToMatrix(data_x, d), y, h);
-        }
-      }
+      if (!batch.gp) StartBatch(batch);
       std::vector<double> chosen;
-      config = ModelNext(*gp, best, rng, &chosen);
-      if (config && i + 1 < count) {
+      config = ModelNext(*batch.gp, batch.best, rng, &chosen);
+      if (config && static_cast<int>(so_far.size()) + 1 < count) {
         Eigen::VectorXd m, v;
-        gp->Predict(ToMatrix({chosen}, d), m, v);
-        data_x.push_back(chosen);
-        data_y.push_back(m[0]);
-        best = std::min(best, m[0]);
-        Eigen::VectorXd y = Eigen::Map<Eigen::VectorXd>(data_y.data(), data_y.size());
-        GpHyper h = gp->hyper();
-        gp.emplace(ToMatrix(data_x, d), y, h);
+        batch.gp->Predict(ToMatrix({chosen}, d), m, v);
+        batch.xs.push_back(chosen);
+        batch.ys.push_back(m[0]);
+        batch.best = std::min(batch.best, m[0]);
+        Eigen::VectorXd y = Eigen::Map<Eigen::VectorXd>(batch.ys.data(), batch.ys.size());
+        GpHyper h = batch.gp->hyper();
+        batch.gp.emplace(ToMatrix(batch.xs, d), y, h);
       }
     }
-    if (!config) config = RandomNext(rng);
-    if (!config) break;
-    ++handed_out_;
-    out.push_back(std::move(*config));
-  }
-  if (out.empty() && IsExhausted() && count > 0) {
-    return Exhausted("gp: the search space has " + std::to_string(seen_.enumerator()->size()) +
-                     " configurations and all have been suggested");
-  }
-  return out;
+    if (!config) config = seen_.DrawUnseen(space_, rng);
+    return config;
+  });
 }
 
 void GpTuner::Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) {
@@ -269,18 +226,7 @@ void GpTuner::Update(std::span<const TrialRecord> completed, std::span<const Tri
     seen_.Insert(r.params);
     running_.push_back(encoding_.Encode(r.params));
   }
-  handed_out_ = std::max<uint64_t>(handed_out_, seen_.size());
-}
-
-void RegisterGpTuner(Registry& registry) {
-  TunerInfo info;
-  info.name = "gp";
-  info.aliases = {"GPTuner"};
-  info.summary = "Gaussian-process Bayesian optimization (Matérn-5/2 ARD, log expected improvement)";
-  info.args = {OptimizeModeArg(), MakeArg("seed", ArgSpec::Kind::kInt),
-               MakeArg("n_startup_jobs", ArgSpec::Kind::kInt, 0), MakeArg("n_candidates", ArgSpec::Kind::kInt, 10)};
-  info.create = &GpTuner::Create;
-  registry.AddTuner(std::move(info));
+  CatchUp();
 }
 
 }  // namespace hone

@@ -23,11 +23,9 @@
 #include <random>
 #include <vector>
 
-#include "core/registry.h"
 #include "tuners/gp/gaussian_process.h"
 #include "tuners/gp/unit_cube_encoding.h"
-#include "tuners/seen_configs.h"
-#include "tuners/tuner.h"
+#include "tuners/draw_tuner.h"
 
 namespace hone {
 
@@ -38,7 +36,7 @@ struct GpTunerOptions {
   int n_candidates = 2000;
 };
 
-class GpTuner : public Tuner {
+class GpTuner : public DrawTuner {
  public:
   // classArgs: optimize_mode, seed, n_startup_jobs, n_candidates.
   static StatusOr<std::unique_ptr<Tuner>> Create(const TunerContext& ctx);
@@ -48,32 +46,32 @@ class GpTuner : public Tuner {
 
   std::string_view Name() const override { return "gp"; }
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 
  private:
-  std::mt19937_64 RngFor(uint64_t k) const;
-  std::optional<nlohmann::json> RandomNext(std::mt19937_64& rng);
+  // Data the model is fitted on during one Suggest call: the observations, then the
+  // running and already chosen points with their believed values (kriging believer).
+  struct Batch {
+    std::optional<GaussianProcess> gp;
+    std::vector<std::vector<double>> xs;
+    std::vector<double> ys;  // standardized
+    double best = 0;
+  };
+  // Fits the model on the observations and the running points' believed values.
+  void StartBatch(Batch& batch);
   // The hyperparameters for the current data (refitted when the schedule says so).
   const GpHyper& Hyper();
   // The unseen configuration of highest log EI under `gp`, or nullopt.
   std::optional<nlohmann::json> ModelNext(const GaussianProcess& gp, double best,
                                           std::mt19937_64& rng, std::vector<double>* chosen);
 
-  const SearchSpace& space_;
   GpTunerOptions options_;
   UnitCubeEncoding encoding_;
-  uint64_t handed_out_ = 0;
-  SeenConfigs seen_;
   std::vector<std::vector<double>> xs_;  // observations in arrival order
   std::vector<double> ys_;               // their values, negated when maximizing
   std::vector<std::vector<double>> running_;
   size_t hyper_m_ = 0;  // the data count the cached hyperparameters were fitted on
   GpHyper hyper_;
 };
-
-// Adds "gp" to the registry.
-void RegisterGpTuner(Registry& registry);
 
 }  // namespace hone

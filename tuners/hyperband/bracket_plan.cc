@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "tuners/config_key.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 namespace {

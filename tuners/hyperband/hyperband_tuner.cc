@@ -1,17 +1,9 @@
 #include "tuners/hyperband/hyperband_tuner.h"
 
+#include "tuners/draw_tuner.h"
 #include "tuners/hyperband/scheduler_args.h"
 
 namespace hone {
-namespace {
-
-std::mt19937_64 SlotRng(uint64_t seed, uint64_t slot) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(slot),
-                    static_cast<uint32_t>(slot >> 32), 0x4862u};
-  return std::mt19937_64(seq);
-}
-
-}  // namespace
 
 StatusOr<BracketOptions> ParseBracketOptions(const TunerContext& ctx, const std::string& tuner) {
   BracketOptions o;
@@ -46,7 +38,7 @@ HyperbandTuner::HyperbandTuner(const SearchSpace& space, const BracketOptions& o
     : space_(space), seed_(seed), seen_(space),
       plan_(options,
             [this](uint64_t slot, double) -> std::optional<nlohmann::json> {
-              std::mt19937_64 rng = SlotRng(seed_, slot);
+              std::mt19937_64 rng = SeededRng(seed_, slot, 0x4862u);
               return seen_.DrawUnseen(space_, rng);
             },
             [this](const nlohmann::json& config) { seen_.Insert(config); }) {}

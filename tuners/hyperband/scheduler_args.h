@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "core/search_space.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone {
 

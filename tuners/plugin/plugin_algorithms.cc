@@ -122,8 +122,6 @@ Verdict PluginAssessor::Assess(const TrialRecord& trial, std::span<const TrialRe
   if (!fault_.ok()) return Verdict::kContinue;
   auto fail = [&](const Status& s) {
     fault_ = Internal(Prefix(PluginKind::kAssessor, spec_) + ": " + s.message());
-    std::fprintf(stderr, "hone: warning: %s; no trial is assessed from now on\n", fault_.message().c_str());
-    std::fflush(stderr);
     channel_.reset();
     return Verdict::kContinue;
   };

@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assessors/assessor.h"
+#include "core/assessor.h"
 #include "core/registry.h"
 #include "tuners/plugin/plugin_channel.h"
 #include "tuners/plugin/plugin_protocol.h"
-#include "tuners/tuner.h"
+#include "core/tuner.h"
 
 namespace hone::plugin {
 
@@ -46,6 +46,7 @@ class PluginTuner : public Tuner {
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
   void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
   bool IsExhausted() const override { return exhausted_; }
+  Status Fault() const override { return fault_; }
 
  private:
   StatusOr<nlohmann::json> Call(const nlohmann::json& request);
@@ -58,14 +59,14 @@ class PluginTuner : public Tuner {
   bool exhausted_ = false;
 };
 
-// Assess has no error channel: a failing plugin assessor is reported once on stderr and
-// every trial continues from then on.
+// A failing plugin assessor answers kContinue and reports why through Fault(); the
+// engine then fails the experiment with the plugin named.
 class PluginAssessor : public Assessor {
  public:
   PluginAssessor(std::string name, PluginSpec spec, const AssessorContext& ctx);
   std::string_view Name() const override { return name_; }
   Verdict Assess(const TrialRecord& trial, std::span<const TrialRecord> finished) override;
-  const Status& fault() const { return fault_; }
+  Status Fault() const override { return fault_; }
 
  private:
   std::string name_;

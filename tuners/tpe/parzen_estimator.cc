@@ -112,8 +112,28 @@ ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const do
     cum += w[i];
     cum_weight_[i] = cum;
   }
+  MergeEqualKernels();
+  // Most bandwidths sit at the clip minimum; the widest tenth are summed in full and the
+  // rest only inside a window around x.
+  std::vector<double> sorted_sigma = sigma_;
+  size_t k = sorted_sigma.size() * 9 / 10;
+  std::nth_element(sorted_sigma.begin(), sorted_sigma.begin() + k, sorted_sigma.end());
+  tau_ = sorted_sigma[k];
+  for (size_t i = 0; i < n; ++i) {
+    if (sigma_[i] > tau_) {
+      wide_.push_back(static_cast<uint32_t>(i));
+    } else {
+      narrow_mu_.push_back(mu_[i]);
+      narrow_inv_sigma_.push_back(1.0 / sigma_[i]);
+      narrow_coef_.push_back(coef_[i]);
+    }
+  }
+}
+
+void ParzenEstimator::MergeEqualKernels() {
   // mu_ is sorted, so equal means are adjacent; within a run of equal means, merge equal
   // bandwidths (a run has few: the clip minimum and the gaps at its ends).
+  const size_t n = mu_.size();
   for (size_t i = 0; i < n;) {
     size_t end = i;
     while (end < n && mu_[end] == mu_[i]) ++end;
@@ -132,21 +152,6 @@ ParzenEstimator::ParzenEstimator(std::span<const double> mus, std::span<const do
     i = end;
   }
   for (double& c : merged_log_coef_) c = std::log(c);
-  // Most bandwidths sit at the clip minimum; the widest tenth are summed in full and the
-  // rest only inside a window around x.
-  std::vector<double> sorted_sigma = sigma_;
-  size_t k = sorted_sigma.size() * 9 / 10;
-  std::nth_element(sorted_sigma.begin(), sorted_sigma.begin() + k, sorted_sigma.end());
-  tau_ = sorted_sigma[k];
-  for (size_t i = 0; i < n; ++i) {
-    if (sigma_[i] > tau_) {
-      wide_.push_back(static_cast<uint32_t>(i));
-    } else {
-      narrow_mu_.push_back(mu_[i]);
-      narrow_inv_sigma_.push_back(1.0 / sigma_[i]);
-      narrow_coef_.push_back(coef_[i]);
-    }
-  }
 }
 
 double ParzenEstimator::LogPdf(double x) const {

@@ -59,6 +59,9 @@ class ParzenEstimator {
   size_t size() const { return mu_.size(); }
 
  private:
+  // Fills merged_*: the kernels of equal mean and bandwidth summed into one.
+  void MergeEqualKernels();
+
   double FullLogPdf(double x) const;
 
   ParzenPrior prior_;

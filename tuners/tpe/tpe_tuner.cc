@@ -8,9 +8,6 @@ namespace {
 
 constexpr int kModelTries = 8;        // model draws before falling back to random ones
 
-uint32_t Low(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t High(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
-
 Status ArgError(const std::string& key, const std::string& what, const nlohmann::json& got) {
   return InvalidArgument("tpe: classArgs." + key + ": " + what + ", but got " + got.dump());
 }
@@ -110,12 +107,7 @@ StatusOr<std::unique_ptr<Tuner>> TpeTuner::Create(const TunerContext& ctx) {
 }
 
 TpeTuner::TpeTuner(const SearchSpace& space, const TpeOptions& options)
-    : space_(space), options_(options), history_(space), seen_(space) {}
-
-std::mt19937_64 TpeTuner::RngFor(uint64_t k) const {
-  std::seed_seq seq{Low(options_.seed), High(options_.seed), Low(k), High(k), 0x7e9u};
-  return std::mt19937_64(seq);
-}
+    : DrawTuner(space, options.seed, 0x7e9u), options_(options), history_(space) {}
 
 TpeScore TpeTuner::ScoreOf(const TrialRecord& r) const {
   double sign = options_.mode == OptimizeMode::kMaximize ? -1.0 : 1.0;
@@ -155,10 +147,6 @@ std::optional<TpeScore> TpeTuner::Lie() const {
   return s;
 }
 
-std::optional<nlohmann::json> TpeTuner::RandomUnseen(std::mt19937_64& rng) {
-  return seen_.DrawUnseen(space_, rng);
-}
-
 std::optional<nlohmann::json> TpeTuner::Next() {
   std::mt19937_64 rng = RngFor(handed_out_);
   if (handed_out_ >= static_cast<uint64_t>(options_.n_startup_jobs) && history_.size() > 0) {
@@ -168,11 +156,10 @@ std::optional<nlohmann::json> TpeTuner::Next() {
       if (seen_.Insert(config)) return config;
     }
   }
-  return RandomUnseen(rng);
+  return seen_.DrawUnseen(space_, rng);
 }
 
 StatusOr<std::vector<nlohmann::json>> TpeTuner::Suggest(int count) {
-  std::vector<nlohmann::json> out;
   std::optional<TpeScore> lie = Lie();
   size_t lies = 0;
   if (lie) {
@@ -181,22 +168,18 @@ StatusOr<std::vector<nlohmann::json>> TpeTuner::Suggest(int count) {
       ++lies;
     }
   }
-  for (int i = 0; i < count && !IsExhausted(); ++i) {
+  auto out = DrawEach(count, [&](const std::vector<nlohmann::json>& so_far) {
     auto config = Next();
-    if (!config) break;
-    ++handed_out_;
-    if (lie && i + 1 < count) {
+    // Each member of the batch but the last joins the history with the lie.
+    if (config && lie && static_cast<int>(so_far.size()) + 1 < count) {
       history_.Add(*config, *lie);
       ++lies;
     }
-    out.push_back(std::move(*config));
-  }
+    return config;
+  });
   for (; lies > 0; --lies) history_.PopLast();
-  for (const auto& config : out) pending_.push_back(config);
-  if (out.empty() && IsExhausted()) {
-    return Exhausted("tpe: the search space has " + std::to_string(seen_.enumerator()->size()) +
-                     " configurations and all have been suggested");
-  }
+  if (out.ok())
+    for (const auto& config : *out) pending_.push_back(config);
   return out;
 }
 
@@ -216,7 +199,7 @@ void TpeTuner::Update(std::span<const TrialRecord> completed, std::span<const Tr
     seen_.Insert(r.params);
     if (space_.Contains(r.params)) pending_.push_back(r.params);
   }
-  handed_out_ = std::max<uint64_t>(handed_out_, seen_.size());
+  CatchUp();
 }
 
 }  // namespace hone

@@ -23,11 +23,9 @@
 #include <random>
 #include <vector>
 
-#include "core/search_space.h"
-#include "tuners/seen_configs.h"
+#include "tuners/draw_tuner.h"
 #include "tuners/tpe/tpe_history.h"
 #include "tuners/tpe/tpe_sampler.h"
-#include "tuners/tuner.h"
 
 namespace hone {
 
@@ -41,7 +39,7 @@ struct TpeOptions {
   TpeModelOptions model;
 };
 
-class TpeTuner : public Tuner {
+class TpeTuner : public DrawTuner {
  public:
   // classArgs (NNI's, flat or inside `tpe_args`): optimize_mode, seed, n_startup_jobs (10,
   // as Optuna; NNI used 20), n_ei_candidates (24), gamma_rule ("optuna": n_below =
@@ -60,24 +58,17 @@ class TpeTuner : public Tuner {
 
   std::string_view Name() const override { return "tpe"; }
   StatusOr<std::vector<nlohmann::json>> Suggest(int count) override;
-  void Update(std::span<const TrialRecord> completed,
-              std::span<const TrialRecord> active) override;
-  bool IsExhausted() const override { return seen_.CoversSpace(); }
+  void Update(std::span<const TrialRecord> completed, std::span<const TrialRecord> active) override;
 
  private:
-  std::mt19937_64 RngFor(uint64_t k) const;
   std::optional<nlohmann::json> Next();
-  std::optional<nlohmann::json> RandomUnseen(std::mt19937_64& rng);
   TpeScore ScoreOf(const TrialRecord& r) const;
   std::optional<TpeScore> Lie() const;
 
-  const SearchSpace& space_;
   TpeOptions options_;
   TpeHistory history_;
-  SeenConfigs seen_;
   std::vector<nlohmann::json> pending_;  // running configurations, for the liar
   std::vector<double> finished_losses_;  // tier-0 losses, for the liar's value
-  uint64_t handed_out_ = 0;
   int64_t arrivals_ = 0;
 };
 

@@ -1,12 +1,11 @@
 #include "compress/data/cifar10_reader.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "../compress_test_util.h"
 #include "compress/data/dataset_catalog.h"
 
 namespace hone::compress {
@@ -28,12 +27,8 @@ void WriteBatch(const fs::path& path, int first, int n) {
 
 class Cifar10ReaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hone_cifar_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  testing::ScratchDir scratch_{"cifar_test"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(Cifar10ReaderTest, ReadsTrainAndTestSplits) {

@@ -2,13 +2,12 @@
 
 #include <zlib.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "../compress_test_util.h"
 #include "compress/data/dataset_catalog.h"
 
 namespace hone::compress {
@@ -18,11 +17,8 @@ namespace fs = std::filesystem;
 
 class IdxReaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("hone_idx_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  testing::ScratchDir scratch_{"idx_test"};
+  const fs::path& dir_ = scratch_.path();
 
   static std::string Header(uint8_t dims, std::vector<uint32_t> sizes) {
     std::string h = {0, 0, 8, static_cast<char>(dims)};
@@ -47,7 +43,6 @@ class IdxReaderTest : public ::testing::Test {
     return path;
   }
 
-  fs::path dir_;
 };
 
 TEST_F(IdxReaderTest, ReadsGzippedImagesAndLabels) {

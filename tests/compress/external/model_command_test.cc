@@ -53,6 +53,15 @@ class ModelCommandTest : public ::testing::Test {
     return r;
   }
 
+  // The message of evaluating with `command`, which must fail with `code`.
+  std::string EvaluateError(const std::string& command, StatusCode code, double timeout_s = 0) {
+    auto r = Evaluate(command, nullptr, timeout_s);
+    EXPECT_FALSE(r.ok()) << command;
+    if (r.ok()) return "";
+    EXPECT_EQ(r.status().code(), code) << r.status().message();
+    return r.status().message();
+  }
+
   fs::path dir_;
   std::string model_;
 };
@@ -125,11 +134,10 @@ TEST_F(ModelCommandTest, PythonSdkScriptWorksUnchanged) {
 }
 
 TEST_F(ModelCommandTest, NonZeroExitIsAnErrorWithTheStderrTail) {
-  auto r = Evaluate(R"(echo '@hone {"type":"final","value":0.9}'; echo 'Traceback: ValueError: bad' >&2; exit 3)");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kIo);
-  EXPECT_NE(r.status().message().find("exit code 3"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("ValueError: bad"), std::string::npos) << r.status().message();
+  const std::string m = EvaluateError(
+      R"(echo '@hone {"type":"final","value":0.9}'; echo 'Traceback: ValueError: bad' >&2; exit 3)", StatusCode::kIo);
+  EXPECT_NE(m.find("exit code 3"), std::string::npos) << m;
+  EXPECT_NE(m.find("ValueError: bad"), std::string::npos) << m;
 }
 
 TEST_F(ModelCommandTest, KilledBySignalIsAnError) {
@@ -139,11 +147,11 @@ TEST_F(ModelCommandTest, KilledBySignalIsAnError) {
 }
 
 TEST_F(ModelCommandTest, EvaluatorWithoutFinalReportIsAnError) {
-  auto r = Evaluate(R"(echo 'accuracy 0.9'; echo '@hone {"type":"intermediate","value":0.5}'; echo done >&2)");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(r.status().message().find("without a final report"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("done"), std::string::npos) << r.status().message();
+  const std::string m = EvaluateError(
+      R"(echo 'accuracy 0.9'; echo '@hone {"type":"intermediate","value":0.5}'; echo done >&2)",
+      StatusCode::kFailedPrecondition);
+  EXPECT_NE(m.find("without a final report"), std::string::npos) << m;
+  EXPECT_NE(m.find("done"), std::string::npos) << m;
 }
 
 TEST_F(ModelCommandTest, FinetunerMustWriteTheOutputModel) {
@@ -173,11 +181,10 @@ bool Gone(pid_t pid) {
 
 TEST_F(ModelCommandTest, TimeoutKillsTheWholeProcessGroup) {
   const std::string pid_file = Path("grandchild.pid");
-  auto r = Evaluate("sleep 60 & echo $! > " + pid_file + "; echo waiting >&2; wait", nullptr, 0.5);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(r.status().message().find("did not finish within 0.5 s"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("waiting"), std::string::npos) << r.status().message();
+  const std::string m =
+      EvaluateError("sleep 60 & echo $! > " + pid_file + "; echo waiting >&2; wait", StatusCode::kUnavailable, 0.5);
+  EXPECT_NE(m.find("did not finish within 0.5 s"), std::string::npos) << m;
+  EXPECT_NE(m.find("waiting"), std::string::npos) << m;
   pid_t grandchild = std::stoi(Read(pid_file));
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {

@@ -1,7 +1,7 @@
 // Small building blocks shared by the pages.
-import { expPath, post, type Experiment } from './api';
+import { expPath, get, post, type Experiment } from './api';
 import type { Ctx } from './app';
-import { confirmButton, h, link, type Child } from './dom';
+import { confirmButton, h, link, replace, type Child } from './dom';
 
 export function badge(state: string): HTMLSpanElement {
   return h('span', { class: `badge s-${state.replace(/[^a-z_]/g, '')}`, data: { state } }, state.replace('_', ' '));
@@ -64,4 +64,24 @@ export function killButton(ctx: Ctx, expId: string, seq: number, small = false):
 
 export function isActive(state: string): boolean {
   return state === 'running' || state === 'waiting';
+}
+
+// Starts a page of one experiment: shows the loading state, fetches the experiment
+// (together with `also`, which the page needs first), and sets the breadcrumbs (the
+// experiment, then `crumb` when given). Null when loading failed (the error is shown) or
+// the user has moved on.
+export async function openExperimentPage(main: HTMLElement, ctx: Ctx, id: string, crumb: string | null,
+                                         also: Promise<unknown> = Promise.resolve()): Promise<Experiment | null> {
+  replace(main, loading());
+  let exp: Experiment;
+  try {
+    [exp] = await Promise.all([get<Experiment>(expPath(id)), also]);
+  } catch (e) {
+    replace(main, errorBox(e));
+    return null;
+  }
+  if (ctx.gone()) return null;
+  if (crumb === null) ctx.crumbs(['Experiments', '/'], exp.name || exp.id);
+  else ctx.crumbs(['Experiments', '/'], [exp.name || exp.id, expPath(exp.id)], crumb);
+  return exp;
 }

@@ -1,26 +1,18 @@
 // Compare selected trials: their intermediate curves overlaid and a parameter table.
-import { expPath, get, type Experiment, type TrialDetail, type TrialPage } from '../api';
+import { expPath, get, type TrialDetail, type TrialPage } from '../api';
 import type { Ctx } from '../app';
 import { LazyChart } from '../lazy_chart';
 import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtValue, flatten, num } from '../format';
 import { navigate } from '../router';
 import { cssVar } from '../theme';
-import { badge, card, errorBox, expHeader, loading } from '../widgets';
+import { badge, card, errorBox, expHeader, loading, openExperimentPage } from '../widgets';
 
 const kMaxCompared = 10;
 
 export async function renderCompare(main: HTMLElement, ctx: Ctx, id: string, query: URLSearchParams): Promise<void> {
-  replace(main, loading());
-  let exp: Experiment;
-  try {
-    exp = await get<Experiment>(expPath(id));
-  } catch (e) {
-    replace(main, errorBox(e));
-    return;
-  }
-  if (ctx.gone()) return;
-  ctx.crumbs(['Experiments', '/'], [exp.name || exp.id, expPath(exp.id)], 'Compare');
+  const exp = await openExperimentPage(main, ctx, id, 'Compare');
+  if (!exp) return;
 
   let seqs = (query.get('seqs') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0).slice(0, kMaxCompared);
   if (seqs.length === 0) {

@@ -7,20 +7,13 @@ import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten, num } from '../format';
 import { subscribe, throttle } from '../live';
 import { cssVar } from '../theme';
-import { badge, card, errorBox, expHeader, loading, progress } from '../widgets';
+import { badge, card, errorBox, expHeader, loading, progress, openExperimentPage } from '../widgets';
 import { actionsPanel } from './actions';
 
 export async function renderOverview(main: HTMLElement, ctx: Ctx, id: string): Promise<void> {
-  replace(main, loading());
-  let exp: Experiment;
-  try {
-    [exp] = await Promise.all([get<Experiment>(expPath(id)), ctx.ready]);
-  } catch (e) {
-    replace(main, errorBox(e));
-    return;
-  }
-  if (ctx.gone()) return;
-  ctx.crumbs(['Experiments', '/'], exp.name || exp.id);
+  const opened = await openExperimentPage(main, ctx, id, null, ctx.ready);
+  if (!opened) return;
+  let exp: Experiment = opened;
 
   const statusCard = h('div');
   const countsCard = h('div');

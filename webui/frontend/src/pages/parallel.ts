@@ -1,26 +1,18 @@
 // Hyperparameters: parallel coordinates of the best x% of trials, one axis per parameter
 // and one for the metric, coloured by the metric.
-import { expPath, get, type Experiment, type Parallel } from '../api';
+import { expPath, get, type Parallel } from '../api';
 import type { Ctx } from '../app';
 import { LazyChart } from '../lazy_chart';
 import { h, replace } from '../dom';
 import { fmtMetric, fmtValue, num } from '../format';
 import { cssVar } from '../theme';
-import { card, errorBox, expHeader, loading } from '../widgets';
+import { card, errorBox, expHeader, openExperimentPage } from '../widgets';
 
 const kTops = [100, 50, 20, 10, 5, 1];
 
 export async function renderParallel(main: HTMLElement, ctx: Ctx, id: string, query: URLSearchParams): Promise<void> {
-  replace(main, loading());
-  let exp: Experiment;
-  try {
-    exp = await get<Experiment>(expPath(id));
-  } catch (e) {
-    replace(main, errorBox(e));
-    return;
-  }
-  if (ctx.gone()) return;
-  ctx.crumbs(['Experiments', '/'], [exp.name || exp.id, expPath(exp.id)], 'Hyperparameters');
+  const exp = await openExperimentPage(main, ctx, id, 'Hyperparameters');
+  if (!exp) return;
 
   const topSel = h('select', { id: 'top-filter', ariaLabel: 'top percent' }, kTops.map((t) => h('option', { value: String(t) }, t === 100 ? 'All trials' : `Top ${t}%`)));
   topSel.value = kTops.includes(Number(query.get('top'))) ? String(query.get('top')) : '100';

@@ -7,7 +7,7 @@ import { h, link, replace } from '../dom';
 import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten } from '../format';
 import { subscribe, throttle } from '../live';
 import { navigate, setQuery } from '../router';
-import { badge, errorBox, expHeader, isActive, killButton, loading } from '../widgets';
+import { badge, errorBox, expHeader, isActive, killButton, loading, openExperimentPage } from '../widgets';
 
 interface Column {
   key: string;     // sort key of the API, or '' when not sortable
@@ -43,15 +43,9 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
   const guess = pageQuery(query.get('sort') ?? 'final', query.get('order') ?? 'desc');
   const firstPage = get<TrialPage>(`${expPath(id)}/trials`, guess);
   firstPage.catch(() => { /* load() reports errors */ });
-  let exp: Experiment;
-  try {
-    [exp] = await Promise.all([get<Experiment>(expPath(id)), ctx.ready]);
-  } catch (e) {
-    replace(main, errorBox(e));
-    return;
-  }
-  if (ctx.gone()) return;
-  ctx.crumbs(['Experiments', '/'], [exp.name || exp.id, expPath(exp.id)], 'Trials');
+  const opened = await openExperimentPage(main, ctx, id, 'Trials', ctx.ready);
+  if (!opened) return;
+  let exp: Experiment = opened;
 
   const state = {
     ...view,

@@ -1,0 +1,65 @@
+#include "core/training_service_section.h"
+
+#include <algorithm>
+
+namespace hone {
+
+const std::vector<std::string>& TrainingServiceSharedKeys() {
+  static const std::vector<std::string> keys = {"trialCommand", "trialCodeDirectory", "trialGpuNumber",
+                                                "nniManagerIp", "debug"};
+  return keys;
+}
+
+namespace {
+
+// The platform's own keys: the section without `platform` and the shared keys.
+ConfigNode PlatformKeys(const ConfigNode& service) {
+  std::vector<std::pair<std::string, ConfigNode>> rest;
+  std::vector<SourceMark> marks;
+  const auto& shared = TrainingServiceSharedKeys();
+  for (size_t i = 0; i < service.entries().size(); ++i) {
+    const auto& [k, v] = service.entries()[i];
+    if (k == "platform" || std::find(shared.begin(), shared.end(), k) != shared.end()) continue;
+    rest.emplace_back(k, v);
+    marks.push_back(service.KeyMarkAt(i));
+  }
+  return ConfigNode::Map(std::move(rest), std::move(marks), service.mark());
+}
+
+const PlatformInfo* FindPlatform(ConfigContext& ctx, const ConfigNode& service) {
+  if (service.IsSequence()) {
+    ctx.diag().Error(service.mark(), "trainingService", "hybrid (a list of platforms) is not supported; give one platform");
+    return nullptr;
+  }
+  if (!service.IsMap()) {
+    ctx.diag().Error(service.mark(), "trainingService", "expected a map with 'platform', but got " + service.Describe());
+    return nullptr;
+  }
+  const ConfigNode* platform = service.Find("platform");
+  if (!platform) {
+    ctx.diag().Error(service.mark(), "trainingService.platform", "is required (e.g. 'local')");
+    return nullptr;
+  }
+  auto name = ctx.String(*platform, "trainingService.platform");
+  if (!name) return nullptr;
+  const PlatformInfo* info = ctx.registry().FindPlatform(*name);
+  if (!info)
+    ctx.diag().Error(platform->mark(), "trainingService.platform",
+                     UnknownNameMessage("platform", *name, ctx.registry().PlatformNames()));
+  return info;
+}
+
+}  // namespace
+
+void ReadTrainingServiceSection(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,
+                                ExperimentConfig& cfg) {
+  const PlatformInfo* info = FindPlatform(ctx, service);
+  if (!info) return;
+  cfg.platform = info->name;
+  ConfigNode keys = PlatformKeys(service);
+  CheckRequired(&keys, service.mark(), "trainingService", info->args, "platform '" + info->name + "'", ctx.diag());
+  CheckArgs(keys, "trainingService", info->args, ctx.diag(), cfg.platform_args);
+  if (info->check) info->check(PlatformSection{service, root, cfg.platform_args, cfg.trial_gpu_number}, ctx.diag());
+}
+
+}  // namespace hone

@@ -1,0 +1,155 @@
+// ExperimentManager: the platform events of one trial (see experiment_manager.h).
+#include "engine/experiment_manager.h"
+#include "engine/trial_env.h"
+#include "trials/protocol.h"
+
+namespace hone {
+namespace {
+constexpr int kMaxMalformedWarnings = 20;  // per trial; later ones are only counted
+}  // namespace
+
+void ExperimentManager::RequestKill(Live& live, TrialStatus as, const std::string& reason) {
+  if (live.kill_as) return;
+  live.kill_as = as;
+  live.kill_reason = reason;
+  live.kill_sent_at = clock_.Now();
+  Status st = platform_.Kill(live.record.seq);
+  if (!st.ok()) Say("trial " + live.record.id + ": kill failed: " + st.message());
+}
+
+void ExperimentManager::EnforceTrialDurations() {
+  if (!max_trial_duration_s_) return;
+  double now = clock_.Now();
+  for (auto& [seq, live] : live_) {
+    if (live.kill_as || live.record.status != TrialStatus::kRunning) continue;
+    if (now - live.record.started_at >= *max_trial_duration_s_)
+      RequestKill(live, TrialStatus::kTimeout,
+                  "ran longer than maxTrialDuration (" + FormatValue(*max_trial_duration_s_) + " s)");
+  }
+}
+
+Status ExperimentManager::HandleLine(Live& live, const PlatformEvent& event) {
+  if (event.truncated) return Status::Ok();  // an over-long line is log, never a report
+  Report report = ParseReportLine(event.line);
+  TrialRecord& r = live.record;
+  switch (report.kind) {
+    case Report::Kind::kNone: return Status::Ok();
+    case Report::Kind::kMalformed: {
+      if (++live.malformed_lines <= kMaxMalformedWarnings)
+        HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), r.seq, "warning", "malformed report line: " + report.error}));
+      return Status::Ok();
+    }
+    case Report::Kind::kIntermediate: {
+      int64_t step = report.step.value_or(r.intermediate.empty() ? 0 : r.intermediate.back().step + 1);
+      r.intermediate.push_back({step, report.value});
+      HONE_RETURN_IF_ERROR(storage_.AppendIntermediate(r.seq, step, report.value, JsonDump(report.metrics)));
+      dirty_ = true;
+      if (live.kill_as) return Status::Ok();
+      StatusOr<Verdict> verdict = assessor_.Assess(r, finished_);
+      if (!verdict.ok()) return verdict.status();
+      if (*verdict == Verdict::kStop)
+        RequestKill(live, TrialStatus::kEarlyStopped, "stopped by " + assessor_.Label() + " at step " + std::to_string(step));
+      return Status::Ok();
+    }
+    case Report::Kind::kFinal:
+      r.final_value = report.value;
+      r.final_metrics = report.metrics;
+      dirty_ = true;
+      return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status ExperimentManager::FinishTrial(Live& live, const PlatformEvent& event) {
+  TrialRecord r = std::move(live.record);
+  counts_[r.status]--;
+  r.ended_at = clock_.Now();
+  SetOutcome(live, event, r);
+  counts_[r.status]++;
+  live_.erase(r.seq);
+  HONE_RETURN_IF_ERROR(storage_.UpdateTrial(r));
+  Say(OutcomeLine(r));
+
+  if (r.status == TrialStatus::kCanceled && r.reason == kReasonExperimentStopped) {
+    dirty_ = true;
+    return Status::Ok();  // resume reruns it; the tuner has not learnt anything
+  }
+  dirty_ = true;
+  if (!IsFinished(r.status)) return Status::Ok();
+  finished_.push_back(r);
+  std::vector<TrialRecord> completed = {r};
+  std::vector<TrialRecord> active = ActiveRecords();
+  return tuner_.Update(completed, active);
+}
+
+// How the trial ended: the kill the manager asked for, a signal, an exit code, a missing
+// final metric, or success; a failure carries the end of its stderr.
+void ExperimentManager::SetOutcome(const Live& live, const PlatformEvent& event, TrialRecord& r) const {
+  r.exit_code = event.signal ? 128 + event.signal : event.exit_code;
+  if (live.kill_as) {
+    r.status = *live.kill_as;
+    r.reason = live.kill_reason;
+  } else if (event.signal) {
+    r.status = TrialStatus::kFailed;
+    r.reason = "killed by signal " + std::to_string(event.signal);
+  } else if (event.exit_code != 0) {
+    r.status = TrialStatus::kFailed;
+    r.reason = "exit code " + std::to_string(event.exit_code);
+  } else if (!r.final_value) {
+    r.status = TrialStatus::kFailed;
+    r.reason = "exited 0 without reporting a final metric";
+  } else {
+    r.status = TrialStatus::kSucceeded;
+  }
+  if (r.status == TrialStatus::kFailed && !event.stderr_tail.empty()) {
+    std::string tail = event.stderr_tail;
+    if (tail.size() > 2000) {
+      size_t cut = tail.size() - 2000;
+      while (cut < tail.size() && (static_cast<unsigned char>(tail[cut]) & 0xC0) == 0x80) ++cut;  // UTF-8 boundary
+      tail = tail.substr(cut);
+    }
+    r.reason += "; stderr: " + tail;
+  }
+}
+
+// "trial 3 succeeded: 0.91 (1.2 s)  [best so far]"; updates the best trial.
+std::string ExperimentManager::OutcomeLine(const TrialRecord& r) {
+  std::string line = "trial " + r.id + " " + std::string(TrialStatusName(r.status));
+  if (r.final_value) line += ": " + FormatValue(*r.final_value);
+  if (r.started_at > 0) line += " (" + FormatValue(r.ended_at - r.started_at) + " s)";
+  if (r.status != TrialStatus::kSucceeded && !r.reason.empty()) line += " - " + r.reason.substr(0, 200);
+  if (r.HasRankableFinal() && IsFinished(r.status) &&
+      (!best_ || Better(*r.final_value, *best_->final_value, config_.tuner.mode))) {
+    best_ = r;
+    line += "  [best so far]";
+  }
+  return line;
+}
+
+Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
+  auto it = live_.find(event.seq);
+  if (it == live_.end()) return Status::Ok();  // stale event of a finished trial
+  Live& live = it->second;
+  switch (event.kind) {
+    case PlatformEvent::Kind::kStarted:
+      counts_[live.record.status]--;
+      live.record.status = TrialStatus::kRunning;
+      live.record.started_at = clock_.Now();
+      live.record.pid = event.pid;  // so that a resumed manager can end what a dead one left running
+      counts_[TrialStatus::kRunning]++;
+      HONE_RETURN_IF_ERROR(storage_.UpdateTrial(live.record));
+      // The log users read.
+      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), live.record.seq, "started",
+                                              "pid " + std::to_string(event.pid) +
+                                                  (event.devices.empty() ? "" : " devices " + event.devices)}));
+      dirty_ = true;
+      return Status::Ok();
+    case PlatformEvent::Kind::kStdoutLine:
+      return HandleLine(live, event);
+    case PlatformEvent::Kind::kExited:
+      return FinishTrial(live, event);
+  }
+  return Status::Ok();
+}
+
+}  // namespace hone
