@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <cctype>
@@ -15,6 +16,8 @@
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include "core/utf8.h"
 
 namespace hone {
 namespace {
@@ -147,6 +150,30 @@ class DocumentProbe : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
+// Config text must be UTF-8: names and values end up in JSON, the database and the web
+// UI. The first bad byte is reported at its line and column.
+bool CheckUtf8(const std::string& text, const std::string& file, Diagnostics& diag) {
+  int line = 1, column = 1;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t n = Utf8SequenceLength(text, pos);
+    if (n == 0) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[pos]));
+      diag.Error(SourceMark{file, line, column}, "",
+                 std::string("the file must be UTF-8 text, but byte ") + byte + " here is not part of a UTF-8 character");
+      return false;
+    }
+    if (text[pos] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    pos += n;
+  }
+  return true;
+}
+
 // YAML::Load reads the first document only; a later one with content would be dropped
 // without a word, so it is an error at its `---`. An empty trailing `---` is harmless.
 void CheckSingleDocument(const std::string& text, const std::string& file, Diagnostics& diag) {
@@ -154,9 +181,14 @@ void CheckSingleDocument(const std::string& text, const std::string& file, Diagn
   YAML::Parser parser(in);
   DocumentProbe first;
   if (!parser.HandleNextDocument(first)) return;
+  // yaml-cpp can hand back the same empty document forever (text such as ","): a
+  // document that does not move past the previous one ends the check.
+  int last = first.start.pos;
   for (;;) {
     DocumentProbe next;
     if (!parser.HandleNextDocument(next)) return;
+    if (next.start.pos <= last) return;
+    last = next.start.pos;
     if (!next.has_content) continue;
     diag.Error(ToMark(next.start, file), "",
                "a second YAML document starts here; a config file holds one document (remove the "
@@ -316,6 +348,7 @@ nlohmann::json ConfigNode::ToJson() const {
 
 std::optional<ConfigNode> ConfigNode::Parse(const std::string& text, const std::string& file,
                                             Diagnostics& diag) {
+  if (!CheckUtf8(text, file, diag)) return std::nullopt;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -408,7 +441,10 @@ ConfigNode ConfigNode::FromJson(const nlohmann::json& value, const std::string& 
     std::ostringstream os;
     os.precision(17);
     os << value.get<double>();
-    return Scalar(os.str(), false, mark);
+    std::string text = os.str();
+    // A float stays a float (8.0, not 8): a choice may hold both 8 and 8.0.
+    if (text.find_first_not_of("-0123456789") == std::string::npos) text += ".0";
+    return Scalar(text, false, mark);
   }
   if (value.is_array()) {
     std::vector<ConfigNode> items;

@@ -27,6 +27,12 @@ void CheckLocalPlatformKeys(const PlatformSection& section, Diagnostics& diag) {
   if (section.args.contains("maxTrialNumberPerGpu") && !section.trial_gpu_number)
     diag.Error(section.service.KeyMark("maxTrialNumberPerGpu"), "trainingService.maxTrialNumberPerGpu",
                "only applies when trialGpuNumber is set, but trialGpuNumber is not given");
+  if (section.args.contains("trialMemoryLimit")) {
+    auto bytes = ParseMemorySize(section.args["trialMemoryLimit"]);
+    if (!bytes.ok())
+      diag.Error(section.service.Find("trialMemoryLimit")->mark(), "trainingService.trialMemoryLimit",
+                 bytes.status().message());
+  }
   int wanted = section.trial_gpu_number.value_or(0);
   if (wanted > 0 && !indices.empty() && wanted > static_cast<int>(indices.size())) {
     const ConfigNode* n = section.root.Find("trialGpuNumber");
@@ -51,6 +57,12 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   local.args.push_back(arg("gpuIndices", ArgSpec::Kind::kAny));
   // NNI's trial-keeper reuse; hone runs trials directly, so it is accepted and ignored.
   local.args.push_back(arg("reuseMode", ArgSpec::Kind::kBool));
+  // Per-trial limits through the trial's cgroup v2 group; an error at start where the
+  // machine cannot enforce them. Bytes or "4g"; CPUs (1.5 = one and a half cores).
+  local.args.push_back(arg("trialMemoryLimit", ArgSpec::Kind::kAny));
+  ArgSpec cpus = arg("trialCpuLimit", ArgSpec::Kind::kNumber);
+  cpus.min = 0.001;
+  local.args.push_back(cpus);
   local.check = CheckLocalPlatformKeys;
   local.create = [](const ExperimentConfig& config) -> StatusOr<std::unique_ptr<Platform>> {
     const char* path = std::getenv("PATH");

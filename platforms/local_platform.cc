@@ -7,11 +7,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 namespace hone {
 namespace {
@@ -53,6 +52,23 @@ int CeilMillis(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
+StatusOr<int64_t> ParseMemorySize(const nlohmann::json& value) {
+  if (value.is_number_integer() && value.get<int64_t>() > 0) return value.get<int64_t>();
+  std::string text = value.is_string() ? value.get<std::string>() : "";
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string unit = text.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::map<std::string, int> kShift = {{"", 0},   {"b", 0},    {"k", 10},  {"kb", 10}, {"kib", 10},
+                                                    {"m", 20}, {"mb", 20},  {"mib", 20}, {"g", 30}, {"gb", 30},
+                                                    {"gib", 30}, {"t", 40}, {"tb", 40}, {"tib", 40}};
+  auto shift = kShift.find(unit);
+  if (digits == 0 || digits > 12 || shift == kShift.end() || std::stoll(text.substr(0, digits)) == 0)
+    return InvalidArgument("expected a positive number of bytes or a size like '512m' or '4GiB', but got " +
+                           value.dump());
+  return std::stoll(text.substr(0, digits)) << shift->second;
+}
+
 StatusOr<LocalPlatformOptions> LocalPlatformOptionsFromConfig(const ExperimentConfig& config,
                                                               std::string path_env) {
   LocalPlatformOptions options;
@@ -70,6 +86,14 @@ StatusOr<LocalPlatformOptions> LocalPlatformOptionsFromConfig(const ExperimentCo
     if (auto it = args.find("useActiveGpu"); it != args.end() && it->is_boolean()) {
       options.use_active_gpu = it->get<bool>();
     }
+    if (auto it = args.find("trialMemoryLimit"); it != args.end()) {
+      StatusOr<int64_t> bytes = ParseMemorySize(*it);
+      if (!bytes.ok()) return bytes.status().WithContext("trainingService.trialMemoryLimit");
+      options.trial_memory_limit_bytes = *bytes;
+    }
+    if (auto it = args.find("trialCpuLimit"); it != args.end() && it->is_number() && it->get<double>() > 0) {
+      options.trial_cpu_limit = it->get<double>();
+    }
   }
   options.discover_gpus = [path_env = std::move(path_env)](bool count_processes) {
     return DiscoverGpus({.path_env = path_env, .count_processes = count_processes});
@@ -77,7 +101,11 @@ StatusOr<LocalPlatformOptions> LocalPlatformOptionsFromConfig(const ExperimentCo
   return options;
 }
 
-LocalPlatform::LocalPlatform(LocalPlatformOptions options) : options_(std::move(options)) {
+LocalPlatform::LocalPlatform(LocalPlatformOptions options)
+    : options_(std::move(options)),
+      scopes_({.cgroup_root = options_.cgroup_root,
+               .memory_limit_bytes = options_.trial_memory_limit_bytes,
+               .cpu_limit = options_.trial_cpu_limit}) {
   read_buffer_.resize(kReadChunk);
 }
 
@@ -131,6 +159,7 @@ Status LocalPlatform::Start() {
                            ", but it only works with trialGpuNumber >= 1 (trialGpuNumber is " +
                            (wanted ? std::to_string(*wanted) : std::string("not set")) + ")");
   }
+  HONE_RETURN_IF_ERROR(scopes_.Check());
   if (UsesGpus()) {
     if (!options_.discover_gpus) return Internal("local platform: no GPU discovery configured");
     StatusOr<GpuInventory> inventory = options_.discover_gpus(!options_.use_active_gpu);
@@ -214,11 +243,17 @@ Status LocalPlatform::Launch(const TrialLaunch& launch) {
   StatusOr<std::unique_ptr<TrialOutput>> output = TrialOutput::Open(launch.trial_dir, options_.output_limits);
   if (!output.ok()) return fail(output.status());
   trial->output = std::move(*output);
+  // The environment scan finds the trial's processes by this variable.
+  std::string marker = env.emplace("HONE_TRIAL_DIR", launch.trial_dir).first->second;
+  StatusOr<std::unique_ptr<TrialScope>> scope = scopes_.ForTrial(launch.seq, marker);
+  if (!scope.ok()) return fail(scope.status());
+  trial->scope = std::move(*scope);
   StatusOr<std::unique_ptr<ProcessGroup>> process = ProcessGroup::Spawn(
       {.command = launch.command,
        .working_dir = launch.working_dir,
        .env = std::move(env),
-       .open_exit_fd = options_.use_pidfd});
+       .open_exit_fd = options_.use_pidfd,
+       .scope = trial->scope.get()});
   if (!process.ok()) return fail(process.status());
   trial->process = std::move(*process);
 
@@ -260,6 +295,7 @@ Status LocalPlatform::Poll(std::chrono::milliseconds timeout, std::vector<Platfo
 }
 
 Status LocalPlatform::PollOnce(std::chrono::milliseconds wait, std::vector<PlatformEvent>* out) {
+  ReleaseDraining();
   Clock::time_point now = Clock::now();
   Clock::time_point wake = now + wait;
   bool scan_exits = false;  // kernels without pidfd: exits are found by looking
@@ -358,6 +394,13 @@ void LocalPlatform::Finish(Trial* trial, const ExitStatus& status, std::vector<P
   exited.stderr_tail = trial->output->StderrTail();
   out->push_back(std::move(exited));
   exited_.insert(trial->seq);
+  // A killed process in the middle of a system call (a GPU driver's teardown) can take a
+  // while to go; its cgroup is removed on a later round.
+  if (trial->scope && !trial->scope->Release()) draining_.push_back(std::move(trial->scope));
+}
+
+void LocalPlatform::ReleaseDraining() {
+  std::erase_if(draining_, [](const std::unique_ptr<TrialScope>& scope) { return scope->Release(); });
 }
 
 Status LocalPlatform::Stop(std::chrono::milliseconds grace) {
@@ -373,50 +416,15 @@ Status LocalPlatform::Stop(std::chrono::milliseconds grace) {
   }
   for (auto& [seq, trial] : trials_) Finish(trial.get(), trial->process->KillAndReap(), &pending_);
   trials_.clear();
+  while (!draining_.empty() && Clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ReleaseDraining();
+  }
   return Status::Ok();
 }
 
-}  // namespace hone
-
-namespace hone {
-namespace {
-
-// The process group of `pid` from /proc/<pid>/stat (field 5), or -1.
-long ProcessGroupOf(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return -1;
-  size_t close = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string state;
-  long ppid = 0, pgrp = -1;
-  fields >> state >> ppid >> pgrp;
-  return pgrp;
-}
-
-bool EnvironHas(const std::string& pid, const std::string& entry) {
-  std::ifstream in("/proc/" + pid + "/environ", std::ios::binary);
-  std::string var;
-  while (std::getline(in, var, '\0'))
-    if (var == entry) return true;
-  return false;
-}
-
-}  // namespace
-
 Status LocalPlatform::Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
-  if (pid <= 0) return Status::Ok();
-  const std::string marker = "HONE_TRIAL_DIR=" + trial_dir;
-  std::error_code ec;
-  int killed = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    if (ProcessGroupOf(name) != pid || !EnvironHas(name, marker)) continue;
-    if (::kill(static_cast<pid_t>(std::stol(name)), SIGKILL) == 0) ++killed;
-  }
-  (void)killed;
+  scopes_.Reclaim(seq, trial_dir, static_cast<pid_t>(pid));
   return Status::Ok();
 }
 

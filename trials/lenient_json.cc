@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "trials/utf8.h"
+#include "core/utf8.h"
 
 namespace hone {
 namespace {

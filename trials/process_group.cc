@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "trials/trial_scope.h"
+
 extern char** environ;
 
 namespace hone {
@@ -129,6 +131,17 @@ std::optional<std::pair<std::string, std::vector<std::string>>> DirectArgv(
   return std::nullopt;
 }
 
+// `args` run through a shell that first moves itself into the cgroup whose procs file is
+// `join_file` ($0), so that the command and all it starts are in it from the start.
+void JoinBeforeExec(const std::string& join_file, std::string* path, std::vector<std::string>* args) {
+  static constexpr const char* kJoin =
+      "echo $$ >\"$0\" || { echo \"hone: cannot join $0\" >&2; exit 125; }; exec \"$@\"";
+  std::vector<std::string> wrapped = {"sh", "-c", kJoin, join_file, *path};
+  wrapped.insert(wrapped.end(), args->begin() + 1, args->end());
+  *args = std::move(wrapped);
+  *path = "/bin/sh";
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Spawn(const SpawnOptions& options) {
@@ -174,6 +187,8 @@ StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Spawn(const SpawnOptions& 
   } else {
     path = args[0];
   }
+  if (options.scope != nullptr && !options.scope->join_file().empty())
+    JoinBeforeExec(options.scope->join_file(), &path, &args);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -200,6 +215,7 @@ StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Spawn(const SpawnOptions& 
   group->stderr_fd_ = err.read;
   out.read = err.read = -1;  // owned by the group now; the write ends close with the Pipes
   group->exit_fd_ = options.open_exit_fd ? OpenPidfd(pid) : -1;
+  group->scope_ = options.scope;
   return group;
 }
 
@@ -214,7 +230,9 @@ void ProcessGroup::CloseStdout() { CloseFd(&stdout_fd_); }
 void ProcessGroup::CloseStderr() { CloseFd(&stderr_fd_); }
 
 void ProcessGroup::SignalGroup(int sig) {
-  if (!status_) kill(-pid_, sig);
+  if (status_) return;
+  kill(-pid_, sig);
+  if (scope_ != nullptr) scope_->Signal(sig);
 }
 
 void ProcessGroup::Terminate(std::chrono::milliseconds grace, Clock::time_point now) {
@@ -257,6 +275,7 @@ void ProcessGroup::Reap(bool block) {
     if (rc == 0 && info.si_pid == 0) return;  // still running
   }
   kill(-pid_, SIGKILL);
+  if (scope_ != nullptr) scope_->Signal(SIGKILL);  // what left the group (setsid, daemons)
   int wait_status = 0;
   pid_t rc;
   do {

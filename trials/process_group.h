@@ -8,8 +8,9 @@
 //   group->Escalate(now);         // SIGKILL once the grace has passed (call it from the loop)
 //   if (std::optional<ExitStatus> s = group->TryReap()) ...  // exited; rest of group SIGKILLed
 //
-// Not thread-safe; one owner. Children leave the group only by calling setpgid/setsid
-// themselves, which a trial has no reason to do.
+// Not thread-safe; one owner. Children leave the group by calling setpgid/setsid
+// themselves (a daemon does); give the spawn a TrialScope (trials/trial_scope.h) and
+// every signal and kill reaches those too.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,8 @@
 
 namespace hone {
 
+class TrialScope;
+
 struct SpawnOptions {
   std::string command = {};            // run as `/bin/sh -c <command>`
   std::vector<std::string> argv = {};  // instead of command when not empty; argv[0] is a path
@@ -32,6 +35,10 @@ struct SpawnOptions {
   std::map<std::string, std::string> env = {};  // set on top of this process's environment
   // false: no exit fd, as on kernels without pidfd_open; exits are then found by TryReap.
   bool open_exit_fd = true;
+  // Borrowed, must outlive the group. The child joins it before it runs the command (a
+  // /bin/sh that writes its pid to scope->join_file(), then execs it), and whatever the
+  // group is sent, the scope is sent too.
+  TrialScope* scope = nullptr;
 };
 
 struct ExitStatus {
@@ -61,7 +68,7 @@ class ProcessGroup {
   void CloseStdout();
   void CloseStderr();
 
-  // Sends `sig` to every process in the group; nothing once reaped.
+  // Sends `sig` to every process in the group and the scope; nothing once reaped.
   void SignalGroup(int sig);
   // SIGTERM to the group (once) and a SIGKILL deadline `grace` from `now`; a repeated
   // call can only bring the deadline closer.
@@ -90,6 +97,7 @@ class ProcessGroup {
   bool term_sent_ = false;
   bool kill_sent_ = false;
   std::optional<ExitStatus> status_;
+  TrialScope* scope_ = nullptr;
 };
 
 }  // namespace hone

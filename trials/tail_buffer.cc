@@ -1,6 +1,6 @@
 #include "trials/tail_buffer.h"
 
-#include "trials/utf8.h"
+#include "core/utf8.h"
 
 namespace hone {
 

@@ -168,5 +168,24 @@ TEST(ConfigNodeLimitsTest, IntegerTextCoversValuesPast64Bits) {
   EXPECT_EQ(from_json.scalar(), "18446744073709551615");
 }
 
+// Found by fuzzing: yaml-cpp handed back the same empty document forever.
+TEST(ConfigNodeLimitsTest, StrayTopLevelCommaEndsInsteadOfHanging) {
+  for (const char* text : {",", "- 1\n,"}) {
+    Diagnostics diag;
+    auto start = std::chrono::steady_clock::now();
+    (void)ConfigNode::Parse(text, "exp.yaml", diag);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << text;
+  }
+}
+
+// Found by fuzzing: a choice option or a parameter name that is not UTF-8 was accepted
+// and later aborted the JSON encoding of the config.
+TEST(ConfigNodeLimitsTest, TextThatIsNotUtf8IsAnErrorAtItsByte) {
+  EXPECT_EQ(ParseErrors("searchSpace:\n  kernel: {_type: choice, _value: [\xC8, 7]}\n", false),
+            "exp.yaml:2:36: error: the file must be UTF-8 text, but byte 0xC8 here is not part of a UTF-8 character\n");
+  EXPECT_EQ(ParseErrors("x: \xC3\xA9\n\"\xbd\xbd\": 1\n", false),
+            "exp.yaml:2:2: error: the file must be UTF-8 text, but byte 0xBD here is not part of a UTF-8 character\n");
+}
+
 }  // namespace
 }  // namespace hone

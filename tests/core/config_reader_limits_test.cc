@@ -100,8 +100,10 @@ TEST_F(ConfigReaderLimitsTest, ArgSpecIntegersKeepDeclaredMessages) {
   EXPECT_HAS(CheckArgsJson({{"n", 0}}, "a", specs).message(), "a.n: must be >= 1, but got 0");
   EXPECT_HAS(CheckArgsJson({{"k", -2147483649LL}}, "a", specs).message(),
              "a.k: must lie in [-2147483648, 2147483647], but got -2147483649");
-  // A JSON 1e12 prints without exponent, so it reads as the integer it is.
-  EXPECT_HAS(CheckArgsJson({{"n", 1e12}}, "a", specs).message(), "a.n: must lie in [1, 2147483647], but got 1000000000000");
+  // A JSON float stays a float, so it is not taken for an integer; a JSON integer past
+  // the range names the range.
+  EXPECT_HAS(CheckArgsJson({{"n", 1e12}}, "a", specs).message(), "a.n: expected an integer, but got the number 1000000000000.0");
+  EXPECT_HAS(CheckArgsJson({{"n", 1000000000000LL}}, "a", specs).message(), "a.n: must lie in [1, 2147483647], but got 1000000000000");
   EXPECT_TRUE(CheckArgsJson({{"k", 2147483647}, {"seed", 9223372036854775807LL}}, "a", specs).ok());
 }
 

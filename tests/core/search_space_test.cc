@@ -80,6 +80,17 @@ TEST(SearchSpaceTest, ParsesEveryTypeWithItsBounds) {
   EXPECT_TRUE(Param(s, "opt").nested[2].empty());
 }
 
+// 8 and 8.0 are two options (as in NNI, where a float arrives as a float); the stored
+// JSON form must read back the same.
+TEST(SearchSpaceTest, ChoiceKeepsIntegerAndFloatOptionsApartThroughJson) {
+  auto space = SearchSpace::FromJson(nlohmann::json::parse(R"({"b": {"_type": "choice", "_value": [8, 2.0, 8.0]}})"));
+  ASSERT_TRUE(space.ok()) << space.status().message();
+  auto again = SearchSpace::FromJson(space->ToJson());
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->ToJson().dump(), R"({"b":{"_type":"choice","_value":[8,2.0,8.0]}})");
+  EXPECT_TRUE(again->params()[0].options[1].is_number_float());
+}
+
 TEST(SearchSpaceTest, TypeNamesRoundTripAndKindsAreClassified) {
   for (auto name : {"choice", "randint", "uniform", "quniform", "loguniform", "qloguniform", "normal", "qnormal",
                     "lognormal", "qlognormal"}) {

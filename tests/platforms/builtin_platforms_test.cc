@@ -22,7 +22,9 @@ TEST(BuiltinPlatformsTest, RegistersLocalWithItsTrainingServiceKeys) {
   EXPECT_EQ(kinds, (std::map<std::string, ArgSpec::Kind>{{"useActiveGpu", ArgSpec::Kind::kBool},
                                                           {"maxTrialNumberPerGpu", ArgSpec::Kind::kInt},
                                                           {"gpuIndices", ArgSpec::Kind::kAny},
-                                                          {"reuseMode", ArgSpec::Kind::kBool}}));
+                                                          {"reuseMode", ArgSpec::Kind::kBool},
+                                                          {"trialMemoryLimit", ArgSpec::Kind::kAny},
+                                                          {"trialCpuLimit", ArgSpec::Kind::kNumber}}));
   for (const ArgSpec& a : local->args) {
     if (a.key == "maxTrialNumberPerGpu") {
       EXPECT_EQ(a.min, 1.0);
@@ -76,6 +78,26 @@ TEST(LocalPlatformOptionsTest, DefaultsWithoutKeys) {
   EXPECT_TRUE(options->gpu_indices.empty());
   EXPECT_EQ(options->max_trial_number_per_gpu, 1);
   EXPECT_TRUE(options->use_active_gpu);
+}
+
+TEST(LocalPlatformOptionsTest, TakesTheLimitKeysAndRejectsABadMemorySize) {
+  Registry registry;
+  RegisterBuiltinPlatforms(registry);
+  const std::string yaml =
+      "searchSpace: {}\ntrialCommand: 'true'\ntrialConcurrency: 1\n"
+      "trainingService:\n  platform: local\n  trialCpuLimit: 1.5\n  trialMemoryLimit: ";
+  StatusOr<ExperimentConfig> config = ParseExperimentConfig(yaml + "2g\n", "exp.yaml", "/", registry);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  StatusOr<LocalPlatformOptions> options = LocalPlatformOptionsFromConfig(*config, "");
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->trial_memory_limit_bytes, 2ll << 30);
+  EXPECT_EQ(options->trial_cpu_limit, 1.5);
+
+  StatusOr<ExperimentConfig> rejected = ParseExperimentConfig(yaml + "lots\n", "exp.yaml", "/", registry);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().message().substr(0, rejected.status().message().find('\n')),
+            "exp.yaml:7:21: error: trainingService.trialMemoryLimit: expected a positive number of bytes or a "
+            "size like '512m' or '4GiB', but got \"lots\"");
 }
 
 // The config reader knows no platform's keys: it applies the platform's ArgSpecs, then

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "trials/utf8.h"
+#include "core/utf8.h"
 
 namespace hone {
 namespace {

@@ -1,4 +1,4 @@
-#include "trials/utf8.h"
+#include "core/utf8.h"
 
 namespace hone {
 

@@ -1,4 +1,4 @@
-// UTF-8 checks for text that crosses from trial processes (arbitrary bytes) into places
+// UTF-8 checks for text from outside (trial output, config files: arbitrary bytes) bound for places
 // that need valid UTF-8 (JSON, the database, the web UI).
 #pragma once
 
