@@ -9,6 +9,7 @@
 #include "cli/experiment_session.h"
 #include "cli/export_format.h"
 #include "cli/progress_view.h"
+#include "cli/stored_config.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 
@@ -40,7 +41,7 @@ StatusOr<ExperimentEntry> Find(const CliContext& ctx, const std::string& id_pref
 }
 
 StatusOr<std::vector<TrialRecord>> LoadTrials(const CliContext& ctx, const std::string& id, bool inter) {
-  auto storage = SqliteStorage::Open(ExperimentDir(ctx, id) + "/hone.db", OpenMode::kReadOnly);
+  auto storage = OpenExperimentStorage(ctx, id, OpenMode::kReadOnly);
   if (!storage.ok()) return storage.status();
   return (*storage)->LoadTrials(inter);
 }
@@ -61,12 +62,12 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
   auto e = Find(ctx, id_prefix);
   if (!e.ok()) return e.status();
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, e->id) + "/hone.db", OpenMode::kReadOnly);
-  if (!storage.ok()) return storage.status();
+  if (!storage.ok()) return storage.status().WithContext("experiment " + e->id);
+  auto config = StoredConfigJson(**storage, ctx, e->id);
+  if (!config.ok()) return config.status();
   auto trials = (*storage)->LoadTrials(false);
   if (!trials.ok()) return trials.status();
-  auto config = nlohmann::json::parse((*storage)->GetMeta("config").value_or("{}"), nullptr, false);
-  OptimizeMode mode = config.is_object() && config["tuner"]["classArgs"].value("optimize_mode", "") == "minimize"
-                          ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
+  const OptimizeMode mode = StoredOptimizeMode(*config);
   std::map<TrialStatus, int> counts;
   const TrialRecord* best = nullptr;
   for (const auto& t : *trials) {
@@ -82,13 +83,13 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
   std::printf("directory: %s\n", e->dir.c_str());
   std::printf("config:    %s\n", e->config_path.c_str());
   if (auto el = (*storage)->GetMeta("elapsed")) std::printf("elapsed:   %s\n", FormatDuration(std::atof(el->c_str())).c_str());
-  if (config.is_object()) {
-    std::printf("tuner:     %s  assessor: %s  platform: %s  concurrency: %d  seed: %s\n",
-                config["tuner"].value("name", "").c_str(), config["assessor"].value("name", "").c_str(),
-                config["trainingService"].value("platform", "").c_str(), config.value("trialConcurrency", 1),
-                config["seed"].dump().c_str());
-    if (config.contains("maxTrialNumber")) std::printf("budget:    %s trials\n", config["maxTrialNumber"].dump().c_str());
-  }
+  std::string concurrency = StoredText(*config, {"trialConcurrency"});
+  std::printf("tuner:     %s  assessor: %s  platform: %s  concurrency: %s  seed: %s\n",
+              StoredText(*config, {"tuner", "name"}).c_str(), StoredText(*config, {"assessor", "name"}).c_str(),
+              StoredText(*config, {"trainingService", "platform"}).c_str(),
+              concurrency.empty() ? "1" : concurrency.c_str(), StoredText(*config, {"seed"}).c_str());
+  std::string budget = StoredText(*config, {"maxTrialNumber"});
+  if (!budget.empty()) std::printf("budget:    %s trials\n", budget.c_str());
   std::printf("trials:    %zu (%s)\n", trials->size(), FormatCounts(counts).c_str());
   if (best)
     std::printf("best:      trial %s  %s = %.6g  %s\n", best->id.c_str(), std::string(OptimizeModeName(mode)).c_str(),
@@ -123,10 +124,14 @@ Status Delete(const CliContext& ctx, const std::string& id_prefix) {
   if (!e.ok()) return e.status();
   std::string dir = ExperimentDir(ctx, e->id);
   if (ManagerLock::IsHeld(dir)) return FailedPrecondition("experiment " + e->id + " is running; stop it first");
-  HONE_RETURN_IF_ERROR((*registry)->Remove(e->id));
+  // Files first: a folder that cannot be removed (or only in part) leaves the
+  // experiment listed, so that `delete` can be run again.
   std::error_code ec;
   fs::remove_all(dir, ec);
-  if (ec) return IoError("cannot remove " + dir + ": " + ec.message());
+  if (ec)
+    return IoError("cannot remove " + dir + ": " + ec.message() + "; experiment " + e->id +
+                   " stays listed (run delete again once the folder can be removed)");
+  HONE_RETURN_IF_ERROR((*registry)->Remove(e->id));
   std::printf("deleted experiment %s\n", e->id.c_str());
   return Status::Ok();
 }

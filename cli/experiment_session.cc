@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/progress_view.h"
+#include "cli/stored_config.h"
 #include "engine/experiment_manager.h"
 #include "engine/experiment_plugins.h"
 #include "storage/experiment_registry.h"
@@ -145,13 +146,11 @@ StatusOr<std::string> RunManager(const CliContext& ctx, const std::string& id,
   auto registry = ExperimentRegistry::Open(ctx.hone_home);
   if (!registry.ok()) return registry.status();
   auto storage_or = SqliteStorage::Open(dir + "/hone.db", OpenMode::kReadWrite);
-  if (!storage_or.ok()) return storage_or.status();
+  if (!storage_or.ok()) return storage_or.status().WithContext("experiment " + id);
   Storage& storage = **storage_or;
-  auto config_text = storage.GetMeta("config");
-  if (!config_text) return Internal("experiment " + id + " has no stored config");
-  auto config_json = nlohmann::json::parse(*config_text, nullptr, false);
-  if (config_json.is_discarded()) return Internal("experiment " + id + " has a corrupt stored config");
-  auto config = ExperimentConfig::FromJson(config_json, *ctx.registry);
+  auto config_json = StoredConfigJson(storage, ctx, id);
+  if (!config_json.ok()) return config_json.status();
+  auto config = ExperimentConfig::FromJson(*config_json, *ctx.registry);
   if (!config.ok()) return config.status().WithContext("stored config of " + id);
 
   auto plugins = CreateExperimentPlugins(*config, *ctx.registry, dir);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
+#include "cli/stored_config.h"
 #include "core/config_reader.h"
 #include "engine/experiment_manager.h"
 #include "storage/experiment_registry.h"
@@ -58,14 +59,9 @@ void PrintOutcome(const CliContext& ctx, const std::string& id, const std::strin
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, id) + "/hone.db", OpenMode::kReadOnly);
   if (!storage.ok()) return;
   auto trials = (*storage)->LoadTrials(false);
-  auto config_text = (*storage)->GetMeta("config");
-  if (!trials.ok() || !config_text) return;
-  auto cfg = nlohmann::json::parse(*config_text, nullptr, false);
-  OptimizeMode mode = cfg.is_object() && cfg["tuner"]["classArgs"].value("optimize_mode", "") == "minimize"
-                          ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
-  if (cfg.is_object() && !cfg["tuner"]["classArgs"].contains("optimize_mode") &&
-      cfg["assessor"]["classArgs"].value("optimize_mode", "") == "minimize")
-    mode = OptimizeMode::kMinimize;
+  auto config = StoredConfigJson(**storage, ctx, id);
+  if (!trials.ok() || !config.ok()) return;
+  const OptimizeMode mode = StoredOptimizeMode(*config);
   const TrialRecord* best = nullptr;
   int succeeded = 0;
   for (const auto& t : *trials) {
@@ -141,6 +137,10 @@ void SetupRunCommands(CLI::App& app, const CliContext& ctx, Status* result) {
       *result = FailedPrecondition("experiment " + entry->id + " is already running");
       return;
     }
+    // Refuse a damaged experiment here, before a detached manager could only log why.
+    auto storage = OpenExperimentStorage(ctx, entry->id, OpenMode::kReadWrite);
+    if (!storage.ok()) { *result = storage.status(); return; }
+    storage->reset();
     if (opts->detach) {
       auto pid = SpawnDetachedManager(ctx, entry->id, UiArgs(*opts));
       if (!pid.ok()) { *result = pid.status(); return; }

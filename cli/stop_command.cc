@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
+#include "cli/stored_config.h"
 #include "engine/experiment_manager.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
@@ -27,7 +28,7 @@ void SetupStopCommand(CLI::App& app, const CliContext& ctx, Status* result) {
     auto entry = (*registry)->Get(opts->id);
     if (!entry.ok()) { *result = entry.status(); return; }
     std::string dir = ExperimentDir(ctx, entry->id);
-    auto storage = SqliteStorage::Open(dir + "/hone.db", OpenMode::kReadWrite);
+    auto storage = OpenExperimentStorage(ctx, entry->id, OpenMode::kReadWrite);
     if (!storage.ok()) { *result = storage.status(); return; }
     if (!ManagerLock::IsHeld(dir)) {
       // No manager: record the stop so that list/show tell the truth.

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
+#include "cli/stored_config.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 
@@ -37,7 +38,9 @@ Status Ls(const CliContext& ctx, const Options& o) {
     if (!only) return InvalidArgument("--status: unknown trial status '" + o.status + "' (succeeded, failed, running, ...)");
   }
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, e->id) + "/hone.db", OpenMode::kReadOnly);
-  if (!storage.ok()) return storage.status();
+  if (!storage.ok()) return storage.status().WithContext("experiment " + e->id);
+  auto config = StoredConfigJson(**storage, ctx, e->id);
+  if (!config.ok()) return config.status();
   auto trials = (*storage)->LoadTrials(false);
   if (!trials.ok()) return trials.status();
   std::vector<const TrialRecord*> rows;
@@ -45,8 +48,7 @@ Status Ls(const CliContext& ctx, const Options& o) {
     if (!only || t.status == *only) rows.push_back(&t);
   if (o.head > 0) {
     // Best first by the default metric, as `nnictl trial ls --head` does.
-    auto config = nlohmann::json::parse((*storage)->GetMeta("config").value_or("{}"), nullptr, false);
-    bool minimize = config.is_object() && config["tuner"]["classArgs"].value("optimize_mode", "") == "minimize";
+    const bool minimize = StoredOptimizeMode(*config) == OptimizeMode::kMinimize;
     std::stable_sort(rows.begin(), rows.end(), [minimize](const TrialRecord* a, const TrialRecord* b) {
       bool ra = a->HasRankableFinal(), rb = b->HasRankableFinal();
       if (ra != rb) return ra;
@@ -70,6 +72,7 @@ Status Ls(const CliContext& ctx, const Options& o) {
 Status Log(const CliContext& ctx, const Options& o) {
   auto e = Find(ctx, o.id);
   if (!e.ok()) return e.status();
+  HONE_RETURN_IF_ERROR(OpenExperimentStorage(ctx, e->id, OpenMode::kReadOnly).status());
   std::string path = ExperimentDir(ctx, e->id) + "/trials/" + std::to_string(o.seq) +
                      (o.stderr_log ? "/stderr.log" : "/stdout.log");
   std::ifstream in(path, std::ios::binary);
@@ -95,7 +98,7 @@ Status Kill(const CliContext& ctx, const Options& o) {
   if (!e.ok()) return e.status();
   std::string dir = ExperimentDir(ctx, e->id);
   if (!ManagerLock::IsHeld(dir)) return FailedPrecondition("experiment " + e->id + " is not running");
-  auto storage = SqliteStorage::Open(dir + "/hone.db", OpenMode::kReadWrite);
+  auto storage = OpenExperimentStorage(ctx, e->id, OpenMode::kReadWrite);
   if (!storage.ok()) return storage.status();
   auto trial = (*storage)->LoadTrial(o.seq);
   if (!trial.ok()) return trial.status();

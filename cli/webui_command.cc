@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/stored_config.h"
 #include "storage/experiment_registry.h"
 #include "webui/web_server.h"
 
@@ -73,6 +74,10 @@ void SetupWebuiCommands(CLI::App& app, const CliContext& ctx, Status* result) {
     auto entry = (*registry)->Get(opts->id);
     if (!entry.ok()) { *result = entry.status(); return; }
     registry->reset();
+    // Refuse here, with the reason, an experiment the UI could not show.
+    auto storage = OpenExperimentStorage(ctx, entry->id, OpenMode::kReadOnly);
+    if (!storage.ok()) { *result = storage.status(); return; }
+    storage->reset();
     *result = Serve(ctx, *opts, /*read_only=*/true, entry->id);
   });
 }

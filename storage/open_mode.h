@@ -6,9 +6,10 @@
 namespace hone {
 
 enum class OpenMode {
-  kReadWriteCreate,  // create the file (and its schema) when missing
-  kReadWrite,        // the file must exist
-  kReadOnly,         // the file must exist; every write fails with FailedPrecondition
+  kReadWriteCreate,  // create the file (and its schema) when missing or empty: only for a new one
+  kReadWrite,        // the file must exist and hold a schema (an empty file is refused unwritten)
+  kReadOnly,         // the file must exist; every write fails with FailedPrecondition. Opens
+                     // with SQLite's immutable flag when the folder cannot be written to
 };
 
 // The path that opens a private in-memory database (SQLite's name for it): nothing

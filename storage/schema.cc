@@ -210,6 +210,8 @@ Status Migrate(sqlite3* db, std::span<const Migration> migrations, bool read_onl
   if (!version.ok()) return version.status();
   HONE_RETURN_IF_ERROR(CheckNotNewer(*version, latest));
   if (*version == latest) return Status::Ok();
+  if (read_only && *version == 0)
+    return FailedPrecondition("database holds no hone schema (an empty or foreign file)");
   if (read_only)
     return FailedPrecondition("database schema version " + std::to_string(*version) + " is older than " +
                               std::to_string(latest) + "; open it read-write once to migrate it");

@@ -44,7 +44,8 @@ class SqliteConnection;
 class SqliteStorage : public Storage {
  public:
   // Opens (and with kReadWriteCreate creates) the database at `path` and migrates its
-  // schema. A schema newer than this build knows is FailedPrecondition; so is an older
+  // schema. Only kReadWriteCreate lays a schema into an empty file; the other modes
+  // refuse it (FailedPrecondition) and leave it as it was. A schema newer than this build knows is FailedPrecondition; so is an older
   // one opened read-only. In kReadOnly mode every write fails with FailedPrecondition.
   // kInMemoryPath opens a private in-memory database (read-write only).
   static StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path, OpenMode mode);

@@ -1,9 +1,12 @@
 #include "storage/sqlite_util.h"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <system_error>
+
+#include <unistd.h>
 
 namespace hone {
 
@@ -51,6 +54,50 @@ StatusOr<std::string> PragmaText(sqlite3* db, std::string_view sql) {
   return (*stmt)->ColumnText(0);
 }
 
+// SQLite's URI form of `path` with `query` appended; bytes a URI path cannot hold
+// as-is are percent-encoded.
+std::string SqliteUri(const std::string& path, std::string_view query) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  uri += '?';
+  uri += query;
+  return uri;
+}
+
+// Whether a read-only open must say immutable: in WAL mode even a reader creates the
+// -shm file (and SQLite may want -wal) beside the database, which a folder nobody
+// may write to cannot take. Such a folder has no live writer either (it could not
+// have its own -wal), unless a -wal with commits in it was left there before the
+// folder became read-only; then the plain read-only open is the one that sees them.
+bool NeedsImmutable(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  if (::access(parent.c_str(), W_OK) == 0) return false;
+  std::error_code ec;
+  const auto wal_size = std::filesystem::file_size(path + "-wal", ec);
+  return ec || wal_size == 0;  // no -wal, or one a reader left empty
+}
+
+// kReadWrite opens an existing database only: a file without any schema (zero
+// bytes, or user_version 0) is refused before anything, WAL switch included, writes
+// to it; only kReadWriteCreate lays a schema down.
+Status CheckHasSchema(sqlite3* db, const std::string& path) {
+  auto version = PragmaText(db, "PRAGMA user_version");
+  if (!version.ok()) return version.status().WithContext(path);
+  if (*version == "0" || version->empty())
+    return FailedPrecondition(path + ": holds no hone schema (an empty or foreign file); refusing to write to it");
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<SqliteHandle> OpenSqlite(const std::string& path, OpenMode mode) {
@@ -71,12 +118,18 @@ StatusOr<SqliteHandle> OpenSqlite(const std::string& path, OpenMode mode) {
     if (!std::filesystem::exists(path, ec)) return NotFound(path + ": no such database");
   }
 
+  std::string name = path;
+  if (mode == OpenMode::kReadOnly && NeedsImmutable(path)) {
+    name = SqliteUri(path, "immutable=1");
+    flags |= SQLITE_OPEN_URI;
+  }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   SqliteHandle db(raw);
   if (rc != SQLITE_OK) return SqliteStatus(raw, rc, path + ": cannot open");
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  if (mode == OpenMode::kReadWrite && !in_memory) HONE_RETURN_IF_ERROR(CheckHasSchema(db.get(), path));
 
   if (mode != OpenMode::kReadOnly) {
     // Persistent in the file; readers then never block the writer nor the other way.

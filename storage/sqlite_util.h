@@ -34,7 +34,9 @@ struct SqliteCloser {
 using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
 
 // Opens `path` with WAL journaling, synchronous=NORMAL, extended result codes and a
-// busy timeout of kBusyTimeoutMs. A missing file is NotFound unless `mode` creates it.
+// busy timeout of kBusyTimeoutMs. A missing file is NotFound unless `mode` creates it;
+// kReadWrite refuses a file without a schema (user_version 0, zero bytes included) with
+// FailedPrecondition before writing anything to it.
 // WAL with synchronous=NORMAL survives any process crash with every commit intact; a
 // power loss may drop the last commits but never corrupts the file. kInMemoryPath
 // opens a fresh in-memory database (journal mode "memory", kReadOnly refused).

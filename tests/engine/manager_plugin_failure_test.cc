@@ -31,16 +31,6 @@ void ExpectFailedRun(ManagerHarness& h, Tuner& tuner, Assessor& assessor, const 
   EXPECT_EQ(h.platform.live(), 0);
 }
 
-TEST(ManagerPluginFailureTest, TunerSuggestThrowing) {
-  ManagerHarness h;
-  ScriptedTuner tuner;
-  tuner.name = "boom";
-  tuner.suggest_throws = true;
-  ScriptedAssessor assessor;
-  ExpectFailedRun(h, tuner, assessor, "tuner 'boom'", "suggest exploded");
-  EXPECT_TRUE(h.platform.launches.empty());
-}
-
 TEST(ManagerPluginFailureTest, TunerUpdateThrowingAfterATrialFinishes) {
   ManagerHarness h;
   h.config.trial_concurrency = 2;
@@ -54,37 +44,30 @@ TEST(ManagerPluginFailureTest, TunerUpdateThrowingAfterATrialFinishes) {
   EXPECT_EQ(h.Trial(1).status, TrialStatus::kCanceled);
 }
 
-// The first Update comes during Recover (the replay, empty on a fresh experiment).
-// Disabled: Run returns Recover's error before recording the experiment as failed (meta
-// "status" stays unset); enable once Run routes that error through FinalStatus.
-TEST(ManagerPluginFailureTest, TunerUpdateThrowingOnTheReplay) {
-  ManagerHarness h;
-  ScriptedTuner tuner;
-  tuner.name = "boom";
-  tuner.update_throws_always = true;
-  ScriptedAssessor assessor;
-  ExpectFailedRun(h, tuner, assessor, "tuner 'boom'", "update exploded");
-  EXPECT_TRUE(h.platform.launches.empty());
-}
-
-TEST(ManagerPluginFailureTest, TunerReturningANonObject) {
-  ManagerHarness h;
-  ScriptedTuner tuner;
-  tuner.name = "arrays";
-  tuner.suggests_non_object = true;
-  ScriptedAssessor assessor;
-  ExpectFailedRun(h, tuner, assessor, "tuner 'arrays'", "not an object");
-  EXPECT_TRUE(h.platform.launches.empty());
-}
-
-TEST(ManagerPluginFailureTest, TunerSuggestingOutsideTheSearchSpace) {
-  ManagerHarness h;
-  ScriptedTuner tuner;
-  tuner.name = "wild";
-  tuner.suggests_outside_space = true;
-  ScriptedAssessor assessor;
-  ExpectFailedRun(h, tuner, assessor, "tuner 'wild'", "outside the search space");
-  EXPECT_TRUE(h.platform.launches.empty());
+// Tuners that fail before any trial could start: the first Update comes during Recover
+// (the replay, empty on a fresh experiment), then Suggest.
+TEST(ManagerPluginFailureTest, TunerFailingBeforeAnyLaunch) {
+  struct Case {
+    const char* name;
+    void (*misbehave)(ScriptedTuner&);
+    const char* detail;
+  };
+  const Case cases[] = {
+      {"boom", [](ScriptedTuner& t) { t.suggest_throws = true; }, "suggest exploded"},
+      {"boom", [](ScriptedTuner& t) { t.update_throws_always = true; }, "update exploded"},
+      {"arrays", [](ScriptedTuner& t) { t.suggests_non_object = true; }, "not an object"},
+      {"wild", [](ScriptedTuner& t) { t.suggests_outside_space = true; }, "outside the search space"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.detail);
+    ManagerHarness h;
+    ScriptedTuner tuner;
+    tuner.name = c.name;
+    c.misbehave(tuner);
+    ScriptedAssessor assessor;
+    ExpectFailedRun(h, tuner, assessor, std::string("tuner '") + c.name + "'", c.detail);
+    EXPECT_TRUE(h.platform.launches.empty());
+  }
 }
 
 TEST(ManagerPluginFailureTest, TunerReportingAFault) {

@@ -89,12 +89,12 @@ TEST_F(SchemaTest, ReadOnlyDoesNotMigrate) {
   EXPECT_EQ(QueryInt(db.get(), "PRAGMA user_version"), 1);
 }
 
-TEST_F(SchemaTest, StorageOpenBuildsTheSchemaOnAnEmptyHandMadeFile) {
+TEST_F(SchemaTest, CreateModeBuildsTheSchemaOnAnEmptyHandMadeFile) {
   {
     SqliteHandle db = HandMade("CREATE TABLE unrelated (x); PRAGMA user_version = 0;");
     ASSERT_NE(db, nullptr);
   }
-  auto storage = SqliteStorage::Open(path_, OpenMode::kReadWrite);
+  auto storage = SqliteStorage::Open(path_, OpenMode::kReadWriteCreate);
   ASSERT_TRUE(storage.ok()) << storage.status().message();
   TrialRecord t;
   t.seq = 1;
