@@ -1,21 +1,31 @@
 #include "webui/web_server.h"
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <charconv>
+#include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
+#include "webui/connection_pool.h"
+#include "webui/connection_watchdog.h"
 #include "webui/routes.h"
 #include "webui/token.h"
 
 namespace hone::webui {
 namespace {
 
-constexpr size_t kWorkerThreads = 96;        // when the options give none
+constexpr size_t kWorkerThreads = 96;        // threads kept when the options give none
 constexpr size_t kMaxBodyBytes = 64 * 1024;
+// Connections served at once besides the live-update streams (kMaxStreams); each has a
+// thread, so one slow client never delays another. Past this they queue.
+constexpr size_t kMaxRequestConnections = 1024;
+// A connection may spend this long between requests (idle, or sending a header), and
+// an action this long sending its body; then the watchdog closes it.
+constexpr double kHeaderSeconds = 5;
+constexpr double kBodySeconds = 10;
+constexpr int kReadTimeoutSeconds = 5;
 
 // "127.0.0.1:8080" -> "127.0.0.1"; "[::1]:8080" -> "::1".
 std::string HostPart(const std::string& host_header) {
@@ -31,32 +41,25 @@ bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0
 // Shuts down (both ways) every connection this process accepted on `port`: a worker
 // waiting on an idle keep-alive connection then reads its end at once. (httplib checks
 // for a stop only between requests, so Stop() would otherwise wait out the keep-alive
-// timeout of each open connection.) A server-side connection is a connected socket whose
-// own port is `port`; the listening socket is closed by then, so no new one appears.
+// timeout of each open connection.) The listening socket is closed by then, so no new
+// connection appears.
 void ShutDownConnections(int port) {
-#ifdef __linux__
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    const std::string name = entry.path().filename().string();
-    int fd = -1;
-    auto [end, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
-    if (parse_ec != std::errc() || end != name.data() + name.size() || fd < 0) continue;
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;  // not a socket
-    int own_port = -1;
-    if (addr.ss_family == AF_INET) own_port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
-    else if (addr.ss_family == AF_INET6) own_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
-    if (own_port != port) continue;
-    int listening = 0;
-    socklen_t size = sizeof(listening);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || listening != 0) continue;
-    ::shutdown(fd, SHUT_RDWR);
-  }
-#else
-  (void)port;
-#endif
+  ForEachServerConnection(port, [](int fd, const std::string&) { ::shutdown(fd, SHUT_RDWR); });
 }
+
+// Each connection holds a descriptor: a soft limit of 1024 (common) would refuse
+// connections long before the server's own limits. Raised toward the hard limit.
+void RaiseOpenFileLimit() {
+  constexpr rlim_t kWanted = 8192;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kWanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? kWanted : std::min(kWanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+std::string PeerOf(const httplib::Request& req) { return req.remote_addr + ":" + std::to_string(req.remote_port); }
+
+bool HasBody(const httplib::Request& req) { return req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS"; }
 
 }  // namespace
 
@@ -67,7 +70,11 @@ struct WebServer::Impl {
   WebServerOptions options;
   ServerState state;
   httplib::Server server;
+  ConnectionWatchdog watchdog{kHeaderSeconds, kBodySeconds};
+  // Connections waiting for a thread, counted by the pool (which httplib owns).
+  std::shared_ptr<std::atomic<size_t>> waiting = std::make_shared<std::atomic<size_t>>(0);
   std::thread thread;
+  int listen_fd = -1;  // the last socket httplib created: the one bound, once Bind succeeds
   int port = 0;
   bool stopped = false;
 };
@@ -78,28 +85,44 @@ WebServer::~WebServer() { Stop(); }
 namespace {
 
 // Threads, limits, timeouts and socket options of the server.
-void ConfigureTransport(httplib::Server& server, const WebServerOptions& options) {
+void ConfigureTransport(WebServer::Impl& impl) {
+  httplib::Server& server = impl.server;
+  const WebServerOptions& options = impl.options;
   server.set_tcp_nodelay(true);
   // httplib's default sets SO_REUSEPORT: a second hone would then bind the same port
   // and the kernel would split connections between two servers. SO_REUSEADDR alone
   // lets a restarted server rebind at once but refuses a port that is listened on.
-  server.set_socket_options([](socket_t sock) {
+  server.set_socket_options([&impl](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    impl.listen_fd = sock;
   });
   const size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads) : kWorkerThreads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [threads, waiting = impl.waiting] {
+    return new ConnectionPool(threads, kMaxRequestConnections + static_cast<size_t>(kMaxStreams), waiting);
+  };
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_keep_alive_max_count(10000);
   server.set_keep_alive_timeout(std::max(1, options.keep_alive_seconds));
-  server.set_read_timeout(10, 0);
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_write_timeout(10, 0);
+  server.set_logger([&impl](const httplib::Request& req, const httplib::Response&) {
+    impl.watchdog.RequestEnded(PeerOf(req));
+  });
 }
 
 // Security headers and the Host check before routing; JSON replies for exceptions and
 // for httplib's own refusals.
-void InstallGuards(httplib::Server& server, ServerState& state) {
-  server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
+void InstallGuards(WebServer::Impl& impl) {
+  httplib::Server& server = impl.server;
+  ServerState& state = impl.state;
+  server.set_pre_routing_handler([&impl, &state](const httplib::Request& req, httplib::Response& res) {
+    impl.watchdog.RequestBegan(PeerOf(req), HasBody(req));
+    // No Content-Length and no chunked body: the body is empty (API.md's "body: none").
+    // httplib would otherwise read until the client closes or the read times out. The
+    // request object is httplib's own non-const one, handed over as const.
+    if (HasBody(req) && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+      const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Frame-Options", "DENY");
@@ -161,8 +184,9 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
   state.token = *token;
 
   httplib::Server& server = impl->server;
-  ConfigureTransport(server, options);
-  InstallGuards(server, state);
+  RaiseOpenFileLimit();
+  ConfigureTransport(*impl);
+  InstallGuards(*impl);
   AddReadRoutes(server, state);
   AddFileRoutes(server, state);
   AddSeriesRoutes(server, state);
@@ -173,6 +197,10 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
   auto port = Bind(server, options);
   if (!port.ok()) return port.status();
   impl->port = *port;
+  // httplib listens with a backlog of 5: a burst of connections would be refused or
+  // delayed by SYN retries. Listening again on the bound socket raises it.
+  if (impl->listen_fd >= 0) ::listen(impl->listen_fd, SOMAXCONN);
+  impl->watchdog.Watch(*port, [waiting = impl->waiting] { return waiting->load() > 0; });
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
   // stop() is a no-op until the accept loop runs: wait for it, so Stop() always ends it.
@@ -201,6 +229,7 @@ void WebServer::Stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->state.stopping.store(true);
+  impl_->watchdog.Stop();
   impl_->server.stop();
   ShutDownConnections(impl_->port);
   if (impl_->thread.joinable()) impl_->thread.join();

@@ -24,7 +24,10 @@ struct WebServerOptions {
   int port = 8080;                // 0: any free port
   int port_tries = 1;             // try port, port+1, ... this many (busy ones skipped)
   bool read_only = false;         // `hone view`: every action answers 403
-  // Worker threads: each open keep-alive connection or live-update stream holds one.
+  // Threads kept ready. Each open connection or live-update stream holds a thread; more
+  // are started on demand (up to 1024 connections plus 64 streams, past which a stream
+  // gets 503), so streams and slow clients never hold up requests and actions.
+  // Connections idle or sending a header for 5 s, or an action's body for 10 s, close.
   int threads = 96;
   // How long an idle keep-alive connection stays open (Stop() does not wait for it).
   int keep_alive_seconds = 10;

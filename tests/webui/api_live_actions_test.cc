@@ -31,12 +31,7 @@ TEST_F(WebuiTest, EventsCarryChangedTrialsAndNewMetricsSinceTheCursor) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto storage = SqliteStorage::Open(ExperimentDbPath(home_, "abc123"), OpenMode::kReadWrite);
     ASSERT_TRUE(storage.ok());
-    TrialRecord t;
-    t.seq = 3;
-    t.id = "3";
-    t.config_id = 3;
-    t.params = {{"x", 0.25}};
-    ASSERT_TRUE((*storage)->InsertTrial(t).ok());
+    ASSERT_TRUE((*storage)->InsertTrial(WaitingTrial(3, 0.25)).ok());
     ASSERT_TRUE((*storage)->AppendIntermediate(2, 5, 0.75, "0.75").ok());
     ASSERT_TRUE((*storage)->Flush().ok());
   });

@@ -204,11 +204,7 @@ TEST_F(WebuiTest, NonFiniteValuesAreStrings) {
   {
     auto storage = SqliteStorage::Open(ExperimentDir(home_, "abc123") + "/hone.db", OpenMode::kReadWrite);
     ASSERT_TRUE(storage.ok());
-    TrialRecord t;
-    t.seq = 2;
-    t.id = "2";
-    t.config_id = 2;
-    t.params = {{"x", 0.5}};
+    TrialRecord t = WaitingTrial(2, 0.5);
     ASSERT_TRUE((*storage)->InsertTrial(t).ok());
     ASSERT_TRUE((*storage)->AppendIntermediate(2, 0, std::nan(""), "{}").ok());
     t.status = TrialStatus::kSucceeded;

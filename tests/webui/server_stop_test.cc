@@ -2,32 +2,13 @@
 // hold it (httplib would otherwise wait out the keep-alive timeout, an hour here, and
 // ctest's time limit would fail the test). No time is measured: Stop() returning and
 // the connection reading end-of-stream are what is checked.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
 
+#include "tests/webui/raw_client.h"
 #include "tests/webui/webui_fixture.h"
 
 namespace hone::webui {
 namespace {
-
-// A raw loopback connection to `port`, or -1.
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Reads until the answer's headers and `Content-Length` bytes of body have come.
 bool ReadOneAnswer(int fd, std::string* got) {

@@ -22,6 +22,16 @@
 
 namespace hone::webui {
 
+// A waiting trial `seq` (its config too) with parameter x, to insert by hand.
+inline TrialRecord WaitingTrial(int64_t seq, double x) {
+  TrialRecord t;
+  t.seq = seq;
+  t.id = std::to_string(seq);
+  t.config_id = seq;
+  t.params = {{"x", x}};
+  return t;
+}
+
 class WebuiTest : public hone::testing::TempDirTest {
  protected:
   void SetUp() override {
@@ -98,11 +108,13 @@ class WebuiTest : public hone::testing::TempDirTest {
     return id;
   }
 
-  void StartServer(bool read_only = false) {
+  // threads: the threads the server keeps (0: its default).
+  void StartServer(bool read_only = false, int threads = 0) {
     WebServerOptions o;
     o.home = home_;
     o.port = 0;
     o.read_only = read_only;
+    if (threads > 0) o.threads = threads;
     auto server = WebServer::Start(o);
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(*server);
