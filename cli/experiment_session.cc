@@ -107,6 +107,11 @@ StatusOr<std::string> CreateExperiment(const CliContext& ctx, ExperimentConfig c
     std::random_device rd;
     config.seed = (static_cast<uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
   }
+  // Resume reads the stored form back: it must pass the reader before anything is
+  // written under HONE_HOME.
+  const nlohmann::json stored = config.ToJson();
+  if (auto again = ExperimentConfig::FromJson(stored, *ctx.registry); !again.ok())
+    return again.status().WithContext("the config as it would be stored");
   auto registry = ExperimentRegistry::Open(ctx.hone_home);
   if (!registry.ok()) return registry.status();
   std::string id;
@@ -121,7 +126,7 @@ StatusOr<std::string> CreateExperiment(const CliContext& ctx, ExperimentConfig c
   auto storage = SqliteStorage::Open(dir + "/hone.db", OpenMode::kReadWriteCreate);
   if (!storage.ok()) return storage.status();
   SystemClock clock;
-  HONE_RETURN_IF_ERROR((*storage)->PutMeta("config", config.ToJson().dump()));
+  HONE_RETURN_IF_ERROR((*storage)->PutMeta("config", stored.dump()));
   HONE_RETURN_IF_ERROR((*storage)->PutMeta("config_file", fs::absolute(config_path).string()));
   HONE_RETURN_IF_ERROR((*storage)->PutMeta("created", std::to_string(clock.Now())));
   HONE_RETURN_IF_ERROR((*storage)->PutMeta("status", "created"));

@@ -1,4 +1,5 @@
 // End-to-end: exit codes, --help on every command, config errors on stderr.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -42,6 +43,27 @@ TEST(CliTest, ConfigErrorsPrintFileLineColumnAndExitWithTwo) {
   EXPECT_NE(r.err.find("bad.yaml:2:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("did you mean 'trialConcurrency'"), std::string::npos) << r.err;
   EXPECT_EQ(env.Run({"run", env.work() + "/missing.yaml"}).exit_code, 2);
+}
+
+// Hostile configs (an alias bomb, a 64-bit overflow, text that is not UTF-8) are refused
+// before anything is written under HONE_HOME.
+TEST(CliTest, RefusedConfigsWriteNothingUnderHoneHome) {
+  HoneEnv env;
+  std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ",*" : "*") + static_cast<char>(c - 1);
+    bomb += "]\n";
+  }
+  const std::string base = "searchSpace:\n  x: {_type: uniform, _value: [0, 1]}\ntrialCommand: 'true'\n";
+  for (const std::string& text : {bomb, base + "trialConcurrency: 4294967297\n",
+                                  base + "trialConcurrency: 1\nexperimentName: \"\xbd\"\n"}) {
+    for (const char* command : {"create", "run"}) {
+      RunResult r = env.Run({command, env.WriteFile("bad.yaml", text)});
+      EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.err;
+      EXPECT_FALSE(std::filesystem::exists(env.home() + "/experiments")) << command << "\n" << text;
+    }
+  }
 }
 
 TEST(CliTest, ImpossibleGpuRequestFailsAtStart) {
