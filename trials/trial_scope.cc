@@ -84,7 +84,7 @@ class CgroupScope : public TrialScope {
 
 class EnvironmentScope : public TrialScope {
  public:
-  explicit EnvironmentScope(std::string trial_dir) : match_{.trial_dir = std::move(trial_dir)} {}
+  explicit EnvironmentScope(std::string trial_dir) : match_{.trial_dir = std::move(trial_dir), .seq = std::nullopt, .process_group = 0} {}
   ~EnvironmentScope() override { SignalMatchingProcesses(match_, SIGKILL); }
   std::string join_file() const override { return ""; }
   void Signal(int sig) override { SignalMatchingProcesses(match_, sig); }
