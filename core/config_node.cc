@@ -150,8 +150,9 @@ class DocumentProbe : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-// Config text must be UTF-8: names and values end up in JSON, the database and the web
-// UI. The first bad byte is reported at its line and column.
+// Config text must be UTF-8 without the control characters YAML forbids (yaml-cpp turns a
+// NUL inside a scalar into bytes that are not UTF-8): names and values end up in JSON,
+// the database and the web UI. The first bad byte is reported at its line and column.
 bool CheckUtf8(const std::string& text, const std::string& file, Diagnostics& diag) {
   int line = 1, column = 1;
   for (size_t pos = 0; pos < text.size();) {
@@ -161,6 +162,14 @@ bool CheckUtf8(const std::string& text, const std::string& file, Diagnostics& di
       std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[pos]));
       diag.Error(SourceMark{file, line, column}, "",
                  std::string("the file must be UTF-8 text, but byte ") + byte + " here is not part of a UTF-8 character");
+      return false;
+    }
+    const unsigned char c = static_cast<unsigned char>(text[pos]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", c);
+      diag.Error(SourceMark{file, line, column}, "",
+                 std::string("control character ") + byte + " is not allowed in YAML text");
       return false;
     }
     if (text[pos] == '\n') {

@@ -29,9 +29,9 @@ StatusOr<std::vector<nlohmann::json>> GuardedTuner::Suggest(int count) {
   const std::string label = Label();
   auto result = Guard(tuner_, label, [&]() -> StatusOr<std::vector<nlohmann::json>> { return tuner_.Suggest(count); });
   if (!result.ok()) {
-    if (result.status().code() == StatusCode::kExhausted) return result;
-    const std::string& why = result.status().message();
-    return why.starts_with(label) ? result.status() : result.status().WithContext(label);
+    const Status status = result.status();  // a copy: status() returns by value
+    if (status.code() == StatusCode::kExhausted) return result;
+    return status.message().starts_with(label) ? status : status.WithContext(label);
   }
   if (static_cast<int>(result->size()) > count)
     return Internal(label + " returned " + std::to_string(result->size()) + " configurations when asked for " +

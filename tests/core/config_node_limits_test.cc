@@ -185,6 +185,8 @@ TEST(ConfigNodeLimitsTest, TextThatIsNotUtf8IsAnErrorAtItsByte) {
             "exp.yaml:2:36: error: the file must be UTF-8 text, but byte 0xC8 here is not part of a UTF-8 character\n");
   EXPECT_EQ(ParseErrors("x: \xC3\xA9\n\"\xbd\xbd\": 1\n", false),
             "exp.yaml:2:2: error: the file must be UTF-8 text, but byte 0xBD here is not part of a UTF-8 character\n");
+  EXPECT_EQ(ParseErrors(std::string("{\nshape  \"\x0b\0_size\": 1}\n", 20), false),
+            "exp.yaml:2:9: error: control character 0x0B is not allowed in YAML text\n");
 }
 
 }  // namespace

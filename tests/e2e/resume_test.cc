@@ -69,8 +69,9 @@ TEST(ResumeTest, SurvivesRepeatedSigkillOfTheManager) {
   for (auto& row : rows) {
     if (row["status"] == "lost") ++lost;
     if (row["status"] == "succeeded") finished_per_config[row["config_id"]]++;
-    if (params_of_config.count(row["config_id"]))
+    if (params_of_config.count(row["config_id"])) {
       EXPECT_EQ(params_of_config[row["config_id"]], row["params"]) << "a rerun changed its parameters";
+    }
     params_of_config[row["config_id"]] = row["params"];
   }
   EXPECT_EQ(finished_per_config.size(), 100u) << "configurations finished";

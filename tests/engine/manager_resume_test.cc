@@ -60,7 +60,7 @@ TEST(ManagerResumeTest, StoppedRunResumesReplayingFinishedAndRerunningCanceled) 
   platform.program_for = [](const TrialLaunch&) { return Succeeds(1.0, 0.6); };
   RecordingTuner second(RandomTuner(h.config));
   ScriptedAssessor none;
-  ManagerOptions options{.experiment_id = "exp", .experiment_dir = h.dir.path(), .stop_requested = &h.stop_requested};
+  ManagerOptions options{.experiment_id = "exp", .experiment_dir = h.dir.path(), .sdk_python_dir = "", .stop_requested = &h.stop_requested};
   ExperimentManager manager(h.config, options, *h.storage, platform, second, none, h.clock, nullptr);
   result = manager.Run();
   ASSERT_TRUE(result.ok()) << result.status().message();
@@ -91,8 +91,11 @@ TEST(ManagerResumeTest, StoppedRunResumesReplayingFinishedAndRerunningCanceled) 
   EXPECT_EQ(after[5].config_id, 3);  // the budget's last configuration, suggested afresh
   EXPECT_EQ(second.suggested.size(), 1u);
   std::set<std::string> configs;
-  for (const auto& t : after)
-    if (t.status == TrialStatus::kSucceeded) EXPECT_TRUE(configs.insert(t.params.dump()).second) << t.params.dump();
+  for (const auto& t : after) {
+    if (t.status == TrialStatus::kSucceeded) {
+      EXPECT_TRUE(configs.insert(t.params.dump()).second) << t.params.dump();
+    }
+  }
   EXPECT_EQ(configs.size(), 4u);
   EXPECT_EQ(platform.launches.size(), 3u);
 }
@@ -193,7 +196,7 @@ TEST(ManagerResumeTest, ResumingAFinishedExperimentLaunchesNothing) {
   testing::FakePlatform platform(h.clock);
   ScriptedTuner second;
   ScriptedAssessor none;
-  ManagerOptions options{.experiment_id = "exp", .experiment_dir = h.dir.path()};
+  ManagerOptions options{.experiment_id = "exp", .experiment_dir = h.dir.path(), .sdk_python_dir = ""};
   ExperimentManager manager(h.config, options, *h.storage, platform, second, none, h.clock, nullptr);
   auto result = manager.Run();
   ASSERT_TRUE(result.ok()) << result.status().message();

@@ -158,7 +158,9 @@ TEST(LocalPlatformLimitsTest, MemorySizes) {
   for (json bad : {json(0), json(-5), json("4x"), json("g"), json("1.5g"), json(true), json("0m")}) {
     StatusOr<int64_t> parsed = ParseMemorySize(bad);
     EXPECT_FALSE(parsed.ok()) << bad.dump();
-    if (!parsed.ok()) EXPECT_NE(parsed.status().message().find("but got " + bad.dump()), std::string::npos);
+    if (!parsed.ok()) {
+      EXPECT_NE(parsed.status().message().find("but got " + bad.dump()), std::string::npos);
+    }
   }
 }
 

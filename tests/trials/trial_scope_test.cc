@@ -125,7 +125,9 @@ TEST_P(TrialScopeTest, SigtermReachesProcessesOutsideTheProcessGroup) {
 TEST_P(TrialScopeTest, ReclaimEndsWhatADeadManagerLeftAndNothingElse) {
   TrialScopes scopes = Scopes();
   std::string path = scopes.CgroupPath(7, TrialDir());
-  if (GetParam()) ASSERT_TRUE(MakeCgroupDir(path).ok());  // removed by Reclaim
+  if (GetParam()) {
+    ASSERT_TRUE(MakeCgroupDir(path).ok());  // removed by Reclaim
+  }
   JoinOnlyScope left_behind(GetParam() ? path + "/cgroup.procs" : "");
   auto lost = ProcessGroup::Spawn(Options(&left_behind, /*wait=*/true));
   ASSERT_TRUE(lost.ok());
@@ -142,7 +144,9 @@ TEST_P(TrialScopeTest, ReclaimEndsWhatADeadManagerLeftAndNothingElse) {
   EXPECT_TRUE(WaitUntilGone(daemon_pid, 2s)) << "daemon survived Reclaim";
   EXPECT_TRUE(WaitUntilGone((*lost)->pid(), 2s));
   EXPECT_TRUE(IsAlive((*other)->pid())) << "Reclaim ended another trial's process";
-  if (GetParam()) EXPECT_FALSE(std::filesystem::exists(path)) << "cgroup left behind";
+  if (GetParam()) {
+    EXPECT_FALSE(std::filesystem::exists(path)) << "cgroup left behind";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, TrialScopeTest, ::testing::Values(true, false),
