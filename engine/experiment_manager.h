@@ -51,7 +51,6 @@ class ExperimentManager {
     TrialRecord record;
     std::optional<TrialStatus> kill_as;  // set when the manager asked for a kill
     std::string kill_reason;
-    double kill_sent_at = 0;
     int malformed_lines = 0;
   };
 

@@ -12,7 +12,6 @@ void ExperimentManager::RequestKill(Live& live, TrialStatus as, const std::strin
   if (live.kill_as) return;
   live.kill_as = as;
   live.kill_reason = reason;
-  live.kill_sent_at = clock_.Now();
   Status st = platform_.Kill(live.record.seq);
   if (!st.ok()) Say("trial " + live.record.id + ": kill failed: " + st.message());
 }

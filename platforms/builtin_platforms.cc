@@ -53,7 +53,7 @@ void RegisterBuiltinPlatforms(Registry& registry) {
   ArgSpec per_gpu = arg("maxTrialNumberPerGpu", ArgSpec::Kind::kInt);
   per_gpu.min = 1;
   local.args.push_back(per_gpu);
-  // A list of ints, one int, or "0,1": checked by ParseGpuIndices in the factory.
+  // A list of ints, one int, or "0,1": checked by ParseGpuIndices in CheckLocalPlatformKeys.
   local.args.push_back(arg("gpuIndices", ArgSpec::Kind::kAny));
   // NNI's trial-keeper reuse; hone runs trials directly, so it is accepted and ignored.
   local.args.push_back(arg("reuseMode", ArgSpec::Kind::kBool));
