@@ -1,5 +1,6 @@
-// `hone algo register|list|unregister`: tuners and assessors written as plugins (a shared
-// library or any command speaking tuners/plugin/plugin_protocol.h), usable by name.
+// `hone algo register|list|unregister`: the built-in tuners and assessors, and those written
+// as plugins (a shared library or any command speaking tuners/plugin/plugin_protocol.h),
+// usable by name.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -73,20 +74,37 @@ Status Register(const CliContext& ctx, const RegisterOptions& reg) {
   return Status::Ok();
 }
 
+// One row per algorithm: the built-ins the registry holds, then the registered plugins.
+void PrintAlgorithm(const std::string& name, const char* kind, const char* source, const std::string& text) {
+  std::printf("%-22s %-9s %-9s %s\n", name.c_str(), kind, source, text.c_str());
+}
+
+// " (also: TPE)": the other names a config may use, NNI's among them.
+std::string AlsoKnownAs(const std::vector<std::string>& aliases) {
+  std::string out;
+  for (const auto& a : aliases) out += (out.empty() ? " (also: " : ", ") + a;
+  return out.empty() ? out : out + ")";
+}
+
 Status List(const CliContext& ctx) {
   auto entries = plugin::LoadPluginEntries(ctx.hone_home);
   if (!entries.ok()) return entries.status();
-  if (entries->empty()) {
-    std::printf("no plugins registered (hone algo register --help)\n");
-    return Status::Ok();
-  }
-  std::printf("%-20s %-9s %-8s %s\n", "NAME", "KIND", "TYPE", "WHERE");
+  auto is_plugin = [&](const std::string& name) {
+    return std::any_of(entries->begin(), entries->end(),
+                       [&](const PluginEntry& e) { return ToLower(e.name) == ToLower(name); });
+  };
+  PrintAlgorithm("NAME", "KIND", "SOURCE", "DESCRIPTION");
+  for (const auto& t : ctx.registry->tuners())
+    if (!is_plugin(t.name)) PrintAlgorithm(t.name, "tuner", "built-in", t.summary + AlsoKnownAs(t.aliases));
+  for (const auto& a : ctx.registry->assessors())
+    if (!is_plugin(a.name)) PrintAlgorithm(a.name, "assessor", "built-in", a.summary + AlsoKnownAs(a.aliases));
   for (const auto& e : *entries) {
-    std::string where = e.library.empty() ? e.command + "  (in " + e.dir + ")" : e.library;
-    std::printf("%-20s %-9s %-8s %s\n", e.name.c_str(), std::string(plugin::PluginKindName(e.kind)).c_str(),
-                e.library.empty() ? "command" : "library", where.c_str());
-    if (!e.summary.empty()) std::printf("%-20s %s\n", "", e.summary.c_str());
+    std::string where = e.library.empty() ? "command: " + e.command + "  (in " + e.dir + ")" : "library: " + e.library;
+    PrintAlgorithm(e.name, std::string(plugin::PluginKindName(e.kind)).c_str(), "plugin",
+                   e.summary.empty() ? where : e.summary);
+    if (!e.summary.empty()) PrintAlgorithm("", "", "", where);
   }
+  if (entries->empty()) std::printf("\nno plugins registered (hone algo register --help)\n");
   return Status::Ok();
 }
 
@@ -105,7 +123,7 @@ Status Unregister(const CliContext& ctx, const std::string& name) {
 }  // namespace
 
 void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result) {
-  auto* algo = app.add_subcommand("algo", "Register tuner and assessor plugins (any language)");
+  auto* algo = app.add_subcommand("algo", "List tuners and assessors; register plugins (any language)");
   algo->require_subcommand(1);
 
   auto reg = std::make_shared<RegisterOptions>();
@@ -121,7 +139,7 @@ void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   add->add_option("--summary", reg->summary, "One line shown by `hone algo list`");
   add->callback([&ctx, reg, result] { *result = Register(ctx, *reg); });
 
-  auto* list = algo->add_subcommand("list", "List registered plugins");
+  auto* list = algo->add_subcommand("list", "List the built-in tuners and assessors and the registered plugins");
   list->callback([&ctx, result] { *result = List(ctx); });
 
   auto name = std::make_shared<std::string>();

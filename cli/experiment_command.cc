@@ -1,4 +1,6 @@
-// `hone experiment list|show|export|delete`.
+// `hone experiment list|show|export|delete` (`update`: experiment_update.cc).
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -6,8 +8,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/confirm.h"
+#include "cli/experiment_limits.h"
 #include "cli/experiment_session.h"
+#include "cli/experiment_summary.h"
 #include "cli/export_format.h"
+#include "cli/human_format.h"
 #include "cli/progress_view.h"
 #include "cli/stored_config.h"
 #include "storage/experiment_registry.h"
@@ -17,13 +23,6 @@ namespace hone {
 namespace fs = std::filesystem;
 
 namespace {
-
-// The status to show: a registry entry that says running while nobody holds the
-// manager lock belongs to a manager that died.
-std::string LiveStatus(const CliContext& ctx, const ExperimentEntry& e) {
-  if (e.status == "running" && !ManagerLock::IsHeld(ExperimentDir(ctx, e.id))) return "crashed (resume it)";
-  return e.status;
-}
 
 std::string TimeString(double unix_s) {
   if (unix_s <= 0) return "-";
@@ -46,18 +45,6 @@ StatusOr<std::vector<TrialRecord>> LoadTrials(const CliContext& ctx, const std::
   return (*storage)->LoadTrials(inter);
 }
 
-Status List(const CliContext& ctx) {
-  auto registry = ExperimentRegistry::Open(ctx.hone_home);
-  if (!registry.ok()) return registry.status();
-  auto entries = (*registry)->List();
-  if (!entries.ok()) return entries.status();
-  std::printf("%-10s %-24s %-20s %-19s\n", "ID", "NAME", "STATUS", "CREATED");
-  for (const auto& e : *entries)
-    std::printf("%-10s %-24s %-20s %-19s\n", e.id.c_str(), e.name.substr(0, 24).c_str(),
-                LiveStatus(ctx, e).c_str(), TimeString(e.created).c_str());
-  return Status::Ok();
-}
-
 Status Show(const CliContext& ctx, const std::string& id_prefix) {
   auto e = Find(ctx, id_prefix);
   if (!e.ok()) return e.status();
@@ -67,14 +54,8 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
   if (!config.ok()) return config.status();
   auto trials = (*storage)->LoadTrials(false);
   if (!trials.ok()) return trials.status();
-  const OptimizeMode mode = StoredOptimizeMode(*config);
-  std::map<TrialStatus, int> counts;
-  const TrialRecord* best = nullptr;
-  for (const auto& t : *trials) {
-    counts[t.status]++;
-    if (IsFinished(t.status) && t.HasRankableFinal() && (!best || Better(*t.final_value, *best->final_value, mode)))
-      best = &t;
-  }
+  const TrialSummary summary = SummarizeTrials(*trials, StoredOptimizeMode(*config));
+  const ExperimentLimits limits = EffectiveLimits(*config, (*storage)->GetMeta("limits"));
   std::printf("id:        %s\n", e->id.c_str());
   std::printf("name:      %s\n", e->name.c_str());
   std::printf("status:    %s\n", LiveStatus(ctx, *e).c_str());
@@ -83,17 +64,17 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
   std::printf("directory: %s\n", e->dir.c_str());
   std::printf("config:    %s\n", e->config_path.c_str());
   if (auto el = (*storage)->GetMeta("elapsed")) std::printf("elapsed:   %s\n", FormatDuration(std::atof(el->c_str())).c_str());
-  std::string concurrency = StoredText(*config, {"trialConcurrency"});
-  std::printf("tuner:     %s  assessor: %s  platform: %s  concurrency: %s  seed: %s\n",
-              StoredText(*config, {"tuner", "name"}).c_str(), StoredText(*config, {"assessor", "name"}).c_str(),
-              StoredText(*config, {"trainingService", "platform"}).c_str(),
-              concurrency.empty() ? "1" : concurrency.c_str(), StoredText(*config, {"seed"}).c_str());
-  std::string budget = StoredText(*config, {"maxTrialNumber"});
-  if (!budget.empty()) std::printf("budget:    %s trials\n", budget.c_str());
-  std::printf("trials:    %zu (%s)\n", trials->size(), FormatCounts(counts).c_str());
-  if (best)
-    std::printf("best:      trial %s  %s = %.6g  %s\n", best->id.c_str(), std::string(OptimizeModeName(mode)).c_str(),
-                *best->final_value, best->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::printf("tuner:     %s  assessor: %s  platform: %s  seed: %s\n", StoredText(*config, {"tuner", "name"}).c_str(),
+              StoredText(*config, {"assessor", "name"}).c_str(),
+              StoredText(*config, {"trainingService", "platform"}).c_str(), StoredText(*config, {"seed"}).c_str());
+  std::printf("limits:    %s\n", DescribeLimits(limits).c_str());
+  std::printf("trials:    %zu (%s)\n", summary.total, FormatCounts(summary.counts).c_str());
+  if (summary.best)
+    std::printf("best:      trial %s  %s = %s  %s\n", summary.best->id.c_str(),
+                std::string(OptimizeModeName(summary.mode)).c_str(), FormatNumber(*summary.best->final_value).c_str(),
+                FormatParams(summary.best->params).c_str());
+  std::string ui = LiveUiAddress(ctx, *e, /*with_token=*/true);
+  std::printf("web UI:    %s\n", ui.empty() ? ("not serving (browse it with `hone view " + e->id + "`)").c_str() : ui.c_str());
   return Status::Ok();
 }
 
@@ -102,11 +83,11 @@ Status Export(const CliContext& ctx, const std::string& id_prefix, const std::st
   if (format != "json" && format != "csv") return InvalidArgument("--format must be json or csv, but got '" + format + "'");
   auto e = Find(ctx, id_prefix);
   if (!e.ok()) return e.status();
-  auto trials = LoadTrials(ctx, e->id, intermediate);
+  auto trials = LoadTrials(ctx, e->id, false);
   if (!trials.ok()) return trials.status();
-  std::string text = format == "json"
-                         ? TrialsToJson(*trials, intermediate).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
-                         : TrialsToCsv(*trials);
+  auto exported = ExportTrials(*trials, format, intermediate ? ExperimentDir(ctx, e->id) + "/hone.db" : "");
+  if (!exported.ok()) return exported.status();
+  const std::string& text = *exported;
   if (output.empty() || output == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return Status::Ok();
@@ -117,13 +98,24 @@ Status Export(const CliContext& ctx, const std::string& id_prefix, const std::st
   return Status::Ok();
 }
 
-Status Delete(const CliContext& ctx, const std::string& id_prefix) {
+Status Delete(const CliContext& ctx, const std::string& id_prefix, bool yes) {
   auto registry = ExperimentRegistry::Open(ctx.hone_home);
   if (!registry.ok()) return registry.status();
   auto e = (*registry)->Get(id_prefix);
   if (!e.ok()) return e.status();
   std::string dir = ExperimentDir(ctx, e->id);
   if (ManagerLock::IsHeld(dir)) return FailedPrecondition("experiment " + e->id + " is running; stop it first");
+  if (!yes) {
+    if (!::isatty(STDIN_FILENO))
+      return InvalidArgument("experiment delete: not deleting " + e->id +
+                             " without a confirmation, and stdin is not a terminal to ask on; pass --yes (-y)");
+    if (!AskYesNo("delete experiment " + e->id + " (" + (e->name.empty() ? "no name" : e->name) +
+                      ") and all its files in " + dir + "?",
+                  stdin, stderr)) {
+      std::printf("kept experiment %s\n", e->id.c_str());
+      return Status::Ok();
+    }
+  }
   // Files first: a folder that cannot be removed (or only in part) leaves the
   // experiment listed, so that `delete` can be run again.
   std::error_code ec;
@@ -142,11 +134,15 @@ void SetupExperimentCommands(CLI::App& app, const CliContext& ctx, Status* resul
   struct Options {
     std::string id, format = "json", output;
     bool intermediate = false;
+    bool json = false;
+    bool yes = false;
   };
   auto opts = std::make_shared<Options>();
-  auto* exp = app.add_subcommand("experiment", "List, inspect, export and delete experiments");
+  auto* exp = app.add_subcommand("experiment", "List, inspect, update, export and delete experiments");
   exp->require_subcommand(1);
-  exp->add_subcommand("list", "List experiments under HONE_HOME")->callback([&ctx, result] { *result = List(ctx); });
+  auto* list = exp->add_subcommand("list", "List experiments under HONE_HOME with trial counts and best value");
+  list->add_flag("--json", opts->json, "Print a JSON array (full precision) instead of a table");
+  list->callback([&ctx, opts, result] { *result = ListExperiments(ctx, opts->json); });
   auto* show = exp->add_subcommand("show", "Show an experiment's status, budget and best trial");
   show->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
   show->callback([&ctx, opts, result] { *result = Show(ctx, opts->id); });
@@ -158,7 +154,9 @@ void SetupExperimentCommands(CLI::App& app, const CliContext& ctx, Status* resul
   exp_export->callback([&ctx, opts, result] { *result = Export(ctx, opts->id, opts->format, opts->output, opts->intermediate); });
   auto* del = exp->add_subcommand("delete", "Delete a stopped experiment and its files");
   del->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
-  del->callback([&ctx, opts, result] { *result = Delete(ctx, opts->id); });
+  del->add_flag("-y,--yes", opts->yes, "Do not ask for a confirmation (needed when stdin is not a terminal)");
+  del->callback([&ctx, opts, result] { *result = Delete(ctx, opts->id, opts->yes); });
+  SetupExperimentUpdateCommand(*exp, ctx, result);
 }
 
 }  // namespace hone

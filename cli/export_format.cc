@@ -1,10 +1,12 @@
 #include "cli/export_format.h"
 
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "storage/trial_export.h"
+#include "storage/trial_query.h"
 
 namespace hone {
 
@@ -24,7 +26,41 @@ void Flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::s
     else out[key] = Scalar(v);
   }
 }
+// One trial's intermediate reports, each with its whole report as "metrics".
+StatusOr<nlohmann::json> IntermediateReports(TrialQuery& query, int64_t seq) {
+  auto results = query.Intermediate(seq, std::numeric_limits<int64_t>::max(), nullptr);
+  if (!results.ok()) return results.status();
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& m : *results) {
+    nlohmann::json metrics = nlohmann::json::parse(m.raw, nullptr, false);
+    if (metrics.is_discarded() || metrics.is_null()) metrics = nlohmann::json::object();
+    else if (!metrics.is_object()) metrics = {{"default", metrics}};
+    metrics = NanSafe(metrics, /*inside_arrays=*/false);
+    metrics["default"] = JsonNumber(m.value);
+    points.push_back({{"step", m.step}, {"value", JsonNumber(m.value)}, {"metrics", std::move(metrics)}});
+  }
+  return points;
+}
+
 }  // namespace
+
+StatusOr<std::string> ExportTrials(const std::vector<TrialRecord>& trials, const std::string& format,
+                                   const std::string& reports_db) {
+  if (format == "csv") return TrialsToCsv(trials);
+  nlohmann::json out = TrialsToJson(trials, false);
+  if (!reports_db.empty()) {
+    auto query = TrialQuery::Open(reports_db);
+    if (!query.ok()) return query.status();
+    HONE_RETURN_IF_ERROR((*query)->BeginSnapshot());
+    for (auto& t : out) {
+      auto reports = IntermediateReports(**query, t["seq"].get<int64_t>());
+      if (!reports.ok()) return reports.status();
+      t["intermediate"] = std::move(*reports);
+    }
+    (*query)->EndSnapshot();
+  }
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 nlohmann::json TrialsToJson(const std::vector<TrialRecord>& trials, bool with_intermediate) {
   nlohmann::json out = nlohmann::json::array();

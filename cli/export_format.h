@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/status.h"
 #include "core/trial_record.h"
 
 namespace hone {
@@ -15,5 +16,11 @@ namespace hone {
 // storage/trial_export.h.
 nlohmann::json TrialsToJson(const std::vector<TrialRecord>& trials, bool with_intermediate);
 std::string TrialsToCsv(const std::vector<TrialRecord>& trials);
+
+// `hone experiment export`: the text in `format` ("json" or "csv"). With `reports_db`
+// (the experiment's hone.db) each JSON trial also gets "intermediate": [{"step", "value",
+// "metrics"}, ...], "metrics" being the whole intermediate report, extra keys included.
+StatusOr<std::string> ExportTrials(const std::vector<TrialRecord>& trials, const std::string& format,
+                                   const std::string& reports_db);
 
 }  // namespace hone

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "cli/human_format.h"
+
 namespace hone {
 
 std::string FormatCounts(const std::map<TrialStatus, int>& counts) {
@@ -41,14 +43,18 @@ std::string Summary(const ProgressSnapshot& s) {
 
 std::string Best(const ProgressSnapshot& s) {
   if (!s.best) return "best: none yet (" + std::string(OptimizeModeName(s.mode)) + ")";
-  std::ostringstream os;
-  os.precision(6);
-  os << "best: trial " << s.best->id << " = " << *s.best->final_value << " ("
-     << OptimizeModeName(s.mode) << ") " << s.best->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string line = os.str();
-  if (line.size() > 160) line = line.substr(0, 157) + "...";
-  return line;
+  return "best: trial " + s.best->id + " = " + FormatNumber(*s.best->final_value) + " (" +
+         std::string(OptimizeModeName(s.mode)) + ") " + FormatParams(s.best->params);
 }
+
+}  // namespace
+
+std::vector<std::string> LiveBlock(const ProgressSnapshot& s, int columns) {
+  // One column spare: some terminals wrap as soon as the last column is written.
+  return {FitWidth(Summary(s), columns - 1), FitWidth(Best(s), columns - 1)};
+}
+
+namespace {
 
 class TerminalView : public ProgressSink {
  public:
@@ -61,7 +67,8 @@ class TerminalView : public ProgressSink {
     Draw();
   }
   void OnSnapshot(const ProgressSnapshot& s) override {
-    block_ = {Summary(s), Best(s)};
+    // The width is read at each redraw: the user may have resized the window.
+    block_ = LiveBlock(s, TerminalColumns(fileno(out_)));
     Clear();
     Draw();
   }
@@ -95,7 +102,7 @@ class PlainView : public ProgressSink {
     if (printed_ && now - last_ < std::chrono::seconds(5)) return;
     printed_ = true;
     last_ = now;
-    std::fprintf(out_, "%s | %s\n", Summary(s).c_str(), Best(s).c_str());
+    std::fprintf(out_, "%s | %s\n", Summary(s).c_str(), Best(s).c_str());  // a log line: never cut
     std::fflush(out_);
   }
 

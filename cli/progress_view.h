@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/progress.h"
 
@@ -16,5 +18,10 @@ std::unique_ptr<ProgressSink> NewProgressView(std::FILE* out, bool terminal);
 std::string FormatCounts(const std::map<TrialStatus, int>& counts);
 // "1m05s"
 std::string FormatDuration(double seconds);
+
+// The live block for a terminal `columns` wide: the summary line and the best-trial
+// line, numbers at 6 significant digits, each cut to columns - 1 so that no line wraps
+// (a wrapped line would throw off the cursor-up count of the next redraw).
+std::vector<std::string> LiveBlock(const ProgressSnapshot& snapshot, int columns);
 
 }  // namespace hone

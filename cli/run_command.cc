@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
+#include "cli/human_format.h"
 #include "cli/stored_config.h"
 #include "core/config_reader.h"
 #include "engine/experiment_manager.h"
@@ -54,13 +55,13 @@ StatusOr<std::string> CreateFromFile(const CliContext& ctx, const std::string& p
   return CreateExperiment(ctx, std::move(*config), path);
 }
 
-// Prints the best trial of a finished run.
-void PrintOutcome(const CliContext& ctx, const std::string& id, const std::string& status) {
+// Prints the best trial of a finished run; returns how many trials succeeded (-1: unknown).
+int PrintOutcome(const CliContext& ctx, const std::string& id, const std::string& status) {
   auto storage = SqliteStorage::Open(ExperimentDir(ctx, id) + "/hone.db", OpenMode::kReadOnly);
-  if (!storage.ok()) return;
+  if (!storage.ok()) return -1;
   auto trials = (*storage)->LoadTrials(false);
   auto config = StoredConfigJson(**storage, ctx, id);
-  if (!trials.ok() || !config.ok()) return;
+  if (!trials.ok() || !config.ok()) return -1;
   const OptimizeMode mode = StoredOptimizeMode(*config);
   const TrialRecord* best = nullptr;
   int succeeded = 0;
@@ -71,11 +72,12 @@ void PrintOutcome(const CliContext& ctx, const std::string& id, const std::strin
   }
   std::printf("experiment %s %s: %zu trials, %d succeeded\n", id.c_str(), status.c_str(), trials->size(), succeeded);
   if (best) {
-    std::printf("best trial: %s  %s = %.6g  params %s\n", best->id.c_str(), std::string(OptimizeModeName(mode)).c_str(),
-                *best->final_value, best->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("best trial: %s  %s = %s  params %s\n", best->id.c_str(), std::string(OptimizeModeName(mode)).c_str(),
+                FormatNumber(*best->final_value).c_str(), FormatParams(best->params).c_str());
   } else {
     std::printf("no trial reported a usable final metric\n");
   }
+  return succeeded;
 }
 
 Status Foreground(const CliContext& ctx, const std::string& id, const RunOptions& run) {
@@ -89,7 +91,9 @@ Status Foreground(const CliContext& ctx, const std::string& id, const RunOptions
   std::fflush(stdout);
   auto status = RunManager(ctx, id, opts);
   if (!status.ok()) return status.status();
-  PrintOutcome(ctx, id, *status);
+  // An experiment that ran to its end without one good trial is a failed run for scripts.
+  if (PrintOutcome(ctx, id, *status) == 0 && *status != kExpStopped)
+    return FailedPrecondition("no trial succeeded (hone trial ls " + id + " shows why)");
   return Status::Ok();
 }
 

@@ -7,6 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_session.h"
+#include "cli/export_format.h"
+#include "cli/human_format.h"
 #include "cli/stored_config.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
@@ -21,6 +23,7 @@ struct Options {
   int head = 0;
   bool stderr_log = false;
   int tail = 0;
+  bool json = false;
 };
 
 StatusOr<ExperimentEntry> Find(const CliContext& ctx, const std::string& id) {
@@ -57,14 +60,19 @@ Status Ls(const CliContext& ctx, const Options& o) {
     });
     if (rows.size() > static_cast<size_t>(o.head)) rows.resize(o.head);
   }
+  if (o.json) {
+    std::vector<TrialRecord> selected;
+    for (const auto* t : rows) selected.push_back(*t);
+    std::printf("%s\n", TrialsToJson(selected, false).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return Status::Ok();
+  }
   std::printf("%-6s %-14s %-12s %-9s %s\n", "TRIAL", "STATUS", "FINAL", "SECONDS", "PARAMETERS");
   for (const auto* t : rows) {
-    char final_buf[32] = "-";
-    if (t->final_value) std::snprintf(final_buf, sizeof final_buf, "%.6g", *t->final_value);
+    std::string final_text = t->final_value ? FormatNumber(*t->final_value) : "-";
     char dur[32] = "-";
     if (t->started_at > 0 && t->ended_at > 0) std::snprintf(dur, sizeof dur, "%.2f", t->ended_at - t->started_at);
-    std::printf("%-6s %-14s %-12s %-9s %s\n", t->id.c_str(), std::string(TrialStatusName(t->status)).c_str(), final_buf,
-                dur, t->params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%-6s %-14s %-12s %-9s %s\n", t->id.c_str(), std::string(TrialStatusName(t->status)).c_str(),
+                final_text.c_str(), dur, FormatParams(t->params).c_str());
   }
   return Status::Ok();
 }
@@ -121,6 +129,7 @@ void SetupTrialCommands(CLI::App& app, const CliContext& ctx, Status* result) {
   ls->add_option("id", opts->id, "Experiment id (or a unique prefix)")->required();
   ls->add_option("--status", opts->status, "Only trials in this status");
   ls->add_option("--head", opts->head, "Only the N best trials, best first");
+  ls->add_flag("--json", opts->json, "Print a JSON array (full precision, as export writes it) instead of a table");
   ls->callback([&ctx, opts, result] { *result = Ls(ctx, *opts); });
   // `hone trial log|kill ID TRIAL`.
   auto add_trial_target = [&](const char* name, const char* help) {

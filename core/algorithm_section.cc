@@ -1,6 +1,10 @@
 #include "core/algorithm_section.h"
 
+#include <algorithm>
 #include <filesystem>
+
+#include "core/config_keys.h"
+#include "core/plugin_tuner_config.h"
 
 namespace hone {
 namespace fs = std::filesystem;
@@ -12,6 +16,12 @@ using FindFn = const Info* (Registry::*)(const std::string&) const;
 void ReadClassArgs(ConfigContext& ctx, const ConfigNode& args, const std::string& path,
                    const std::vector<ArgSpec>& specs, AlgorithmConfig& out) {
   CheckArgs(args, JoinKeyPath(path, "classArgs"), specs, ctx.diag(), out.class_args);
+  // Given, if misspelled (optimize_mod has its own error): any near spelling for hone's
+  // own algorithms, only the exact key for plugins (which get their keys as written).
+  const bool plugin = std::any_of(specs.begin(), specs.end(), [](const ArgSpec& s) { return s.key == "*"; });
+  if (args.IsMap())
+    for (const auto& [key, value] : args.entries())
+      out.mode_written |= plugin ? key == "optimize_mode" : !DidYouMeanKey(key, {"optimize_mode"}).empty();
   if (out.class_args.contains("optimize_mode")) {
     out.mode_explicit = true;
     out.mode = out.class_args["optimize_mode"] == "minimize" ? OptimizeMode::kMinimize : OptimizeMode::kMaximize;
@@ -65,18 +75,43 @@ const Info* ReadPlugin(ConfigContext& ctx, const ConfigNode& n, const ConfigNode
   return info;
 }
 
+// NNI's `className` (+ `codeDirectory`): the class runs through hone's NNI class runner,
+// a command plugin (core/plugin_tuner_config.h).
 template <typename Info>
-const Info* ReadAlgorithm(ConfigContext& ctx, const ConfigNode& n, const std::string& path, AlgorithmConfig& out,
-                          FindFn<Info> find, const std::vector<std::string>& names) {
-  if (!n.IsMap()) {
-    ctx.diag().Error(n.mark(), path, "expected a map with 'name' and optional 'classArgs', but got " + n.Describe());
+const Info* ReadPythonClass(ConfigContext& ctx, const ConfigNode& n, const std::string& path, AlgorithmConfig& out,
+                            FindFn<Info> find) {
+  for (const std::string other : {"name", "plugin", "pluginDir"}) {
+    if (n.Find(other)) {
+      ctx.diag().Error(n.KeyMark(other), JoinKeyPath(path, other),
+                       "give either a Python class (className, codeDirectory) or '" + other + "', not both");
+      return nullptr;
+    }
+  }
+  const Info* info = (ctx.registry().*find)("plugin");
+  if (!info) {
+    ctx.diag().Error(n.KeyMark("className"), JoinKeyPath(path, "className"), "plugins are not available in this build");
     return nullptr;
   }
-  ctx.CheckKeys(n, path, {"name", "classArgs", "className", "codeDirectory", "plugin", "pluginDir"});
-  if (n.Find("className") || n.Find("codeDirectory")) {
-    ctx.diag().Error(n.KeyMark(n.Find("className") ? "className" : "codeDirectory"), path,
-                     "Python classes are not loaded in-process; give `plugin: <command>` instead");
+  auto where = PythonClassLocation(ctx, n, path);
+  if (!where) return nullptr;
+  out.name = info->name;
+  if (auto* args = n.Find("classArgs")) ReadClassArgs(ctx, *args, path, info->args, out);
+  out.class_args["_plugin"] = *where;  // the key tuners/plugin reads (kPluginArgKey)
+  return info;
+}
+
+template <typename Info>
+const Info* ReadAlgorithm(ConfigContext& ctx, const ConfigNode& section, const std::string& path,
+                          AlgorithmConfig& out, FindFn<Info> find, const std::vector<std::string>& names) {
+  if (!section.IsMap()) {
+    ctx.diag().Error(section.mark(), path,
+                     "expected a map with 'name' and optional 'classArgs', but got " + section.Describe());
+    return nullptr;
   }
+  // NNI's spellings (class_args, ClassName) read as the canonical keys.
+  const ConfigNode n = ctx.CheckKeys(section, path,
+      {"name", "classArgs", "className", "codeDirectory", "codeDir", "classFileName", "plugin", "pluginDir"});
+  if (NamesPythonClass(n)) return ReadPythonClass(ctx, n, path, out, find);
   if (const ConfigNode* plugin = n.Find("plugin")) return ReadPlugin(ctx, n, *plugin, path, out, find);
   const ConfigNode* name = n.Find("name");
   if (!name) {
@@ -119,7 +154,8 @@ void ReconcileOptimizeMode(ConfigContext& ctx, AlgorithmConfig& t, AlgorithmConf
   }
   if (!t.mode_explicit && a.mode_explicit) t.mode = a.mode;
   if (t.mode_explicit && !a.mode_explicit) a.mode = t.mode;
-  if (!t.mode_explicit && !a.mode_explicit) {
+  // A bad optimize_mode has its own error: no note that it is missing.
+  if (!t.mode_explicit && !a.mode_explicit && !t.mode_written && !a.mode_written) {
     ctx.diag().Note(note_at, "tuner.classArgs.optimize_mode",
                     "not given; assuming 'maximize' (set optimize_mode to silence this)");
   }

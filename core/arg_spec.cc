@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/config_keys.h"
+
 namespace hone {
 namespace {
 
@@ -121,16 +123,20 @@ ArgSpec Required(ArgSpec spec) {
   return spec;
 }
 
-void CheckArgs(const ConfigNode& args, const std::string& path, const std::vector<ArgSpec>& specs,
+void CheckArgs(const ConfigNode& given, const std::string& path, const std::vector<ArgSpec>& specs,
                Diagnostics& diag, nlohmann::json& out) {
-  if (args.IsNull()) return;
-  if (!args.IsMap()) {
-    diag.Error(args.mark(), path, "expected a map of arguments, but got " + args.Describe());
+  if (given.IsNull()) return;
+  if (!given.IsMap()) {
+    diag.Error(given.mark(), path, "expected a map of arguments, but got " + given.Describe());
     return;
   }
   std::vector<std::string> names;
   for (const auto& s : specs) names.push_back(s.key);
   const bool any = std::any_of(specs.begin(), specs.end(), [](const ArgSpec& s) { return s.key == "*"; });
+  // hone's own algorithms and platforms take their keys in any spelling (optimizeMode is
+  // optimize_mode, as NNI treats config keys); a plugin gets its keys as written.
+  ConfigNode canonical;
+  const ConfigNode& args = any ? given : (canonical = CanonicalKeys(given, names, path, diag));
   // By index, not KeyMark(key): linear over maps with many keys.
   for (size_t i = 0; i < args.entries().size(); ++i) {
     const auto& [key, value] = args.entries()[i];
@@ -141,7 +147,7 @@ void CheckArgs(const ConfigNode& args, const std::string& path, const std::vecto
       continue;
     }
     if (it == specs.end()) {
-      std::string hint = diag.full() ? "" : DidYouMean(key, names);
+      std::string hint = diag.full() ? "" : DidYouMeanKey(key, names);
       diag.Error(args.KeyMarkAt(i), p,
                  "unknown argument" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
                      " (accepted: " + (names.empty() ? "none" : JoinNames(names)) + ")");
@@ -158,7 +164,10 @@ void CheckRequired(const ConfigNode* given, const SourceMark& where, const std::
                    const std::vector<ArgSpec>& specs, const std::string& owner, Diagnostics& diag) {
   for (const auto& spec : specs) {
     if (!spec.required) continue;
-    const ConfigNode* v = given && given->IsMap() ? given->Find(spec.key) : nullptr;
+    const ConfigNode* v = nullptr;
+    if (given && given->IsMap())
+      for (const auto& [key, value] : given->entries())
+        if (FoldKey(key) == FoldKey(spec.key)) v = &value;
     if (v && !v->IsNull()) continue;
     diag.Error(where, JoinPath(path, spec.key), "is required by " + owner + " (it has no default)");
   }

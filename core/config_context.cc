@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/config_keys.h"
 #include "core/experiment_config.h"
 
 namespace hone {
@@ -78,10 +79,12 @@ std::string ConfigContext::ResolvePath(const std::string& p) const {
   return fp.lexically_normal().string();
 }
 
-void ConfigContext::CheckKeys(const ConfigNode& map, const std::string& path, const std::vector<std::string>& allowed,
-                              const std::vector<std::pair<std::string, std::string>>& ignored) {
+ConfigNode ConfigContext::CheckKeys(const ConfigNode& raw, const std::string& path,
+                                    const std::vector<std::string>& allowed,
+                                    const std::vector<std::pair<std::string, std::string>>& ignored) {
   std::vector<std::string> candidates = allowed;
   for (const auto& p : ignored) candidates.push_back(p.first);
+  ConfigNode map = CanonicalKeys(raw, candidates, path, diag_);
   // By index, not KeyMark(key): a map of 100,000 unknown keys stays linear.
   const auto& entries = map.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -93,10 +96,11 @@ void ConfigContext::CheckKeys(const ConfigNode& map, const std::string& path, co
       continue;
     }
     // Past the cap the error is only counted, so its hint is not worth computing.
-    std::string hint = diag_.full() ? "" : DidYouMean(key, candidates);
+    std::string hint = diag_.full() ? "" : DidYouMeanKey(key, candidates);
     diag_.Error(map.KeyMarkAt(i), JoinKeyPath(path, key),
                 "unknown key" + (hint.empty() ? std::string() : "; did you mean '" + hint + "'?"));
   }
+  return map;
 }
 
 }  // namespace hone

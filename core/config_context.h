@@ -32,10 +32,13 @@ class ConfigContext {
   // `p` with ~ expanded, made absolute against base_dir, normalized.
   std::string ResolvePath(const std::string& p) const;
 
-  // Unknown keys of `map` are errors with a did-you-mean against `allowed` (plus
-  // `ignored`, whose keys get a note each instead).
-  void CheckKeys(const ConfigNode& map, const std::string& path, const std::vector<std::string>& allowed,
-                 const std::vector<std::pair<std::string, std::string>>& ignored = {});
+  // `map` with its keys spelled as in `allowed` or `ignored` (CanonicalKeys: case and
+  // underscores do not matter, as in NNI); read the returned map, not `map`. Unknown keys
+  // are errors with a did-you-mean against `allowed` (plus `ignored`, whose keys get a
+  // note each instead); two spellings of one key are an error.
+  [[nodiscard]] ConfigNode CheckKeys(const ConfigNode& map, const std::string& path,
+                                     const std::vector<std::string>& allowed,
+                                     const std::vector<std::pair<std::string, std::string>>& ignored = {});
 
  private:
   const Registry& registry_;

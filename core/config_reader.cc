@@ -4,6 +4,7 @@
 
 #include "core/algorithm_section.h"
 #include "core/config_context.h"
+#include "core/plugin_tuner_config.h"
 #include "core/training_service_section.h"
 
 namespace hone {
@@ -19,7 +20,6 @@ const std::vector<std::pair<std::string, std::string>> kIgnoredTopLevel = {
     {"tunerGpuIndices", "hone runs tuners in-process"},
     {"nniManagerIp", "hone's platforms pull results over their own channel"},
     {"experimentType", "hone reads 'hpo' experiments here"},
-    {"useAnnotation", "annotations are not supported; write a search space"},
 };
 // Ranges of the integer keys: wide enough for any real experiment, narrow enough that
 // the values fit the ints the engine keeps them in (it caps concurrency at 100000 too).
@@ -30,30 +30,33 @@ constexpr long long kMaxSeed = 9'223'372'036'854'775'807;  // 2^63 - 1, as the C
 const std::vector<std::string> kTopLevel = {
     "experimentName", "searchSpace", "searchSpaceFile", "trialCommand", "trialCodeDirectory",
     "trialConcurrency", "trialGpuNumber", "maxTrialNumber", "maxExperimentDuration",
-    "maxTrialDuration", "tuner", "assessor", "advisor", "trainingService", "seed"};
+    "maxTrialDuration", "tuner", "assessor", "advisor", "trainingService", "seed", "failFast",
+    // NNI keys hone reads only to say what it does not support (UnsupportedKeys).
+    "useAnnotation", "sharedStorage"};
 
 class Reader {
  public:
   Reader(const Registry& registry, std::string base_dir, Diagnostics& diag)
       : ctx_(registry, std::move(base_dir), diag), diag_(diag) {}
 
-  ExperimentConfig Read(const ConfigNode& root) {
-    if (!root.IsMap()) {
-      diag_.Error(root.mark(), "", "an experiment config must be a map of keys (experimentName, searchSpace, trialCommand, ...), but got " + root.Describe());
+  ExperimentConfig Read(const ConfigNode& raw) {
+    if (!raw.IsMap()) {
+      diag_.Error(raw.mark(), "", "an experiment config must be a map of keys (experimentName, searchSpace, trialCommand, ...), but got " + raw.Describe());
       return std::move(cfg_);
     }
-    ctx_.CheckKeys(root, "", kTopLevel, kIgnoredTopLevel);
+    // NNI's spellings (trial_command, TrialCommand) read as the canonical camelCase keys.
+    const ConfigNode root = ctx_.CheckKeys(raw, "", kTopLevel, kIgnoredTopLevel);
+    if (const ConfigNode* ts = root.Find("trainingService")) service_ = CanonicalServiceKeys(ctx_, *ts);
     if (auto* n = root.Find("experimentName")) {
       if (auto s = ctx_.String(*n, "experimentName")) cfg_.experiment_name = *s;
     }
-    if (auto* n = root.Find("useAnnotation"); n && n->AsBool().value_or(false))
-      diag_.Error(n->mark(), "useAnnotation", "annotation mode is not supported; declare a searchSpace instead");
+    UnsupportedKeys(root);
     ReadSearchSpace(root);
     ReadTrialKeys(root);
     ReadBudgets(root);
     ReadAlgorithms(root);
-    if (const ConfigNode* ts = root.Find("trainingService")) {
-      ReadTrainingServiceSection(ctx_, *ts, root, cfg_);
+    if (service_) {
+      ReadTrainingServiceSection(ctx_, *service_, root, cfg_);
     } else {
       diag_.Note(root.mark(), "trainingService", "no trainingService given; using 'local'");
     }
@@ -64,10 +67,19 @@ class Reader {
   // trialCommand / trialCodeDirectory / trialGpuNumber: root, or inside trainingService.
   std::pair<const ConfigNode*, std::string> Shared(const ConfigNode& root, const std::string& key) {
     if (auto* n = root.Find(key)) return {n, key};
-    const ConfigNode* ts = root.Find("trainingService");
-    if (ts && ts->IsMap())
-      if (auto* n = ts->Find(key)) return {n, "trainingService." + key};
+    if (service_ && service_->IsMap())
+      if (auto* n = service_->Find(key)) return {n, "trainingService." + key};
     return {nullptr, key};
+  }
+
+  // Valid NNI keys that hone cannot honour: an error that says so, not "unknown key".
+  void UnsupportedKeys(const ConfigNode& root) {
+    if (auto* n = root.Find("useAnnotation"); n && n->AsBool().value_or(false))
+      diag_.Error(n->mark(), "useAnnotation", "annotation mode is not supported; declare a searchSpace instead");
+    if (auto* n = root.Find("sharedStorage"); n && !n->IsNull())
+      diag_.Error(root.KeyMark("sharedStorage"), "sharedStorage",
+                  "shared storage is not supported by hone (it mounts no NFS or Azure Blob storage); mount it on "
+                  "every machine yourself, point the trials at the mount point and remove this key");
   }
 
   void ReadTrialKeys(const ConfigNode& root) {
@@ -108,12 +120,23 @@ class Reader {
       cfg_.max_experiment_duration_s = ctx_.Duration(*n, "maxExperimentDuration");
     if (auto* n = root.Find("maxTrialDuration"); n && !n->IsNull())
       cfg_.max_trial_duration_s = ctx_.Duration(*n, "maxTrialDuration");
+    if (auto* n = root.Find("failFast"); n && !n->IsNull()) ReadFailFast(*n);
     if (auto* n = root.Find("seed"); n && !n->IsNull()) {
       if (auto v = ctx_.Int(*n, "seed", 0, kMaxSeed)) {
         cfg_.seed = static_cast<uint64_t>(*v);
         cfg_.seed_given = true;
       }
     }
+  }
+
+  // failFast: true stops at the first failed trial, false or 0 never, N when the first N
+  // trials to finish all failed the same way.
+  void ReadFailFast(const ConfigNode& n) {
+    if (auto b = n.AsBool()) {
+      cfg_.fail_fast = *b ? 1 : 0;
+      return;
+    }
+    if (auto v = ctx_.Int(n, "failFast", 0, kMaxTrialNumber)) cfg_.fail_fast = static_cast<int>(*v);
   }
 
   void ReadAlgorithms(const ConfigNode& root) {
@@ -180,6 +203,14 @@ class Reader {
       diag_.Error(root.mark(), "searchSpace", "is required: give 'searchSpace' (inline) or 'searchSpaceFile'");
       return;
     }
+    if (TunerTakesSpaceAsWritten(root, ctx_.registry())) {  // a plugin may use its own format
+      auto space = SearchSpace::Parse(KnownParameters(*space_node, path, diag_), path, diag_);
+      if (!space) return;
+      cfg_.search_space = std::move(*space);
+      cfg_.search_space_json = space_node->IsNull() ? nlohmann::json::object() : space_node->ToJson();
+      cfg_.search_space_as_written = true;
+      return;
+    }
     auto space = SearchSpace::Parse(*space_node, path, diag_);
     if (!space) return;
     if (space->empty() && !space_node->IsMap())
@@ -191,6 +222,7 @@ class Reader {
   ConfigContext ctx_;
   Diagnostics& diag_;
   ExperimentConfig cfg_;
+  std::optional<ConfigNode> service_;  // trainingService, keys spelled canonically
 };
 
 // Reads `root` with `diag`, which may already hold the parser's errors (duplicate keys).

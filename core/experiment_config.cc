@@ -32,6 +32,7 @@ nlohmann::json ExperimentConfig::ToJson() const {
   if (max_trial_number) j["maxTrialNumber"] = *max_trial_number;
   if (max_experiment_duration_s) j["maxExperimentDuration"] = std::to_string(*max_experiment_duration_s) + "s";
   if (max_trial_duration_s) j["maxTrialDuration"] = std::to_string(*max_trial_duration_s) + "s";
+  j["failFast"] = fail_fast;
   // A plugin's location travels as `plugin`/`pluginDir`, as the user wrote it.
   auto algorithm = [](const AlgorithmConfig& a) {
     nlohmann::json args = a.class_args;

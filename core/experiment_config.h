@@ -1,6 +1,7 @@
 // ExperimentConfig: one experiment's YAML, validated. NNI v2 key names are accepted
 // unchanged (searchSpace/searchSpaceFile, trialCommand, trialConcurrency, tuner, assessor,
-// trainingService, ...) plus hone's own (`seed`). Durations are seconds here.
+// trainingService, ...) in any case and with or without underscores, as NNI reads them
+// (trial_command; core/config_keys.h), plus hone's own (`seed`). Durations are seconds here.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@ struct AlgorithmConfig {
   nlohmann::json class_args = nlohmann::json::object();
   OptimizeMode mode = OptimizeMode::kMaximize;
   bool mode_explicit = false;  // optimize_mode given in classArgs
+  bool mode_written = false;   // optimize_mode in classArgs at all, even with a bad value
 };
 
 struct ExperimentConfig {
@@ -32,6 +34,10 @@ struct ExperimentConfig {
   std::string experiment_name;
   SearchSpace search_space;
   nlohmann::json search_space_json = nlohmann::json::object();
+  // The tuner is a plugin (TunerInfo::space_as_written): search_space_json is the space
+  // as written, search_space only the parameters hone can read, and the tuner's
+  // suggestions are not checked against it.
+  bool search_space_as_written = false;
   std::string trial_command;
   std::string trial_code_directory;  // absolute
   int trial_concurrency = 1;
@@ -39,6 +45,8 @@ struct ExperimentConfig {
   std::optional<int64_t> max_trial_number;
   std::optional<double> max_experiment_duration_s;
   std::optional<double> max_trial_duration_s;
+  // Stop when the first fail_fast trials to finish all failed the same way (0 = never).
+  int fail_fast = 3;
   AlgorithmConfig tuner{"random"};
   AlgorithmConfig assessor{"none"};
   std::string platform = "local";

@@ -27,6 +27,9 @@ struct TunerInfo {
   std::vector<ArgSpec> args;
   // Whether `optimize_mode` matters to this tuner (random and grid ignore it).
   bool uses_optimize_mode = true;
+  // A plugin: it gets the search space as written (parameters of types hone does not
+  // know included) and its suggestions are not checked against hone's reading of it.
+  bool space_as_written = false;
   std::function<StatusOr<std::unique_ptr<Tuner>>(const TunerContext&)> create;
 };
 

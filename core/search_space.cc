@@ -67,9 +67,10 @@ void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& sp
       spec.nested.push_back(sub ? std::move(*sub) : SearchSpace());
       continue;
     }
-    if (!item.IsScalar()) {
+    // null is an option too (NNI's tuners hand it to the trial as None).
+    if (!item.IsScalar() && !item.IsNull()) {
       diag.Error(item.mark(), item_path,
-                 "choice options must be numbers or strings (or maps with '_name' for a nested "
+                 "choice options must be numbers, strings, booleans or null (or maps with '_name' for a nested "
                  "choice), but got " + item.Describe());
       continue;
     }
@@ -207,7 +208,11 @@ void CheckRandint(const std::vector<ConfigNode>& items, const ConfigNode& value_
                          "every integer is exact as a double), but got " + got);
     return;
   }
-  if (!(*lo < *hi))
+  if (*lo == *hi)
+    fail(value_node, "", "randint needs lower < upper (upper is exclusive, so this range holds no integer; [" +
+                             items[0].scalar() + ", " + std::to_string(*lo + 1) + "] holds just " + items[0].scalar() +
+                             "), but got " + got);
+  else if (!(*lo < *hi))
     fail(value_node, "", "randint needs lower < upper (upper is exclusive), but got " + got);
 }
 
@@ -252,8 +257,9 @@ bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamS
   } else if (IsNormalKind(type)) {
     if (!(spec.b > 0)) fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
   } else {
-    if (!(spec.a < spec.b))
-      fail(value_node, "", "low < high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
+    // low == high is one value (NNI's tuners take it): Parse turns it into a constant.
+    if (!(spec.a <= spec.b))
+      fail(value_node, "", "low <= high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
     else if (!std::isfinite(spec.b - spec.a))
       fail(value_node, "", "high - low must be a finite number (it overflows a double here), but got low=" +
                                Fmt(spec.a) + ", high=" + Fmt(spec.b));
@@ -262,6 +268,16 @@ bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamS
   }
   if (IsQuantized(type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + Fmt(spec.q));
   return param_ok;
+}
+
+// A uniform kind with low == high has one value, the float low (q-rounding clips back
+// onto it). Every tuner handles a one-option choice, so that is what it becomes;
+// `written_as` keeps the type for ToJson.
+void MakeConstantIfPoint(ParamSpec& spec) {
+  if (IsNormalKind(spec.type) || spec.type == ParamType::kRandint || spec.a != spec.b) return;
+  spec.written_as = spec.type;
+  spec.type = ParamType::kChoice;
+  spec.options = {nlohmann::json(spec.a)};
 }
 
 }  // namespace
@@ -294,7 +310,11 @@ std::optional<SearchSpace> SearchSpace::Parse(const ConfigNode& node, const std:
       continue;
     }
     // Any error rejects the whole space, so a bad spec need not be left out.
-    ok &= ParseNumericSpec(value_node, p, spec, diag);
+    if (ParseNumericSpec(value_node, p, spec, diag)) {
+      MakeConstantIfPoint(spec);
+    } else {
+      ok = false;
+    }
     space.params_.push_back(std::move(spec));
   }
   if (!ok) return std::nullopt;
@@ -392,8 +412,9 @@ bool SearchSpace::Contains(const nlohmann::json& config, std::string* why) const
 nlohmann::json SearchSpace::ToJson() const {
   auto out = nlohmann::json::object();
   for (const auto& p : params_) {
+    const ParamType type = p.written_as.value_or(p.type);
     nlohmann::json value = nlohmann::json::array();
-    if (p.type == ParamType::kChoice) {
+    if (type == ParamType::kChoice) {
       for (size_t i = 0; i < p.options.size(); ++i) {
         if (p.IsNestedChoice()) {
           nlohmann::json sub = p.nested[i].ToJson();
@@ -403,13 +424,13 @@ nlohmann::json SearchSpace::ToJson() const {
           value.push_back(p.options[i]);
         }
       }
-    } else if (p.type == ParamType::kRandint) {
+    } else if (type == ParamType::kRandint) {
       value = {static_cast<long long>(p.a), static_cast<long long>(p.b)};
     } else {
       value = {p.a, p.b};
-      if (IsQuantized(p.type)) value.push_back(p.q);
+      if (IsQuantized(type)) value.push_back(p.q);
     }
-    out[p.name] = {{"_type", ParamTypeName(p.type)}, {"_value", value}};
+    out[p.name] = {{"_type", ParamTypeName(type)}, {"_value", value}};
   }
   return out;
 }

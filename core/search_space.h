@@ -43,6 +43,9 @@ struct ParamSpec {
   // choice: the options; nested[i] is the sub-space of option i when the choice is nested.
   std::vector<nlohmann::json> options;
   std::vector<SearchSpace> nested;
+  // A range with low == high (uniform [2, 2]) is read as a choice of that one float;
+  // this is the type it was written as (ToJson writes it back so). Unset otherwise.
+  std::optional<ParamType> written_as;
   bool IsNestedChoice() const { return !nested.empty(); }
   // Number of values of a discrete parameter (choice, randint, or a bounded q kind);
   // nullopt for continuous or unbounded ones.

@@ -52,6 +52,7 @@ enum class CommandKind {
   kSetMaxTrialNumber,    // args {"value": 100}
   kSetMaxTrialDuration,  // args {"value": 3600} or {"value": null}
   kAddTrial,             // args {"parameters": {...}}
+  kSetMaxExperimentDuration,  // args {"value": 7200}
 };
 
 inline constexpr std::pair<CommandKind, std::string_view> kCommandKindNames[] = {
@@ -61,6 +62,7 @@ inline constexpr std::pair<CommandKind, std::string_view> kCommandKindNames[] = 
     {CommandKind::kSetMaxTrialNumber, "set_max_trial_number"},
     {CommandKind::kSetMaxTrialDuration, "set_max_trial_duration"},
     {CommandKind::kAddTrial, "add_trial"},
+    {CommandKind::kSetMaxExperimentDuration, "set_max_experiment_duration"},
 };
 
 // "stop", "kill_trial", ...: the name the database stores.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/config_keys.h"
+
 namespace hone {
 
 const std::vector<std::string>& TrainingServiceSharedKeys() {
@@ -50,6 +52,20 @@ const PlatformInfo* FindPlatform(ConfigContext& ctx, const ConfigNode& service) 
 }
 
 }  // namespace
+
+ConfigNode CanonicalServiceKeys(ConfigContext& ctx, const ConfigNode& service) {
+  if (!service.IsMap()) return service;
+  std::vector<std::string> known = TrainingServiceSharedKeys();
+  known.push_back("platform");
+  const std::string* platform_key = nullptr;
+  for (const auto& [k, v] : service.entries())
+    if (FoldKey(k) == "platform") platform_key = &k;
+  const ConfigNode* platform = platform_key ? service.Find(*platform_key) : nullptr;
+  const PlatformInfo* info = platform && platform->IsScalar() ? ctx.registry().FindPlatform(platform->scalar()) : nullptr;
+  if (info)
+    for (const auto& spec : info->args) known.push_back(spec.key);
+  return CanonicalKeys(service, known, "trainingService", ctx.diag());
+}
 
 void ReadTrainingServiceSection(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,
                                 ExperimentConfig& cfg) {

@@ -11,7 +11,12 @@ namespace hone {
 // Keys that may sit inside trainingService as well as at the root (NNI allows both).
 const std::vector<std::string>& TrainingServiceSharedKeys();
 
-// Reads `service` into cfg.platform and cfg.platform_args. `root` is the whole config
+// `service` with `platform`, the shared keys and the named platform's own keys spelled
+// canonically (NNI's `gpu_indices` is `gpuIndices`); other keys stay as written for
+// ReadTrainingServiceSection to report. Not a map: unchanged.
+ConfigNode CanonicalServiceKeys(ConfigContext& ctx, const ConfigNode& service);
+
+// Reads `service` (as CanonicalServiceKeys returns it) into cfg.platform and cfg.platform_args. `root` is the whole config
 // (for the marks of root-level keys a platform's check may refer to); cfg's trial keys
 // must have been read already.
 void ReadTrainingServiceSection(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,

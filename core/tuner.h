@@ -65,6 +65,9 @@ inline nlohmann::json WithoutSchedulerParams(nlohmann::json params, const Search
 
 struct TunerContext {
   const SearchSpace* space = nullptr;  // outlives the tuner
+  // The search space as the config gave it (ExperimentConfig::search_space_json; for a
+  // plugin tuner it may hold parameters `space` leaves out); null = space->ToJson().
+  const nlohmann::json* space_json = nullptr;
   // The experiment's directory ("" when there is none, as in tests); pbt keeps its
   // checkpoints under <experiment_dir>/checkpoints unless classArgs say otherwise.
   std::string experiment_dir;

@@ -24,7 +24,8 @@ ExperimentManager::ExperimentManager(const ExperimentConfig& config, ManagerOpti
     : config_(config), options_(std::move(options)), storage_(storage), platform_(platform),
       tuner_(tuner), assessor_(assessor), clock_(clock), progress_(progress),
       concurrency_(config.trial_concurrency), max_trial_number_(config.max_trial_number),
-      max_trial_duration_s_(config.max_trial_duration_s) {}
+      max_trial_duration_s_(config.max_trial_duration_s),
+      max_experiment_duration_s_(config.max_experiment_duration_s) {}
 
 double ExperimentManager::Elapsed() const { return elapsed_before_ + (clock_.Now() - started_at_); }
 
@@ -126,14 +127,14 @@ void ExperimentManager::Drain() {
 
 bool ExperimentManager::BudgetAllowsNewConfigs() const {
   if (max_trial_number_ && configs_created_ >= *max_trial_number_) return false;
-  if (config_.max_experiment_duration_s && Elapsed() >= *config_.max_experiment_duration_s) return false;
+  if (max_experiment_duration_s_ && Elapsed() >= *max_experiment_duration_s_) return false;
   return true;
 }
 
 bool ExperimentManager::Done() const {
   if (!live_.empty()) return false;
   if (stopping_) return true;
-  bool duration_over = config_.max_experiment_duration_s && Elapsed() >= *config_.max_experiment_duration_s;
+  bool duration_over = max_experiment_duration_s_ && Elapsed() >= *max_experiment_duration_s_;
   if (duration_over) return true;
   if (!reruns_.empty()) return false;
   return !BudgetAllowsNewConfigs() || tuner_exhausted_;
@@ -141,7 +142,7 @@ bool ExperimentManager::Done() const {
 
 Status ExperimentManager::FillSlots() {
   if (stopping_) return Status::Ok();
-  bool duration_over = config_.max_experiment_duration_s && Elapsed() >= *config_.max_experiment_duration_s;
+  bool duration_over = max_experiment_duration_s_ && Elapsed() >= *max_experiment_duration_s_;
   if (duration_over) return Status::Ok();
   int free = concurrency_ - static_cast<int>(live_.size());
   free = std::min(free, platform_.Capacity());
@@ -189,7 +190,9 @@ Status ExperimentManager::SuggestInto(int want, std::vector<TrialRecord>* batch)
   }
   for (auto& params : *suggested) {
     std::string why;
-    if (!config_.search_space.Contains(WithoutSchedulerParams(params, config_.search_space), &why))
+    // A plugin tuner with its own space format answers for its suggestions itself.
+    if (!config_.search_space_as_written &&
+        !config_.search_space.Contains(WithoutSchedulerParams(params, config_.search_space), &why))
       return Internal(tuner_.Label() + " suggested a configuration outside the search space: " + why);
     TrialRecord r;
     r.config_id = configs_created_++;
@@ -249,7 +252,7 @@ void ExperimentManager::Snapshot(bool force) {
   s.configs_created = configs_created_;
   s.max_trial_number = max_trial_number_;
   s.elapsed_s = Elapsed();
-  s.max_duration_s = config_.max_experiment_duration_s;
+  s.max_duration_s = max_experiment_duration_s_;
   s.best = best_;
   s.mode = config_.tuner.mode;
   progress_->OnSnapshot(s);

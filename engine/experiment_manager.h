@@ -78,6 +78,7 @@ class ExperimentManager {
   Status FinishTrial(Live& live, const PlatformEvent& event);
   void SetOutcome(const Live& live, const PlatformEvent& event, TrialRecord& r) const;
   std::string OutcomeLine(const TrialRecord& r);
+  Status CheckFailFast() const;
   void RequestKill(Live& live, TrialStatus as, const std::string& reason);
   void EnforceTrialDurations();
   // manager_commands.cc: commands from the CLI and the web UI.
@@ -106,6 +107,7 @@ class ExperimentManager {
   // Budgets in force: the config's, or what a command changed (stored in meta "limits").
   std::optional<int64_t> max_trial_number_;
   std::optional<double> max_trial_duration_s_;
+  std::optional<double> max_experiment_duration_s_;
   bool tuner_exhausted_ = false;
   bool stopping_ = false;
   std::string stop_status_;

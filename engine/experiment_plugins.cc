@@ -12,6 +12,7 @@ StatusOr<ExperimentPlugins> CreateExperimentPlugins(const ExperimentConfig& conf
   ExperimentPlugins plugins;
   TunerContext tctx;
   tctx.space = &config.search_space;
+  tctx.space_json = &config.search_space_json;
   tctx.class_args = config.tuner.class_args;
   tctx.seed = config.seed;
   tctx.mode = config.tuner.mode;

@@ -58,6 +58,12 @@ Status ExperimentManager::HandleCommand(const Command& c) {
         return warn("value must be a number of seconds > 0, or null");
       }
       return SaveLimits();
+    case CommandKind::kSetMaxExperimentDuration:
+      if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>()))
+        return warn("value must be a number of seconds > 0");
+      max_experiment_duration_s_ = value.get<double>();
+      Say("max experiment duration set to " + FormatValue(*max_experiment_duration_s_) + " s");
+      return SaveLimits();
     case CommandKind::kAddTrial:
       return AddTrialCommand(c);
   }
@@ -69,6 +75,8 @@ Status ExperimentManager::SaveLimits() {
   nlohmann::json limits = {{"trial_concurrency", concurrency_}};
   limits["max_trial_number"] = max_trial_number_ ? nlohmann::json(*max_trial_number_) : nlohmann::json();
   limits["max_trial_duration_s"] = max_trial_duration_s_ ? nlohmann::json(*max_trial_duration_s_) : nlohmann::json();
+  limits["max_experiment_duration_s"] =
+      max_experiment_duration_s_ ? nlohmann::json(*max_experiment_duration_s_) : nlohmann::json();
   dirty_ = true;
   return storage_.PutMeta("limits", limits.dump());
 }
@@ -77,7 +85,8 @@ Status ExperimentManager::SaveLimits() {
 Status ExperimentManager::AddTrialCommand(const Command& c) {
   nlohmann::json params = c.args.is_object() ? c.args.value("parameters", nlohmann::json()) : nlohmann::json();
   std::string why;
-  if (!params.is_object() || !config_.search_space.Contains(params, &why))
+  if (!params.is_object() ||
+      (!config_.search_space_as_written && !config_.search_space.Contains(params, &why)))
     return storage_.AddEvent({clock_.Now(), -1, "warning", "command '" + c.name + "': " + "parameters outside the search space: " + why});
   TrialRecord added;
   added.config_id = configs_created_++;

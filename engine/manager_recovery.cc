@@ -39,6 +39,8 @@ void ExperimentManager::RestoreLimits() {
   if (limits.contains("max_trial_duration_s"))
     max_trial_duration_s_ = limits["max_trial_duration_s"].is_number()
                                 ? std::optional<double>(limits["max_trial_duration_s"].get<double>()) : std::nullopt;
+  if (limits.contains("max_experiment_duration_s") && limits["max_experiment_duration_s"].is_number())
+    max_experiment_duration_s_ = limits["max_experiment_duration_s"].get<double>();
 }
 
 Status ExperimentManager::Recover() {

@@ -76,6 +76,7 @@ Status ExperimentManager::FinishTrial(Live& live, const PlatformEvent& event) {
   dirty_ = true;
   if (!IsFinished(r.status)) return Status::Ok();
   finished_.push_back(r);
+  HONE_RETURN_IF_ERROR(CheckFailFast());
   std::vector<TrialRecord> completed = {r};
   std::vector<TrialRecord> active = ActiveRecords();
   return tuner_.Update(completed, active);
@@ -123,6 +124,27 @@ std::string ExperimentManager::OutcomeLine(const TrialRecord& r) {
     line += "  [best so far]";
   }
   return line;
+}
+
+// failFast: when the first N trials to finish all failed the same way (the same exit code,
+// signal or missing metric) and none succeeded, the trial command is broken: stop rather than
+// run the whole budget into the same failure, and show the first failure's stderr.
+Status ExperimentManager::CheckFailFast() const {
+  int n = config_.fail_fast;
+  if (n <= 0 || finished_.size() < static_cast<size_t>(n)) return Status::Ok();
+  if (counts_.count(TrialStatus::kSucceeded) && counts_.at(TrialStatus::kSucceeded) > 0) return Status::Ok();
+  auto how = [](const TrialRecord& t) { return t.reason.substr(0, t.reason.find("; stderr: ")); };
+  const TrialRecord& first = finished_.front();
+  for (int i = 0; i < n; ++i) {
+    const TrialRecord& t = finished_[i];
+    if (t.status != TrialStatus::kFailed || how(t) != how(first)) return Status::Ok();
+  }
+  std::string message = n == 1 ? "the first trial failed (" + how(first) + ")"
+                               : "the first " + std::to_string(n) + " trials all failed the same way (" + how(first) + ")";
+  message += "; stopping the experiment (failFast: " + std::to_string(n) + "; 0 turns this off)";
+  size_t tail = first.reason.find("; stderr: ");
+  if (tail != std::string::npos) message += "\ntrial " + first.id + " stderr:\n" + first.reason.substr(tail + 10);
+  return FailedPrecondition(message);
 }
 
 Status ExperimentManager::HandleEvent(const PlatformEvent& event) {

@@ -169,7 +169,7 @@ StatusOr<json> OverviewJson(const ExperimentEntry& entry, bool running, TrialQue
   if (auto text = query.GetMeta("limits")) {
     json limits = json::parse(*text, nullptr, false);
     if (limits.is_object())
-      for (const char* key : {"trial_concurrency", "max_trial_number", "max_trial_duration_s"})
+      for (const char* key : {"trial_concurrency", "max_trial_number", "max_trial_duration_s", "max_experiment_duration_s"})
         if (limits.contains(key)) budget[key] = limits[key];
   }
   budget["configs_created"] = (*aggregates)["configs_created"];

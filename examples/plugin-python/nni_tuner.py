@@ -1,5 +1,6 @@
-"""An NNI custom tuner, written against NNI's API only. It runs under hone unchanged
-through `python3 -m nni.plugin_runner nni_tuner:ShuffleTuner` (see exp-nni.yaml)."""
+"""An NNI custom tuner, written against NNI's API only. It runs under hone unchanged,
+named as NNI names it: `tuner: {className: nni_tuner.ShuffleTuner, codeDirectory: .}`
+(see exp-nni.yaml)."""
 
 import random
 

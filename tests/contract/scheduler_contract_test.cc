@@ -282,6 +282,24 @@ TEST_P(SchedulerContractTest, SuggestZeroReturnsNothing) {
   EXPECT_TRUE(batch->empty());
 }
 
+// A range with low == high (one float), null and 2.0 among a choice's options reach the
+// configuration as written (tuner_contract_test.cc checks the other tuners).
+TEST_P(SchedulerContractTest, EdgeCaseValuesArriveAsWritten) {
+  SearchSpace space = Space(R"({
+    "c": {"_type": "choice", "_value": [null, 2.0, "a"]},
+    "u": {"_type": "uniform", "_value": [0.5, 0.5]},
+    "qu": {"_type": "quniform", "_value": [2, 2, 1]},
+    "x": {"_type": "uniform", "_value": [0, 1]}})");
+  std::set<std::string> chosen;
+  for (const json& config : RunSequentially(*Make(space, 43), space, 30)) {
+    ExpectWellFormed(config, space);
+    chosen.insert(config["c"].dump());
+    EXPECT_EQ(config["u"].dump(), "0.5");
+    EXPECT_EQ(config["qu"].dump(), "2.0");
+  }
+  EXPECT_EQ(chosen, (std::set<std::string>{"null", "2.0", "\"a\""}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Builtin, SchedulerContractTest, testing::ValuesIn(kSchedulers),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 

@@ -294,6 +294,32 @@ TEST_P(TunerContractTest, FiniteSpaceIsExhaustedWithoutDuplicates) {
   EXPECT_EQ(tuner->Suggest(1).status().code(), StatusCode::kExhausted);
 }
 
+// What NNI's tuners take and hone must too: a range with low == high (one float), null
+// and 2.0 among the options of a choice; each reaches the configuration as written.
+constexpr const char* kEdgeSpace = R"({
+  "c": {"_type": "choice", "_value": [null, 2.0, "a"]},
+  "u": {"_type": "uniform", "_value": [0.5, 0.5]},
+  "qu": {"_type": "quniform", "_value": [2, 2, 1]},
+  "lu": {"_type": "loguniform", "_value": [0.01, 0.01]},
+  "r": {"_type": "randint", "_value": [3, 4]},
+  "x": {"_type": "uniform", "_value": [0, 1]}})";
+
+TEST_P(TunerContractTest, EdgeCaseValuesArriveAsWritten) {
+  SearchSpace space = Space(kEdgeSpace);
+  std::set<std::string> chosen;
+  for (const json& config : RunSequentially(*Make(space, 43), 30)) {
+    std::string why;
+    EXPECT_TRUE(space.Contains(config, &why)) << config.dump() << ": " << why;
+    chosen.insert(config["c"].dump());
+    EXPECT_TRUE(config["c"].is_null() || config["c"].is_string() || config["c"].is_number_float()) << config.dump();
+    EXPECT_EQ(config["u"].dump(), "0.5");
+    EXPECT_EQ(config["qu"].dump(), "2.0");
+    EXPECT_EQ(config["lu"].dump(), "0.01");
+    EXPECT_EQ(config["r"].dump(), "3");
+  }
+  EXPECT_EQ(chosen, (std::set<std::string>{"null", "2.0", "\"a\""}));
+}
+
 TEST_P(TunerContractTest, SuggestZeroReturnsNothing) {
   SearchSpace space = Space(kFullSpace);
   auto batch = Make(space, 1)->Suggest(0);

@@ -301,8 +301,8 @@ const BadSpace kBadSpaces[] = {
      "space.yaml:3:11: error: searchSpace.lr._value: quniform needs 3 values [low, high, q], but got 2"},
     {"NotANumber", "lr:\n  _type: uniform\n  _value: [0, abc]\n",
      "space.yaml:3:15: error: searchSpace.lr._value[1]: must be a finite number, but got the string 'abc'"},
-    {"LowNotBelowHigh", "lr:\n  _type: uniform\n  _value: [1, 1]\n",
-     "space.yaml:3:11: error: searchSpace.lr._value: low < high must hold, but got low=1, high=1"},
+    {"LowAboveHigh", "lr:\n  _type: uniform\n  _value: [2, 1]\n",
+     "space.yaml:3:11: error: searchSpace.lr._value: low <= high must hold, but got low=2, high=1"},
     {"LogNeedsPositiveLow", "lr:\n  _type: loguniform\n  _value: [0, 1]\n",
      "space.yaml:3:12: error: searchSpace.lr._value[0]: loguniform needs low > 0, but got 0"},
     {"SigmaPositive", "lr:\n  _type: normal\n  _value: [0, -1]\n",
@@ -312,17 +312,20 @@ const BadSpace kBadSpaces[] = {
     {"RandintFloatBounds", "n:\n  _type: randint\n  _value: [1.5, 4]\n",
      "space.yaml:3:11: error: searchSpace.n._value: randint bounds must be integers"},
     {"RandintEmptyRange", "n:\n  _type: randint\n  _value: [4, 4]\n",
-     "space.yaml:3:11: error: searchSpace.n._value: randint needs lower < upper (upper is exclusive)"},
+     "space.yaml:3:11: error: searchSpace.n._value: randint needs lower < upper (upper is exclusive, so this range "
+     "holds no integer; [4, 5] holds just 4), but got [4, 4]"},
+    {"RandintReversedRange", "n:\n  _type: randint\n  _value: [5, 4]\n",
+     "space.yaml:3:11: error: searchSpace.n._value: randint needs lower < upper (upper is exclusive), but got [5, 4]"},
     {"EmptyChoice", "c:\n  _type: choice\n  _value: []\n",
      "space.yaml:3:11: error: searchSpace.c._value: choice needs at least one option"},
     {"DuplicateChoice", "c:\n  _type: choice\n  _value: [a, b, a]\n",
      "space.yaml:3:18: error: searchSpace.c._value[2]: duplicate choice option \"a\""},
     {"ChoiceOfLists", "c:\n  _type: choice\n  _value: [[1, 2]]\n",
-     "space.yaml:3:12: error: searchSpace.c._value[0]: choice options must be numbers or strings"},
+     "space.yaml:3:12: error: searchSpace.c._value[0]: choice options must be numbers, strings, booleans or null"},
     {"MixedNestedChoice", "c:\n  _type: choice\n  _value: [{_name: a}, b]\n",
      "space.yaml:3:11: error: searchSpace.c._value: a nested choice needs every option to be a map with '_name'"},
     {"BadSpecInsideNestedChoice", "c:\n  _type: choice\n  _value:\n    - _name: a\n      lr: {_type: uniform, _value: [2, 1]}\n",
-     "space.yaml:5:36: error: searchSpace.c._value[0].lr._value: low < high must hold"},
+     "space.yaml:5:36: error: searchSpace.c._value[0].lr._value: low <= high must hold"},
     {"DuplicateParameter", "lr:\n  _type: uniform\n  _value: [0, 1]\nlr:\n  _type: uniform\n  _value: [0, 2]\n",
      "space.yaml:4:1: error: lr: duplicate key"},
 };
@@ -349,7 +352,7 @@ TEST(SearchSpaceTest, FromJsonErrorsAreInvalidArgument) {
   auto s = SearchSpace::FromJson({{"lr", {{"_type", "uniform"}, {"_value", {1, 0}}}}});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.status().message().find("lr._value: low < high must hold"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("lr._value: low <= high must hold"), std::string::npos) << s.status().message();
 }
 
 }  // namespace

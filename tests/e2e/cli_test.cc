@@ -15,7 +15,7 @@ TEST(CliTest, HelpWorksForEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"run", "--help"}, {"create", "--help"}, {"resume", "--help"}, {"stop", "--help"},
            {"experiment", "--help"}, {"experiment", "list", "--help"}, {"experiment", "show", "--help"},
-           {"experiment", "export", "--help"}, {"experiment", "delete", "--help"}, {"trial", "--help"},
+           {"experiment", "export", "--help"}, {"experiment", "delete", "--help"}, {"experiment", "update", "--help"}, {"trial", "--help"},
            {"trial", "ls", "--help"}, {"trial", "log", "--help"}, {"trial", "kill", "--help"},
            {"algo", "--help"}, {"algo", "register", "--help"}, {"algo", "list", "--help"},
            {"algo", "unregister", "--help"}}) {
@@ -97,7 +97,7 @@ TEST(CliTest, ShowListExportDelete) {
   EXPECT_NE(csv.out.find("param.x"), std::string::npos);
   RunResult ls = env.Run({"trial", "ls", id});
   EXPECT_EQ(ls.exit_code, 0);
-  RunResult del = env.Run({"experiment", "delete", id});
+  RunResult del = env.Run({"experiment", "delete", id, "--yes"});
   EXPECT_EQ(del.exit_code, 0) << del.err;
   RunResult list = env.Run({"experiment", "list"});
   EXPECT_EQ(list.out.find(id), std::string::npos);

@@ -94,7 +94,7 @@ TEST(DamagedExperimentTest, EveryCommandRefusesAMissingStoredConfig) {
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find(id), std::string::npos);
   // Deleting is how one gets rid of such an experiment.
-  RunResult del = env.Run({"experiment", "delete", id});
+  RunResult del = env.Run({"experiment", "delete", id, "--yes"});
   EXPECT_EQ(del.exit_code, 0) << del.err;
 }
 
@@ -118,12 +118,12 @@ TEST(DamagedExperimentTest, DeleteLeavesTheExperimentListedWhenItsFilesCannotBeR
   std::string id = RunOneTrial(env);
   std::string trials = env.ExperimentDir(id) + "/trials";
   if (!Chattr("+i", trials)) GTEST_SKIP() << "chattr +i is not available here";
-  RunResult del = env.Run({"experiment", "delete", id});
+  RunResult del = env.Run({"experiment", "delete", id, "--yes"});
   Chattr("-i", trials);
   ExpectCleanFailure(del, "delete", "stays listed");
   RunResult list = env.Run({"experiment", "list"});
   EXPECT_NE(list.out.find(id), std::string::npos) << list.out;
-  RunResult again = env.Run({"experiment", "delete", id});
+  RunResult again = env.Run({"experiment", "delete", id, "-y"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(env.Run({"experiment", "list"}).out.find(id), std::string::npos);
   EXPECT_FALSE(fs::exists(env.ExperimentDir(id)));

@@ -162,7 +162,9 @@ TEST(ResumeTest, ResumeEndsTrialsOrphanedByAKilledManager) {
   ASSERT_TRUE(ProcessAlive(orphan)) << "the trial should outlive a SIGKILLed manager until resume";
   std::string id = env.OnlyExperimentId();
   RunResult resumed = env.Run({"resume", id}, 60);
-  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  // The resumed run ends normally; its only trial timed out, so no trial succeeded: exit 1.
+  EXPECT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.err.find("no trial succeeded"), std::string::npos) << resumed.err;
   EXPECT_FALSE(ProcessAlive(orphan)) << "resume left the lost trial's process " << orphan << " running";
   auto rows = env.Query(id, "SELECT status FROM trials ORDER BY seq");
   ASSERT_EQ(rows.size(), 2u);

@@ -53,6 +53,16 @@ TEST(PluginProtocolTest, TrialEncoding) {
   EXPECT_FALSE(json::parse(text, nullptr, false).is_discarded()) << text;
 }
 
+// The whole final report travels as "metrics", so that a plugin can hand a tuner the
+// value the trial reported (NNI's receive_trial_result gets the dict).
+TEST(PluginProtocolTest, TrialCarriesTheWholeFinalReport) {
+  TrialRecord t;
+  EXPECT_TRUE(EncodeTrial(t)["metrics"].is_null());
+  t.final_value = 0.5;
+  t.final_metrics = {{"default", 0.5}, {"loss", std::numeric_limits<double>::quiet_NaN()}, {"note", "x"}};
+  EXPECT_EQ(EncodeTrial(t)["metrics"], json::parse(R"({"default": 0.5, "loss": "NaN", "note": "x"})"));
+}
+
 TEST(PluginProtocolTest, Requests) {
   json init = InitRequest(PluginKind::kTuner, {{"x", 1}}, {{"a", 2}}, 9, OptimizeMode::kMinimize);
   EXPECT_EQ(init["type"], "init");

@@ -171,6 +171,29 @@ TEST_F(WebuiTest, AddedTrialsMustFitTheSearchSpace) {
   EXPECT_EQ(commands[0].args["parameters"], params);
 }
 
+// A plugin tuner's space is its own (here a layer_choice hone cannot read): the web UI
+// queues any parameters object and leaves the check to the manager.
+TEST_F(WebuiTest, AddedTrialsOfAPluginTunerAreNotCheckedAgainstHonesSpace) {
+  MakeExperiment("abc123", 3, 1, /*running=*/true);
+  auto storage = SqliteStorage::Open(ExperimentDir(home_, "abc123") + "/hone.db", OpenMode::kReadWrite);
+  ASSERT_TRUE(storage.ok());
+  json config = json::parse((*storage)->GetMeta("config").value_or("{}"));
+  config["searchSpace"]["block"] = {{"_type", "layer_choice"}, {"candidates", {"conv3", "conv5"}}};
+  config["tuner"] = {{"name", "plugin"}, {"plugin", "python3 my_tuner.py"}, {"classArgs", json::object()}};
+  ASSERT_TRUE((*storage)->PutMeta("config", config.dump()).ok());
+  ASSERT_TRUE((*storage)->Flush().ok());
+  storage->reset();
+  StartServer();
+  const std::string path = "/api/v1/experiments/abc123/trials";
+  EXPECT_EQ(Post(path, R"({"parameters": 3})", Bearer()).first, 400);
+  json params = {{"block", "conv5"}, {"x", 7}};
+  auto [status, body] = Post(path, json{{"parameters", params}}.dump(), Bearer());
+  EXPECT_EQ(status, 202) << body.dump();
+  auto commands = TakeCommands(home_, "abc123");
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(commands[0].args["parameters"], params);
+}
+
 TEST_F(WebuiTest, ReadOnlyServerRefusesEveryAction) {
   MakeExperiment("abc123", 3, 1, /*running=*/true);
   StartServer(/*read_only=*/true);

@@ -62,8 +62,9 @@ std::optional<PluginSpec> SpecFromArgs(const json& class_args) {
 
 PluginTuner::PluginTuner(std::string name, PluginSpec spec, const TunerContext& ctx)
     : name_(std::move(name)), spec_(std::move(spec)) {
-  init_ = InitRequest(PluginKind::kTuner, ctx.space ? ctx.space->ToJson() : json::object(),
-                      StripPluginKey(ctx.class_args), ctx.seed, ctx.mode);
+  // The space as the config wrote it: a plugin may read parameter types hone does not.
+  json space = ctx.space_json ? *ctx.space_json : ctx.space ? ctx.space->ToJson() : json::object();
+  init_ = InitRequest(PluginKind::kTuner, space, StripPluginKey(ctx.class_args), ctx.seed, ctx.mode);
 }
 
 StatusOr<json> PluginTuner::Call(const json& request) {
@@ -147,6 +148,7 @@ void RegisterPluginAlgorithms(Registry& registry, std::span<const PluginEntry> r
   tuner.name = "plugin";
   tuner.summary = "a tuner plugin given in the config: `tuner: {plugin: <library.so or command>}`";
   tuner.args = {AnyArg()};
+  tuner.space_as_written = true;
   tuner.create = [sdk_python_dir](const TunerContext& ctx) -> StatusOr<std::unique_ptr<Tuner>> {
     auto spec = SpecFromArgs(ctx.class_args);
     if (!spec) return InvalidArgument("give the plugin as `tuner: {plugin: <library.so or command>}`");
@@ -177,6 +179,7 @@ void RegisterPluginAlgorithms(Registry& registry, std::span<const PluginEntry> r
       info.name = e.name;
       info.summary = summary;
       info.args = {AnyArg()};
+      info.space_as_written = true;
       info.create = [spec, name = e.name](const TunerContext& ctx) -> StatusOr<std::unique_ptr<Tuner>> {
         return std::unique_ptr<Tuner>(new PluginTuner(name, spec, ctx));
       };

@@ -28,6 +28,16 @@ std::optional<double> DecodeNumber(const json& j) {
   return std::nullopt;
 }
 
+namespace {
+// The final report with its non-finite numbers as EncodeNumber writes them.
+json EncodeMetrics(const json& metrics) {
+  json out = json::object();
+  for (const auto& [key, value] : metrics.items())
+    out[key] = value.is_number_float() ? EncodeNumber(value.get<double>()) : value;
+  return out;
+}
+}  // namespace
+
 json EncodeTrial(const TrialRecord& t) {
   json inter = json::array();
   for (const auto& m : t.intermediate) inter.push_back(json::array({m.step, EncodeNumber(m.value)}));
@@ -36,6 +46,7 @@ json EncodeTrial(const TrialRecord& t) {
           {"status", std::string(TrialStatusName(t.status))},
           {"params", t.params},
           {"final", t.final_value ? EncodeNumber(*t.final_value) : json(nullptr)},
+          {"metrics", t.final_metrics.is_object() ? EncodeMetrics(t.final_metrics) : json(nullptr)},
           {"intermediate", std::move(inter)}};
 }
 

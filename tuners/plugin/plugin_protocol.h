@@ -17,7 +17,10 @@
 //
 // A trial: {"seq":N,"config_id":N,"status":"succeeded"|"failed"|...,"params":{...},
 //           "final":number|null|"NaN"|"Infinity"|"-Infinity",
+//           "metrics":{"default":...,"loss":...}|null  (the whole final report),
 //           "intermediate":[[step,value],...]}
+// A plugin tuner's init gets the search space as the config wrote it, parameters of
+// types hone does not know included; its configurations need only be JSON objects.
 // JSON has no NaN or infinities: they travel as the strings "NaN", "Infinity" and
 // "-Infinity"; a missing final value is null.
 //

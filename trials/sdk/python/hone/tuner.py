@@ -16,8 +16,9 @@ and in the experiment config: `tuner: {plugin: "/usr/bin/python3 my_tuner.py"}`.
 The protocol (tuners/plugin/plugin_protocol.h in the hone sources): one JSON request per
 line on stdin, one JSON reply per line on stdout. serve() runs that loop; while your code
 runs, print() goes to stderr so that it cannot garble a reply. Trials reach update() and
-assess() as dicts {"seq", "config_id", "status", "params", "final", "intermediate"} with
-"final" a float (NaN and infinities restored) or None, and "intermediate" a list of
+assess() as dicts {"seq", "config_id", "status", "params", "final", "metrics",
+"intermediate"} with "final" a float (NaN and infinities restored) or None, "metrics" the
+whole final report ({"default": ..., other keys}) or None, and "intermediate" a list of
 [step, value] pairs.
 """
 

@@ -9,6 +9,7 @@ parameters from, and reports metrics to, the hone manager.
 
 from . import trial, utils
 from .tuner import NoMoreTrialError
+from .utils import ClassArgsValidator
 from .trial import (
     get_current_parameter,
     get_experiment_id,

@@ -1,12 +1,16 @@
 """Runs an NNI custom tuner or assessor class as a hone plugin:
 
-    python3 -m nni.plugin_runner my_module:MyTuner
+    python3 -m nni.plugin_runner my_module:MyTuner      (or my_module.MyTuner)
 
-The module is imported from the working directory (the config's directory unless
-pluginDir says otherwise); classArgs become the constructor's keyword arguments.
+hone starts it this way for a config's `tuner: {className: my_module.MyTuner,
+codeDirectory: ...}`. The module is imported from the working directory (codeDirectory,
+or pluginDir, or the config's directory); classArgs become the constructor's keyword
+arguments, after the ClassArgsValidator subclass the module defines (if any) accepted
+them.
 """
 
 import importlib
+import inspect
 import math
 import os
 import random
@@ -14,8 +18,41 @@ import sys
 
 from hone.tuner import NoMoreConfigurations, serve
 
-from .assessor import AssessResult
+from .assessor import Assessor, AssessResult
 from .tuner import NoMoreTrialError
+from .utils import ClassArgsValidator
+
+
+def _seed_everything(seed):
+    random.seed(seed)
+    try:
+        import numpy
+    except ImportError:
+        return
+    numpy.random.seed(seed % (2 ** 32))
+
+
+def _validate(cls, class_args):
+    """Runs the validators defined in the class's own module over `class_args`."""
+    module = sys.modules.get(cls.__module__)
+    for _, member in inspect.getmembers(module, inspect.isclass):
+        if (issubclass(member, ClassArgsValidator) and member is not ClassArgsValidator
+                and member.__module__ == cls.__module__):
+            member().validate_class_args(**class_args)
+
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _reported_value(trial):
+    """What the trial gave nni.report_final_result: its dict when it reported more than
+    'default', else the number."""
+    metrics = trial.get("metrics")
+    if not isinstance(metrics, dict) or not set(metrics) - {"default"}:
+        return trial["final"]
+    value = {k: _NON_FINITE.get(v, v) if isinstance(v, str) else v for k, v in metrics.items()}
+    value["default"] = trial["final"]
+    return value
 
 
 class _TunerAdapter:
@@ -25,7 +62,8 @@ class _TunerAdapter:
         self.generated = set()
 
     def init(self, search_space, class_args, seed, optimize_mode):
-        random.seed(seed)
+        _seed_everything(seed)
+        _validate(self.cls, class_args)
         self.tuner = self.cls(**class_args)
         self.tuner.update_search_space(search_space)
 
@@ -52,10 +90,10 @@ class _TunerAdapter:
             pid = t["config_id"]
             if pid not in self.generated:  # a resumed run: NNI tuners learn these via import_data
                 if ok:
-                    imported.append({"parameter": t["params"], "value": final})
+                    imported.append({"parameter": t["params"], "value": _reported_value(t)})
                 continue
             if ok:
-                self.tuner.receive_trial_result(pid, t["params"], final)
+                self.tuner.receive_trial_result(pid, t["params"], _reported_value(t))
             self.tuner.trial_end(pid, ok)
         if imported:
             self.tuner.import_data(imported)
@@ -67,7 +105,8 @@ class _AssessorAdapter:
         self.ended = set()
 
     def init(self, search_space, class_args, seed, optimize_mode):
-        random.seed(seed)
+        _seed_everything(seed)
+        _validate(self.cls, class_args)
         self.assessor = self.cls(**class_args)
 
     def assess(self, trial, finished):
@@ -80,14 +119,21 @@ class _AssessorAdapter:
         return result == AssessResult.Bad or result is False
 
 
+def _split(spec):
+    """("pkg.module", "Class") from "pkg.module:Class" or "pkg.module.Class"."""
+    if ":" in spec:
+        return spec.split(":", 1)
+    module_name, _, class_name = spec.rpartition(".")
+    return module_name, class_name
+
+
 def main(argv):
-    if len(argv) != 2 or ":" not in argv[1]:
+    module_name, class_name = _split(argv[1]) if len(argv) == 2 else ("", "")
+    if not module_name or not class_name:
         sys.stderr.write("usage: python3 -m nni.plugin_runner module:ClassName\n")
         return 2
-    module_name, class_name = argv[1].split(":", 1)
     sys.path.insert(0, os.getcwd())
     cls = getattr(importlib.import_module(module_name), class_name)
-    from .assessor import Assessor
     adapter = _AssessorAdapter if issubclass(cls, Assessor) else _TunerAdapter
     serve(lambda: adapter(cls))
     return 0

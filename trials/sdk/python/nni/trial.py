@@ -6,8 +6,6 @@ import sys
 
 import hone
 
-from .utils import extract_scalar_reward
-
 __all__ = [
     "get_next_parameter",
     "get_next_parameters",
@@ -61,7 +59,7 @@ def get_current_parameter(tag=None):
     return _params[tag]
 
 
-def _check_metric(metric):
+def _warn_if_no_parameter():
     if _params is None and hone.running_under_hone():
         global _warned_no_parameter
         if not _warned_no_parameter:
@@ -69,20 +67,26 @@ def _check_metric(metric):
             sys.stderr.write("nni: warning: a result was reported before "
                              "nni.get_next_parameter() was called\n")
             sys.stderr.flush()
-    extract_scalar_reward(metric)
+
+
+def _report(report, metric):
+    _warn_if_no_parameter()
+    try:
+        report(metric)
+    except TypeError as err:  # hone's "not a metric": NNI raises RuntimeError
+        raise RuntimeError(str(err)) from None
 
 
 def report_intermediate_result(metric):
-    """Reports one intermediate result (steps count from 0): a number, or a dict with a
-    numeric 'default'. Anything else raises RuntimeError."""
-    _check_metric(metric)
-    hone.report_intermediate(metric)
+    """Reports one intermediate result (steps count from 0): a number (numpy scalars and
+    one-element tensors included), or a dict with a numeric 'default', as
+    hone.report_intermediate takes it. Anything else raises RuntimeError."""
+    _report(hone.report_intermediate, metric)
 
 
 def report_final_result(metric):
-    """Reports the final result: a number, or a dict with a numeric 'default'."""
-    _check_metric(metric)
-    hone.report_final(metric)
+    """Reports the final result, as report_intermediate_result takes it."""
+    _report(hone.report_final, metric)
 
 
 def get_experiment_id():

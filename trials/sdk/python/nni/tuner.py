@@ -6,10 +6,14 @@
         def generate_parameters(self, parameter_id, **kwargs): ...
         def receive_trial_result(self, parameter_id, parameters, value, **kwargs): ...
 
-Run it as a hone plugin: `tuner: {plugin: "/usr/bin/python3 -m nni.plugin_runner my_tuner:MyTuner"}`
-(classArgs become the constructor's keyword arguments, as in NNI). Parameter ids are
-hone's configuration ids.
+Name it in the experiment config as NNI does, `tuner: {className: my_tuner.MyTuner,
+codeDirectory: ., classArgs: {...}}`: hone runs it through `python3 -m nni.plugin_runner`
+(classArgs become the constructor's keyword arguments). update_search_space gets the
+search space as written in the config, receive_trial_result the value the trial
+reported (a number, or the dict it gave). Parameter ids are hone's configuration ids.
 """
+
+from .recoverable import Recoverable
 
 __all__ = ["Tuner", "NoMoreTrialError"]
 
@@ -18,7 +22,7 @@ class NoMoreTrialError(Exception):
     """Raised by generate_parameters when the tuner has nothing left to offer."""
 
 
-class Tuner:
+class Tuner(Recoverable):
     def generate_parameters(self, parameter_id, **kwargs):
         raise NotImplementedError("Tuner: generate_parameters not implemented")
 
@@ -46,8 +50,8 @@ class Tuner:
     def import_data(self, data):
         pass
 
-    def load_checkpoint(self):
+    def _on_exit(self):
         pass
 
-    def save_checkpoint(self):
+    def _on_error(self):
         pass

@@ -4,10 +4,15 @@ import enum
 import numbers
 
 __all__ = [
+    "ClassArgsValidator",
+    "MetricType",
+    "NodeType",
     "OptimizeMode",
+    "convert_dict2tuple",
     "extract_scalar_reward",
     "extract_scalar_history",
     "merge_parameter",
+    "split_index",
 ]
 
 
@@ -15,6 +20,82 @@ class OptimizeMode(enum.Enum):
     """Whether a tuner looks for the smallest or the largest metric."""
     Minimize = "minimize"
     Maximize = "maximize"
+
+
+class NodeType:
+    """The special keys of NNI's search-space format and of the values tuners return."""
+    ROOT = "root"
+    TYPE = "_type"
+    VALUE = "_value"
+    INDEX = "_index"
+    NAME = "_name"
+
+
+class MetricType:
+    """The kinds of metric messages NNI's dispatcher handled."""
+    FINAL = "FINAL"
+    PERIODICAL = "PERIODICAL"
+    REQUEST_PARAMETER = "REQUEST_PARAMETER"
+
+
+def split_index(params):
+    """`params` with every {"_index": i, "_value": v} node replaced by v (recursively):
+    what a tuner that tracks choice indices hands to the trial."""
+    if not isinstance(params, dict):
+        return params
+    if NodeType.INDEX in params:
+        return split_index(params[NodeType.VALUE])
+    return {key: split_index(value) for key, value in params.items()}
+
+
+def convert_dict2tuple(value):
+    """A hashable form of a (nested) dict: sorted tuples of (key, value) pairs. Nested
+    dicts inside `value` are converted in place, as NNI does."""
+    if isinstance(value, dict):
+        for key in value:
+            value[key] = convert_dict2tuple(value[key])
+        return tuple(sorted(value.items()))
+    return value
+
+
+class ClassArgsValidator:
+    """Checks an algorithm's classArgs before it is built. Subclass it and raise from
+    validate_class_args (an assertion, or schema.Schema(...).validate(kwargs)):
+
+        class MyArgsValidator(ClassArgsValidator):
+            def validate_class_args(self, **kwargs):
+                Schema({Optional("optimize_mode"): self.choices("optimize_mode", "maximize", "minimize")}).validate(kwargs)
+
+    `nni.plugin_runner` calls the validator a tuner's module defines before building
+    the tuner, so a bad classArgs fails the experiment at its start.
+    choices() and range() build `schema` objects (Debian: python3-schema).
+    """
+
+    def validate_class_args(self, **kwargs):
+        """Raises when `kwargs` (the classArgs) are not acceptable."""
+
+    def choices(self, key, *args):
+        """A schema accepting only one of `args` for `key`."""
+        schema = _schema_module()
+        return schema.And(lambda value: value in args,
+                          error=f"{key} must be one of {list(args)}")
+
+    def range(self, key, key_type, start, end):
+        """A schema accepting a `key_type` value in [start, end] for `key`."""
+        schema = _schema_module()
+        return schema.And(
+            schema.And(key_type, error=f"{key} must be of type {key_type.__name__}"),
+            schema.And(lambda value: start <= value <= end,
+                       error=f"{key} must lie in [{start}, {end}]"))
+
+
+def _schema_module():
+    try:
+        import schema
+    except ImportError:
+        raise ImportError("ClassArgsValidator.choices/range need the 'schema' package "
+                          "(Debian: apt-get install python3-schema)") from None
+    return schema
 
 
 def _is_number(value):

@@ -1,0 +1,109 @@
+// Search-space edge cases NNI's tuners take: a range with low == high (one value), null
+// as a choice option, and floats such as 2.0 that must stay floats from the YAML or JSON
+// text through the stored config (ToJson, FromJson) to the configuration a trial gets.
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/search_space.h"
+
+namespace hone {
+namespace {
+
+using nlohmann::json;
+
+std::optional<SearchSpace> ParseYaml(const std::string& yaml, std::string* errors = nullptr) {
+  Diagnostics diag;
+  auto node = ConfigNode::Parse(yaml, "space.yaml", diag);
+  std::optional<SearchSpace> space;
+  if (node) space = SearchSpace::Parse(*node, "searchSpace", diag);
+  if (errors) *errors = diag.ToString();
+  return diag.has_errors() ? std::nullopt : space;
+}
+
+// Every value `space` can give `name` over many draws, as JSON text.
+std::set<std::string> Drawn(const SearchSpace& space, const std::string& name) {
+  std::mt19937_64 rng(7);
+  std::set<std::string> out;
+  for (int i = 0; i < 200; ++i) out.insert(space.Sample(rng)[name].dump());
+  return out;
+}
+
+TEST(SearchSpaceEdgeTest, RangeWithLowEqualHighIsThatOneFloat) {
+  std::string errors;
+  auto space = ParseYaml(
+      "u: {_type: uniform, _value: [2, 2]}\n"
+      "q: {_type: quniform, _value: [3.5, 3.5, 1]}\n"
+      "lu: {_type: loguniform, _value: [0.01, 0.01]}\n"
+      "qlu: {_type: qloguniform, _value: [8, 8, 4]}\n",
+      &errors);
+  ASSERT_TRUE(space) << errors;
+  EXPECT_EQ(Drawn(*space, "u"), std::set<std::string>{"2.0"});
+  EXPECT_EQ(Drawn(*space, "q"), std::set<std::string>{"3.5"});
+  EXPECT_EQ(Drawn(*space, "lu"), std::set<std::string>{"0.01"});
+  EXPECT_EQ(Drawn(*space, "qlu"), std::set<std::string>{"8.0"});
+  EXPECT_EQ(space->DiscreteSize(), 1.0);
+  EXPECT_TRUE(space->Contains({{"u", 2.0}, {"q", 3.5}, {"lu", 0.01}, {"qlu", 8.0}}));
+  EXPECT_FALSE(space->Contains({{"u", 2.5}, {"q", 3.5}, {"lu", 0.01}, {"qlu", 8.0}}));
+}
+
+TEST(SearchSpaceEdgeTest, PointRangeKeepsItsTypeInTheStoredSpace) {
+  auto space = ParseYaml("u: {_type: uniform, _value: [2, 2]}\nq: {_type: quniform, _value: [1, 1, 0.5]}\n");
+  ASSERT_TRUE(space);
+  json stored = space->ToJson();
+  EXPECT_EQ(stored["u"], json::parse(R"({"_type": "uniform", "_value": [2.0, 2.0]})"));
+  EXPECT_EQ(stored["q"], json::parse(R"({"_type": "quniform", "_value": [1.0, 1.0, 0.5]})"));
+  auto again = SearchSpace::FromJson(stored);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->ToJson(), stored);
+  EXPECT_EQ(Drawn(*again, "u"), std::set<std::string>{"2.0"});
+}
+
+TEST(SearchSpaceEdgeTest, PointRangeStillNeedsWhatItsTypeNeeds) {
+  std::string errors;
+  EXPECT_FALSE(ParseYaml("lu: {_type: loguniform, _value: [0, 0]}\n", &errors));
+  EXPECT_NE(errors.find("loguniform needs low > 0"), std::string::npos) << errors;
+  EXPECT_FALSE(ParseYaml("q: {_type: quniform, _value: [1, 1, 0]}\n", &errors));
+  EXPECT_NE(errors.find("q > 0 must hold"), std::string::npos) << errors;
+  // randint's upper bound is exclusive: [4, 4] holds no integer, and the message says
+  // how to write the single value.
+  EXPECT_FALSE(ParseYaml("n: {_type: randint, _value: [4, 4]}\n", &errors));
+  EXPECT_NE(errors.find("[4, 5] holds just 4"), std::string::npos) << errors;
+}
+
+TEST(SearchSpaceEdgeTest, NullIsAChoiceOption) {
+  std::string errors;
+  auto space = ParseYaml("act: {_type: choice, _value: [relu, null, ~, 2.0]}\n", &errors);
+  EXPECT_FALSE(space);  // null and ~ are the same option
+  EXPECT_NE(errors.find("duplicate choice option null"), std::string::npos) << errors;
+  space = ParseYaml("act: {_type: choice, _value: [relu, null, 2.0, true]}\n", &errors);
+  ASSERT_TRUE(space) << errors;
+  EXPECT_EQ(Drawn(*space, "act"), (std::set<std::string>{"\"relu\"", "null", "2.0", "true"}));
+  EXPECT_TRUE(space->Contains({{"act", nullptr}}));
+  EXPECT_EQ(space->ToJson()["act"]["_value"], json::parse(R"(["relu", null, 2.0, true])"));
+  auto again = SearchSpace::FromJson(space->ToJson());
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(Drawn(*again, "act"), (std::set<std::string>{"\"relu\"", "null", "2.0", "true"}));
+}
+
+TEST(SearchSpaceEdgeTest, FloatChoiceOptionsStayFloatsFromYamlAndJson) {
+  // YAML (block and flow) and JSON text: 2.0 is a float, 3 an integer.
+  for (const char* text : {"x:\n  _type: choice\n  _value:\n    - 2.0\n    - 3\n    - 1e3\n",
+                           "x: {_type: choice, _value: [2.0, 3, 1e3]}\n",
+                           R"({"x": {"_type": "choice", "_value": [2.0, 3, 1e3]}})"}) {
+    std::string errors;
+    auto space = ParseYaml(text, &errors);
+    ASSERT_TRUE(space) << errors << text;
+    EXPECT_EQ(space->ToJson()["x"]["_value"].dump(), "[2.0,3,1000.0]") << text;
+    EXPECT_EQ(Drawn(*space, "x"), (std::set<std::string>{"2.0", "3", "1000.0"})) << text;
+    auto again = SearchSpace::FromJson(json::parse(space->ToJson().dump()));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->ToJson()["x"]["_value"].dump(), "[2.0,3,1000.0]") << text;
+  }
+}
+
+}  // namespace
+}  // namespace hone

@@ -1,0 +1,1 @@
+"""The parts of NNI's `nni.common` that algorithm code imports (see hpo_utils)."""
