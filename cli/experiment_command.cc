@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string TimeString(double unix_s) {
-  if (unix_s <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(unix_s);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-  return buf;
-}
-
 // The experiment whose id is (or starts with) `id_prefix`.
 StatusOr<ExperimentEntry> Find(const CliContext& ctx, const std::string& id_prefix) {
   auto registry = ExperimentRegistry::Open(ctx.hone_home);
@@ -60,7 +52,7 @@ Status Show(const CliContext& ctx, const std::string& id_prefix) {
   std::printf("name:      %s\n", e->name.c_str());
   std::printf("status:    %s\n", LiveStatus(ctx, *e).c_str());
   if (auto err = (*storage)->GetMeta("error")) std::printf("error:     %s\n", err->c_str());
-  std::printf("created:   %s\n", TimeString(e->created).c_str());
+  std::printf("created:   %s\n", FormatTime(e->created, true).c_str());
   std::printf("directory: %s\n", e->dir.c_str());
   std::printf("config:    %s\n", e->config_path.c_str());
   if (auto el = (*storage)->GetMeta("elapsed")) std::printf("elapsed:   %s\n", FormatDuration(std::atof(el->c_str())).c_str());

@@ -12,14 +12,6 @@ namespace hone {
 
 namespace {
 
-std::string TimeString(double unix_s) {
-  if (unix_s <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(unix_s);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", std::localtime(&t));
-  return buf;
-}
-
 int Count(const TrialSummary& s, std::initializer_list<TrialStatus> statuses) {
   int n = 0;
   for (TrialStatus st : statuses) {
@@ -59,7 +51,7 @@ void PrintTable(const std::vector<Row>& rows) {
     }
     line += counts;
     line += PadRight(s.ok() && s->best ? FormatNumber(*s->best->final_value) : "-", 12) + " ";
-    line += TimeString(r.entry.created);
+    line += FormatTime(r.entry.created, false);
     std::printf("%s\n", line.c_str());
   }
 }

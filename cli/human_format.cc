@@ -110,6 +110,14 @@ std::string FormatNumber(double value) {
   return buf;
 }
 
+std::string FormatTime(double unix_s, bool with_seconds) {
+  if (unix_s <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(unix_s);
+  char buf[32];
+  std::strftime(buf, sizeof buf, with_seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", std::localtime(&t));
+  return buf;
+}
+
 std::string FormatParams(const json& params) {
   std::string out;
   AppendParams(params, &out);

@@ -23,6 +23,9 @@ std::string FormatNumber(double value);
 // strings, booleans and null as JSON writes them; non-finite floats as NaN/Infinity.
 std::string FormatParams(const nlohmann::json& params);
 
+// A Unix time as local "YYYY-MM-DD HH:MM" (with ":SS" when `with_seconds`); "-" for none.
+std::string FormatTime(double unix_s, bool with_seconds);
+
 // The columns `line` takes on a terminal: one per code point, two for East Asian wide
 // and fullwidth characters, none for combining marks; bytes that are not UTF-8 take one.
 int DisplayWidth(std::string_view line);

@@ -2,10 +2,8 @@
 // error at its position; the stored config keeps it for resume.
 #include <gtest/gtest.h>
 
-#include "assessors/builtin_assessors.h"
 #include "core/config_reader.h"
-#include "platforms/builtin_platforms.h"
-#include "tuners/builtin_tuners.h"
+#include "tests/core/config_test_util.h"
 
 namespace hone {
 namespace {
@@ -14,24 +12,16 @@ const char kBase[] =
     "searchSpace:\n  lr: {_type: uniform, _value: [0, 1]}\ntrialCommand: python3 trial.py\n"
     "trialConcurrency: 1\n";
 
-class ConfigFailFastTest : public ::testing::Test {
+class ConfigFailFastTest : public testing::ConfigReaderTest {
  protected:
-  ConfigFailFastTest() {
-    RegisterBuiltinTuners(registry_);
-    RegisterBuiltinAssessors(registry_);
-    RegisterBuiltinPlatforms(registry_);
-  }
-  StatusOr<ExperimentConfig> Read(const std::string& extra) {
-    return ParseExperimentConfig(std::string(kBase) + extra, "exp.yaml", "/tmp", registry_);
-  }
-  Registry registry_;
+  StatusOr<ExperimentConfig> ReadWith(const std::string& extra) { return Read(std::string(kBase) + extra); }
 };
 
 TEST_F(ConfigFailFastTest, ValuesAndDefault) {
   const std::pair<const char*, int> cases[] = {
       {"", 3}, {"failFast: true\n", 1}, {"failFast: false\n", 0}, {"failFast: 0\n", 0}, {"failFast: 7\n", 7}};
   for (const auto& [extra, want] : cases) {
-    auto cfg = Read(extra);
+    auto cfg = ReadWith(extra);
     ASSERT_TRUE(cfg.ok()) << extra << cfg.status().message();
     EXPECT_EQ(cfg->fail_fast, want) << extra;
     auto stored = ExperimentConfig::FromJson(cfg->ToJson(), registry_);
@@ -42,7 +32,7 @@ TEST_F(ConfigFailFastTest, ValuesAndDefault) {
 
 TEST_F(ConfigFailFastTest, BadValuesAreErrorsAtTheirPosition) {
   for (const char* extra : {"failFast: -1\n", "failFast: often\n", "failFast: [1]\n"}) {
-    auto cfg = Read(extra);
+    auto cfg = ReadWith(extra);
     ASSERT_FALSE(cfg.ok()) << extra;
     EXPECT_NE(cfg.status().message().find("exp.yaml:5:11: error: failFast"), std::string::npos)
         << cfg.status().message();

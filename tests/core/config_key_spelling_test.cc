@@ -7,12 +7,10 @@
 
 #include <gtest/gtest.h>
 
-#include "assessors/builtin_assessors.h"
 #include "core/arg_spec.h"
 #include "core/config_keys.h"
 #include "core/config_reader.h"
-#include "platforms/builtin_platforms.h"
-#include "tuners/builtin_tuners.h"
+#include "tests/core/config_test_util.h"
 
 namespace hone {
 namespace {
@@ -39,23 +37,7 @@ training_service:
   use_active_gpu: false
 )";
 
-class ConfigKeySpellingTest : public ::testing::Test {
- protected:
-  ConfigKeySpellingTest() {
-    RegisterBuiltinTuners(registry_);
-    RegisterBuiltinAssessors(registry_);
-    RegisterBuiltinPlatforms(registry_);
-  }
-  StatusOr<ExperimentConfig> Read(const std::string& text) {
-    return ParseExperimentConfig(text, "exp.yaml", "/tmp", registry_);
-  }
-  std::string Errors(const std::string& text) {
-    auto cfg = Read(text);
-    EXPECT_FALSE(cfg.ok()) << text;
-    return cfg.ok() ? "" : cfg.status().message();
-  }
-  Registry registry_;
-};
+using ConfigKeySpellingTest = testing::ConfigReaderTest;
 
 #define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 #define EXPECT_LACKS(haystack, needle) EXPECT_EQ((haystack).find(needle), std::string::npos) << (haystack)

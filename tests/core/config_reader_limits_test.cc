@@ -8,35 +8,16 @@
 
 #include <gtest/gtest.h>
 
-#include "assessors/builtin_assessors.h"
 #include "core/arg_spec.h"
 #include "core/config_reader.h"
-#include "platforms/builtin_platforms.h"
-#include "tuners/builtin_tuners.h"
+#include "tests/core/config_test_util.h"
 
 namespace hone {
 namespace {
 
 const char kSpace[] = "searchSpace:\n  lr: {_type: uniform, _value: [0, 1]}\ntrialCommand: python3 trial.py\n";
 
-class ConfigReaderLimitsTest : public ::testing::Test {
- protected:
-  ConfigReaderLimitsTest() {
-    RegisterBuiltinTuners(registry_);
-    RegisterBuiltinAssessors(registry_);
-    RegisterBuiltinPlatforms(registry_);
-  }
-  StatusOr<ExperimentConfig> Read(const std::string& text) {
-    return ParseExperimentConfig(text, "exp.yaml", "/tmp", registry_);
-  }
-  // The errors of `text`, which must be rejected.
-  std::string Errors(const std::string& text) {
-    auto cfg = Read(text);
-    EXPECT_FALSE(cfg.ok()) << text;
-    return cfg.ok() ? "" : cfg.status().message();
-  }
-  Registry registry_;
-};
+using ConfigReaderLimitsTest = testing::ConfigReaderTest;
 
 #define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 

@@ -190,6 +190,13 @@ nlohmann::json HoneEnv::ExportJson(const std::string& id) const {
   return j;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string Config(const std::string& trial_command, int concurrency, int max_trials,
                    const std::string& search_space_yaml, const std::string& extra) {
   std::ostringstream os;

@@ -51,6 +51,9 @@ class HoneEnv {
 std::string Config(const std::string& trial_command, int concurrency, int max_trials,
                    const std::string& search_space_yaml, const std::string& extra = "");
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
 // Path of a script under tests/e2e/trials.
 std::string TrialScript(const std::string& name);
 

@@ -14,13 +14,6 @@
 namespace hone::e2e {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(NniConfigTest, NnictlTutorialConfigRunsUnchanged) {
   HoneEnv env;
   const std::string config = std::string(HONE_E2E_DIR) + "/nni_tutorial/config.yaml";
@@ -87,7 +80,7 @@ TEST(NniConfigTest, EdgeCaseValuesReachTheTrialAsWritten) {
   const std::string dir = env.ExperimentDir(env.OnlyExperimentId()) + "/trials";
   std::set<std::string> seen;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::string out = Read(entry.path().string() + "/stdout.log");
+    std::string out = ReadFile(entry.path().string() + "/stdout.log");
     size_t at = out.find("TYPES ");
     ASSERT_NE(at, std::string::npos) << out;
     std::string line = out.substr(at, out.find('\n', at) - at);

@@ -15,19 +15,12 @@
 namespace hone::e2e {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void Replace(std::string& text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
 }
 
-std::string Example(const std::string& rel) { return Read(std::string(HONE_SOURCE_DIR) + "/examples/" + rel); }
+std::string Example(const std::string& rel) { return ReadFile(std::string(HONE_SOURCE_DIR) + "/examples/" + rel); }
 
 std::string LibraryPath() { return std::string(HONE_BUILD_DIR) + "/examples/plugin-cpp/libhill_climb.so"; }
 
@@ -269,13 +262,13 @@ TEST(PluginTest, NniCustomTunerByClassNameRunsUnmodified) {
   }
 
   // update_search_space got the space as written, the layer_choice included.
-  nlohmann::json space = nlohmann::json::parse(Read(env.work() + "/tuners/space.json"), nullptr, false);
+  nlohmann::json space = nlohmann::json::parse(ReadFile(env.work() + "/tuners/space.json"), nullptr, false);
   EXPECT_EQ(space["block"], nlohmann::json::parse(R"({"_type":"layer_choice","_value":["conv3x3","conv5x5","maxpool"]})"))
       << space.dump();
   EXPECT_EQ(space["n"], nlohmann::json::parse(R"({"_type":"randint","_value":[1,4]})")) << space.dump();
 
   // receive_trial_result got each reported dict, every key kept.
-  std::istringstream received(Read(env.work() + "/tuners/received.jsonl"));
+  std::istringstream received(ReadFile(env.work() + "/tuners/received.jsonl"));
   std::string line;
   int lines = 0;
   while (std::getline(received, line)) {

@@ -17,13 +17,19 @@ using testing::TrialProgram;
 
 TrialProgram FailsWith(int code, const std::string& stderr_tail) { return {Exit(1.0, code, 0, stderr_tail)}; }
 
+// Runs an experiment of `max_trials` whose every trial exits with `code`.
+StatusOr<std::string> RunFailing(ManagerHarness& h, int fail_fast, int64_t max_trials, int code, std::string tail) {
+  h.config.fail_fast = fail_fast;
+  h.config.max_trial_number = max_trials;
+  h.platform.program_for = [code, tail](const TrialLaunch&) { return FailsWith(code, tail); };
+  ScriptedTuner tuner;
+  return h.Run(tuner);
+}
+
 TEST(ManagerFailFastTest, FirstTrialsFailingTheSameWayStopTheExperiment) {
   ManagerHarness h;
   h.config.trial_concurrency = 2;
-  h.config.max_trial_number = 40;
-  h.platform.program_for = [](const TrialLaunch&) { return FailsWith(2, "can't open file 'trail.py'"); };
-  ScriptedTuner tuner;
-  auto result = h.Run(tuner);
+  auto result = RunFailing(h, 3, 40, 2, "can't open file 'trail.py'");
   ASSERT_FALSE(result.ok()) << "ended as " << *result;
   const std::string message = result.status().message();
   EXPECT_NE(message.find("first 3 trials all failed the same way (exit code 2)"), std::string::npos) << message;
@@ -34,29 +40,19 @@ TEST(ManagerFailFastTest, FirstTrialsFailingTheSameWayStopTheExperiment) {
   EXPECT_EQ(h.platform.live(), 0);
 }
 
-TEST(ManagerFailFastTest, OneMeansTheFirstFailureStops) {
-  ManagerHarness h;
-  h.config.fail_fast = 1;
-  h.config.max_trial_number = 10;
-  h.platform.program_for = [](const TrialLaunch&) { return FailsWith(1, "Traceback: KeyError 'lr'"); };
-  ScriptedTuner tuner;
-  auto result = h.Run(tuner);
-  ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("the first trial failed (exit code 1)"), std::string::npos)
-      << result.status().message();
-  EXPECT_EQ(h.platform.launches.size(), 1u);
-}
+TEST(ManagerFailFastTest, OneMeansTheFirstFailureStopsAndZeroNever) {
+  ManagerHarness first;
+  auto stopped = RunFailing(first, 1, 10, 1, "Traceback: KeyError 'lr'");
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_NE(stopped.status().message().find("the first trial failed (exit code 1)"), std::string::npos)
+      << stopped.status().message();
+  EXPECT_EQ(first.platform.launches.size(), 1u);
 
-TEST(ManagerFailFastTest, ZeroRunsTheWholeBudget) {
-  ManagerHarness h;
-  h.config.fail_fast = 0;
-  h.config.max_trial_number = 8;
-  h.platform.program_for = [](const TrialLaunch&) { return FailsWith(2, "no such file"); };
-  ScriptedTuner tuner;
-  auto result = h.Run(tuner);
-  ASSERT_TRUE(result.ok()) << result.status().message();
-  EXPECT_EQ(*result, kExpDone);
-  EXPECT_EQ(h.platform.launches.size(), 8u);
+  ManagerHarness never;
+  auto done = RunFailing(never, 0, 8, 2, "no such file");
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(*done, kExpDone);
+  EXPECT_EQ(never.platform.launches.size(), 8u);
 }
 
 // Failures that differ (exit codes, signals, a missing metric) are the search at work, and

@@ -7,6 +7,8 @@
     hone.report_final({"default": accuracy, "loss": loss})
 
 The manager puts this directory on PYTHONPATH for every trial it launches.
+Experiments themselves start from Python too: `hone.Experiment("exp.yaml").run()`
+(hone/experiment.py).
 """
 
 from .trial import (
@@ -23,6 +25,8 @@ from .trial import (
 )
 
 __all__ = [
+    "Experiment",
+    "ExperimentError",
     "format_report",
     "get_experiment_id",
     "get_next_parameter",
@@ -34,3 +38,11 @@ __all__ = [
     "report_intermediate",
     "running_under_hone",
 ]
+
+
+def __getattr__(name):
+    # The launch API loads on first use, so that a trial's `import hone` stays cheap.
+    if name in ("Experiment", "ExperimentError"):
+        from . import experiment
+        return getattr(experiment, name)
+    raise AttributeError("module 'hone' has no attribute %r" % name)
