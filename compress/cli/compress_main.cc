@@ -2,11 +2,42 @@
 // after `compress`, so that hone itself does not load libtorch). Exit codes as hone's:
 // 0 success, 2 usage or config error, 1 runtime failure.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "compress/cli/compress_commands.h"
 #include "compress/model/tensor_allocator.h"
+#include "core/diagnostics.h"
+
+namespace {
+
+// CLI11 reads a word that names no subcommand as a stray positional and then reports "A
+// subcommand is required"; say instead which word it did not know and what it knows.
+// Returns the message, or "" when argv[1] is an option or a known command.
+std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return "";
+  const std::string word = argv[1];
+  std::vector<std::string> known;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->check_name(word)) return "";
+    known.push_back(sub->get_name());
+  }
+  std::string list;
+  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+  std::string msg = "unknown compress command '" + word + "' (known: " + list + ")";
+  const std::string near = hone::DidYouMean(word, known);
+  if (!near.empty()) {
+    msg += "; did you mean '" + near + "'?";
+  } else if (word == "quantize" || word == "speedup" || word == "amc") {
+    msg += word == "speedup" ? "; speedup is part of prune: set speedup: true in the pruning configuration"
+                             : "; hone compress does not offer " + word + " yet";
+  }
+  return msg;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   hone::compress::KeepTensorBuffersInHeap();
@@ -19,13 +50,22 @@ int main(int argc, char** argv) {
   hone::compress::SetupZooCommand(app, &result);
   hone::compress::SetupProfileCommand(app, &result);
   hone::compress::SetupPruneCommand(app, &result);
+  if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
+    std::fprintf(stderr, "hone compress: error: %s\nRun `hone compress --help` for the commands.\n", unknown.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (!result.ok()) std::fprintf(stderr, "hone compress: error: %s\n", result.message().c_str());
+  if (!result.ok()) {
+    // Config diagnostics already carry "file:line:col: error:"; others get a prefix.
+    const std::string& msg = result.message();
+    std::fprintf(stderr, "%s%s\n", msg.find(": error: ") == std::string::npos ? "hone compress: error: " : "",
+                 msg.c_str());
+  }
   if (result.ok()) return 0;
   return result.code() == hone::StatusCode::kInvalidArgument ? 2 : 1;
 }

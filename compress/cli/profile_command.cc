@@ -42,8 +42,8 @@ Status RunProfile(const ProfileArgs& a) {
   const LayerGraph* graph = &net->graph;
   auto layer_ms = MeasureLayerLatencyMs(net->model, *graph, a.latency);
   if (!layer_ms.ok()) return layer_ms.status();
-  auto total_ms = MeasureLatencyMs(net->model, shape, a.latency);
-  if (!total_ms.ok()) return total_ms.status();
+  auto total = MeasureLatency(net->model, shape, a.latency);
+  if (!total.ok()) return total.status();
 
   std::printf("%-28s %-14s %-16s %12s %16s %10s\n", "layer", "op", "output", "params", "FLOPs", "ms");
   for (const LayerNode& n : graph->nodes) {
@@ -56,15 +56,14 @@ Status RunProfile(const ProfileArgs& a) {
                 Grouped(n.params).c_str(), Grouped(n.flops).c_str(),
                 ms >= 0 ? (std::to_string(std::round(ms * 1000) / 1000).substr(0, 6)).c_str() : "-");
   }
-  std::printf("\ninput %s: %s parameters, %s FLOPs (multiply-accumulates), latency %.3f ms (median of %d, %s%s)\n",
+  std::printf("\ninput %s: %s parameters, %s FLOPs (multiply-accumulates), latency %s, median after %d warm-up "
+              "runs%s\n",
               ShapeText(shape).c_str(), Grouped(graph->total_params).c_str(), Grouped(graph->total_flops).c_str(),
-              *total_ms, a.latency.repeats,
-              a.latency.threads > 0 ? (std::to_string(a.latency.threads) + " threads").c_str() : "all cores",
-              a.latency.channels_last ? ", channels last" : "");
+              LatencyText(*total).c_str(), a.latency.warmup, a.latency.channels_last ? ", channels last" : "");
   for (const LayerNode& n : graph->nodes) {
     if (n.kind == OpKind::kOther) {
-      std::printf("note: %s at node %s is not understood; structured pruning will refuse this model\n", n.op.c_str(),
-                  n.value.c_str());
+      std::printf("note: %s at node %s is not understood; structured pruning keeps the channels it reads\n",
+                  n.op.c_str(), n.value.c_str());
     }
   }
   return Status::Ok();
@@ -77,8 +76,10 @@ void SetupProfileCommand(CLI::App& app, Status* result) {
   auto* cmd = app.add_subcommand("profile", "Per-layer shapes, parameters, FLOPs and measured latency of a model");
   AddModelOptions(*cmd, a->model, a->input);
   cmd->add_flag("--all", a->all, "Show every op, not only layers with parameters or FLOPs");
-  cmd->add_option("--repeats", a->latency.repeats, "Timed runs (the median is shown)")->capture_default_str();
-  cmd->add_option("--threads", a->latency.threads, "libtorch threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--repeats", a->latency.repeats, "Timed runs (the median and the p10-p90 spread are shown)")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->latency.threads, "libtorch threads while timing (0: one per core)")
+      ->capture_default_str();
   cmd->add_option("--warmup", a->latency.warmup, "Untimed runs before the timed ones")->capture_default_str();
   cmd->add_flag("--channels-last", a->latency.channels_last, "Time with input and 4-d weights laid out NHWC");
   cmd->callback([a, result] { *result = RunProfile(*a); });

@@ -2,7 +2,9 @@
 // zeroes what the configured pruner removes (a masked model) and reports, per layer and
 // overall, the sparsity reached, plus test accuracy before and after with --data. The
 // data-driven pruners (obs, taylor, slim, apoz, mean_activation) and fine-tuning between
-// scheduled steps read --data's training split.
+// scheduled steps read --data's training split. With speedup, latency before and after is
+// timed after 5 warm-up runs on --latency-threads threads (1 by default) and shown as the
+// median with its p10-p90 spread.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +42,7 @@ struct PruneArgs {
   ModelCommand evaluator{.timeout_s = -1};  // --evaluator: over the YAML's evaluator
   ModelCommand finetuner{.timeout_s = -1};  // --finetuner: over the YAML's finetuner
   bool channels_last = false;
+  LatencyOptions latency{.warmup = 5, .repeats = 20, .threads = 1};  // --latency-*
 };
 
 // The configuration (with the flags' commands over it), the model and its graph.
@@ -136,21 +139,30 @@ StatusOr<ScriptModel> SpeedUp(const PruneInputs& in, const PruneRun& run) {
 Status MeasureSpeedup(const PruneArgs& a, const PruneInputs& in, const ScriptModel& fast, nlohmann::json& report) {
   auto after_graph = BuildLayerGraph(fast, in.net.shape);
   if (!after_graph.ok()) return after_graph.status();
-  LatencyOptions lat{.warmup = 5, .repeats = 10, .threads = a.threads, .channels_last = a.channels_last};
-  auto ms_before = MeasureLatencyMs(in.net.model, in.net.shape, lat);
-  auto ms_after = MeasureLatencyMs(fast, in.net.shape, lat);
-  if (!ms_before.ok()) return ms_before.status();
-  if (!ms_after.ok()) return ms_after.status();
+  LatencyOptions lat = a.latency;
+  lat.channels_last = a.channels_last;
+  auto before = MeasureLatency(in.net.model, in.net.shape, lat);
+  if (!before.ok()) return before.status();
+  auto after = MeasureLatency(fast, in.net.shape, lat);
+  if (!after.ok()) return after.status();
+  SetTorchThreads(a.threads);  // back to what the rest of the run uses
   const LayerGraph& g = in.net.graph;
-  std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed), latency %.3f -> %.3f ms "
-              "(%.2fx, input %s%s)\n",
+  std::printf("speedup: parameters %lld -> %lld, FLOPs %lld -> %lld (%.1f%% removed)\n",
               static_cast<long long>(g.total_params), static_cast<long long>(after_graph->total_params),
               static_cast<long long>(g.total_flops), static_cast<long long>(after_graph->total_flops),
-              100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(g.total_flops)),
-              *ms_before, *ms_after, *ms_before / *ms_after, a.input.c_str(), a.channels_last ? ", channels last" : "");
+              100.0 * (1.0 - static_cast<double>(after_graph->total_flops) / static_cast<double>(g.total_flops)));
+  std::printf("latency: %s -> %s, %.2fx (median after %d warm-up runs, input %s%s)\n", LatencyText(*before).c_str(),
+              LatencyText(*after).c_str(), before->median / after->median, lat.warmup, a.input.c_str(),
+              a.channels_last ? ", channels last" : "");
+  auto stats = [](const LatencyStats& s) {
+    return nlohmann::json{{"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"mean", s.mean},
+                          {"stdev", s.stdev}, {"runs", s.runs}};
+  };
   report["speedup"] = {{"params_before", g.total_params}, {"params_after", after_graph->total_params},
                        {"flops_before", g.total_flops}, {"flops_after", after_graph->total_flops},
-                       {"latency_ms_before", *ms_before}, {"latency_ms_after", *ms_after},
+                       {"latency_ms_before", before->median}, {"latency_ms_after", after->median},
+                       {"latency_before", stats(*before)}, {"latency_after", stats(*after)},
+                       {"latency_threads", before->threads}, {"latency_warmup", lat.warmup},
                        {"latency_layout", a.channels_last ? "channels_last" : "contiguous"}};
   return Status::Ok();
 }
@@ -184,6 +196,16 @@ void ReportLayers(const PruneConfig& config, const LayerGraph& graph, const Prun
                       {"kept_channels", l.kept_channels}});
   }
   report["layers"] = layers;
+  if (!result.kept_whole.empty()) {
+    std::printf("these selected layers keep all their channels:%s\n", result.kept_whole.c_str());
+    nlohmann::json lines = nlohmann::json::array();  // "<layer>: <reason>" each
+    for (size_t at = 0; at != std::string::npos;) {
+      const size_t next = result.kept_whole.find("\n  ", at + 3);
+      lines.push_back(result.kept_whole.substr(at + 3, next == std::string::npos ? next : next - at - 3));
+      at = next;
+    }
+    report["kept_whole"] = lines;
+  }
   report["parameters"] = graph.total_params;
   report["zero_weights"] = result.zero_weights;
   std::printf("\n%s: %lld of %lld weights in the pruned layers are zero (%.1f%%); the model has %lld parameters\n",
@@ -292,6 +314,11 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
           [](std::string& v) { return v.rfind('-', 0) == 0 ? "must be 0 (off) or more batches, but got " + v : ""; },
           "N >= 0"));
   cmd->add_flag("--channels-last", a->channels_last, "Time latency with input and 4-d weights laid out NHWC");
+  cmd->add_option("--latency-threads", a->latency.threads, "libtorch threads while timing latency (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--latency-repeats", a->latency.repeats, "Timed runs per model (after 5 warm-up runs)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->callback([a, result] { *result = RunPrune(*a); });
 }
 

@@ -7,8 +7,10 @@
 #include <torch/csrc/jit/passes/peephole.h>
 
 #include <map>
+#include <set>
 #include <unordered_map>
 
+#include "compress/graph/eval_graph_torch.h"
 #include "compress/model/script_model_torch.h"
 
 namespace hone::compress {
@@ -27,10 +29,20 @@ const std::map<std::string, OpKind>& KnownOps() {
       {"aten::hardswish_", OpKind::kActivation},   {"aten::silu", OpKind::kActivation},
       {"aten::silu_", OpKind::kActivation},        {"aten::sigmoid", OpKind::kActivation},
       {"aten::sigmoid_", OpKind::kActivation},     {"aten::tanh", OpKind::kActivation},
-      {"aten::gelu", OpKind::kActivation},         {"aten::max_pool2d", OpKind::kPool},
+      {"aten::gelu", OpKind::kActivation},         {"aten::gelu_", OpKind::kActivation},
+      {"aten::tanh_", OpKind::kActivation},        {"aten::hardsigmoid", OpKind::kActivation},
+      {"aten::hardsigmoid_", OpKind::kActivation}, {"aten::relu6_", OpKind::kActivation},
+      {"aten::leaky_relu", OpKind::kActivation},   {"aten::leaky_relu_", OpKind::kActivation},
+      {"aten::elu", OpKind::kActivation},          {"aten::elu_", OpKind::kActivation},
+      {"aten::mish", OpKind::kActivation},         {"aten::mish_", OpKind::kActivation},
+      {"aten::max_pool2d", OpKind::kPool},
       {"aten::avg_pool2d", OpKind::kPool},         {"aten::adaptive_avg_pool2d", OpKind::kAdaptivePool},
       {"aten::adaptive_max_pool2d", OpKind::kAdaptivePool},
+      {"aten::mean", OpKind::kMean},
       {"aten::add", OpKind::kAdd},                 {"aten::add_", OpKind::kAdd},
+      {"aten::sub", OpKind::kAdd},                 {"aten::sub_", OpKind::kAdd},
+      {"aten::mul", OpKind::kMul},                 {"aten::mul_", OpKind::kMul},
+      {"aten::div", OpKind::kMul},                 {"aten::div_", OpKind::kMul},
       {"aten::cat", OpKind::kConcat},              {"aten::flatten", OpKind::kFlatten},
       {"aten::view", OpKind::kFlatten},            {"aten::reshape", OpKind::kFlatten},
       {"aten::dropout", OpKind::kDropout},         {"aten::dropout_", OpKind::kDropout},
@@ -94,16 +106,27 @@ int64_t IntConst(const Value* v, int64_t fallback) {
   return iv && iv->isInt() ? iv->toInt() : fallback;
 }
 
+// Whether a view/reshape's size list has a constant other than -1 at dimension 1.
+bool FixedChannelSize(const Value* sizes) {
+  std::vector<int64_t> all = IntList(sizes);
+  if (!all.empty()) return all.size() >= 2 && all[1] != -1;
+  if (sizes->node()->kind() != c10::prim::ListConstruct || sizes->node()->inputs().size() < 2) return false;
+  auto second = torch::jit::toIValue(sizes->node()->input(1));
+  return second && second->isInt() && second->toInt() != -1;
+}
+
 int64_t Numel(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
 }
 
+}  // namespace
+
 // Inlines submodule calls and specializes the graph to the module as it is: `training`
 // reads as false and other plain attributes (bool, int, float, string) as their current
-// values, so that eval-mode branches (batch norm, dropout) and configuration switches
-// fold away and the graph is a straight line of ops.
+// values, so that eval-mode branches (batch norm, dropout, F.hardswish's inplace switch)
+// and configuration switches fold away and the graph is a straight line of ops.
 std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module) {
   auto g = module.get_method("forward").graph()->copy();
   torch::jit::Inline(*g);
@@ -138,6 +161,8 @@ std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module) {
   return g;
 }
 
+namespace {
+
 at::Tensor AttrTensor(torch::jit::Module& module, const std::string& path) {
   size_t dot = path.rfind('.');
   std::optional<torch::jit::Module> owner =
@@ -149,7 +174,33 @@ at::Tensor AttrTensor(torch::jit::Module& module, const std::string& path) {
   return v.isTensor() ? v.toTensor() : at::Tensor();
 }
 
-// The TorchScript values `n` reads as tensors: its inputs, or the tensors of a list (concat).
+// Ops whose result is not one tensor but that only read a tensor's shape or type, or
+// gather tensors for another op (a concat's list): nothing for channel pruning to keep.
+bool ReadsOnlyShapes(const Node* n) {
+  static const std::set<std::string> kOps = {
+      "aten::size",    "aten::dim",   "aten::len",      "aten::numel",     "aten::__is__",     "aten::__isnot__",
+      "prim::shape",   "prim::device", "prim::dtype",   "prim::layout",    "prim::is_cuda",    "aten::is_floating_point",
+      "prim::ListConstruct", "aten::warn", "prim::Print", "prim::RaiseException"};
+  return kOps.count(n->kind().toQualString()) > 0;
+}
+
+// The values read inside `n`'s sub-blocks (an if or a loop that specialization left in
+// place), as far down as they go; not those only read for their shape (the checks of
+// nn.BatchNorm2d's input dimension).
+void BlockReads(const Node* n, std::vector<const Value*>& out) {
+  for (const torch::jit::Block* b : n->blocks()) {
+    for (const Node* inner : b->nodes()) {
+      if (!ReadsOnlyShapes(inner)) {
+        for (const Value* in : inner->inputs()) out.push_back(in);
+      }
+      BlockReads(inner, out);
+    }
+    for (const Value* v : b->outputs()) out.push_back(v);
+  }
+}
+
+// The TorchScript values `n` reads as tensors: its inputs, or the tensors of a list
+// (concat), and what its sub-blocks read.
 std::vector<const Value*> DataInputs(const Node* n) {
   std::vector<const Value*> out;
   for (const Value* in : n->inputs()) {
@@ -159,6 +210,7 @@ std::vector<const Value*> DataInputs(const Node* n) {
       out.push_back(in);
     }
   }
+  BlockReads(n, out);
   return out;
 }
 
@@ -187,18 +239,20 @@ std::string ReadLayerAttributes(const Node* n, torch::jit::Module& module, const
   return weight_path;
 }
 
-// The LayerNode `id` for op `n`: its kind, inputs (by `producer`), layer attributes and
-// name (the module path of its weight; else "<call path>/<op>#<k>", counted in
-// `name_counts`).
+// The LayerNode `id` for op `n`: its kind (kOther when its result is not one tensor),
+// inputs (by `producer`), layer attributes and name (the module path of its weight; else
+// "<call path>/<op>#<k>", counted in `name_counts`).
 LayerNode ReadNode(const Node* n, int id, torch::jit::Module& module, const Value* self,
                    const std::unordered_map<const Value*, int>& producer, std::map<std::string, int>& name_counts) {
   LayerNode node;
   node.id = id;
   node.op = n->kind().toQualString();
   auto known = KnownOps().find(node.op);
-  node.kind = known == KnownOps().end() ? OpKind::kOther : known->second;
-  node.value = "%" + n->output()->debugName();
+  const bool one_tensor = n->outputs().size() == 1 && IsTensor(n->output());
+  node.kind = known == KnownOps().end() || !one_tensor ? OpKind::kOther : known->second;
+  node.value = n->outputs().empty() ? "(no output)" : "%" + n->outputs()[0]->debugName();
   for (const Value* in : DataInputs(n)) {
+    if (IsTensor(in)) ++node.tensor_operands;
     auto it = producer.find(in);
     if (it != producer.end()) node.inputs.push_back(it->second);
   }
@@ -210,6 +264,10 @@ LayerNode ReadNode(const Node* n, int id, torch::jit::Module& module, const Valu
   } else if (node.kind == OpKind::kPool) {
     node.kernel = IntList(n->input(1));
     node.stride = IntList(n->input(2));
+  } else if (node.kind == OpKind::kMean && n->inputs().size() > 1) {
+    node.dims = IntList(n->input(1));
+  } else if (node.kind == OpKind::kFlatten && node.op != "aten::flatten" && n->inputs().size() > 1) {
+    node.fixed_shape = FixedChannelSize(n->input(1));
   }
   if (!weight_path.empty()) {
     node.name = ModulePathOf(weight_path);
@@ -222,10 +280,20 @@ LayerNode ReadNode(const Node* n, int id, torch::jit::Module& module, const Valu
   return node;
 }
 
-// Runs the graph once on zeros, returning every node's output (`probe`), to learn the
-// shapes. Rewrites `g`'s output.
-void RecordShapes(const std::shared_ptr<torch::jit::Graph>& g, const std::vector<Value*>& probe,
+// Whether `n` reads a tensor that a recorded node (or the model's input) produced.
+bool ReadsRecordedTensor(const Node* n, const std::unordered_map<const Value*, int>& producer) {
+  for (const Value* in : DataInputs(n)) {
+    if (producer.count(in)) return true;
+  }
+  return false;
+}
+
+// Runs the graph once on zeros, returning the output of every node that has one tensor
+// (`probe`, by node index), to learn the shapes. Rewrites `g`'s output.
+void RecordShapes(const std::shared_ptr<torch::jit::Graph>& g, const std::vector<std::pair<size_t, Value*>>& probed,
                   torch::jit::Module& module, LayerGraph& graph) {
+  std::vector<Value*> probe;
+  for (const auto& [index, value] : probed) probe.push_back(value);
   torch::jit::WithInsertPoint guard(g->return_node());
   Node* tuple = g->insertNode(g->createTuple(probe));
   g->eraseOutput(0);
@@ -234,7 +302,9 @@ void RecordShapes(const std::shared_ptr<torch::jit::Graph>& g, const std::vector
   torch::NoGradGuard no_grad;
   c10::IValue result = fn({module._ivalue(), torch::zeros(graph.input_shape)});
   const auto& values = result.toTupleRef().elements();
-  for (size_t i = 0; i < graph.nodes.size(); ++i) graph.nodes[i].output_shape = values[i].toTensor().sizes().vec();
+  for (size_t i = 0; i < probed.size(); ++i) {
+    graph.nodes[probed[i].first].output_shape = values[i].toTensor().sizes().vec();
+  }
 }
 
 // Input shapes and FLOPs of every node, and the total.
@@ -267,7 +337,9 @@ const char* OpKindName(OpKind kind) {
     case OpKind::kActivation: return "activation";
     case OpKind::kPool: return "pool";
     case OpKind::kAdaptivePool: return "adaptive_pool";
+    case OpKind::kMean: return "mean";
     case OpKind::kAdd: return "add";
+    case OpKind::kMul: return "mul";
     case OpKind::kConcat: return "concat";
     case OpKind::kFlatten: return "flatten";
     case OpKind::kDropout: return "dropout";
@@ -287,14 +359,19 @@ StatusOr<LayerGraph> BuildLayerGraph(const ScriptModel& model, const std::vector
     }
     const Value* self = g->inputs()[0];
     std::unordered_map<const Value*, int> producer{{g->inputs()[1], -1}};
-    std::vector<Value*> probe;  // the output value of every node, for the shape run
+    std::vector<std::pair<size_t, Value*>> probe;  // node index and tensor output, for the shape run
     std::map<std::string, int> name_counts;
     for (Node* n : g->nodes()) {
       if (n->kind() == c10::prim::GetAttr || n->kind() == c10::prim::Constant) continue;
-      if (n->outputs().size() != 1 || !IsTensor(n->output())) continue;
+      const bool one_tensor = n->outputs().size() == 1 && IsTensor(n->output());
+      // An op with other results (chunk, split, a tuple) that reads the model's tensors
+      // is kept as an op hone does not follow, so that pruning leaves those channels be.
+      if (!one_tensor && (ReadsOnlyShapes(n) || !ReadsRecordedTensor(n, producer))) continue;
       LayerNode node = ReadNode(n, static_cast<int>(graph.nodes.size()), module, self, producer, name_counts);
-      producer[n->output()] = node.id;
-      probe.push_back(n->output());
+      if (one_tensor) {
+        producer[n->output()] = node.id;
+        probe.emplace_back(graph.nodes.size(), n->output());
+      }
       graph.nodes.push_back(std::move(node));
     }
     auto out = producer.find(g->outputs()[0]);
@@ -316,8 +393,8 @@ Status RequireStructuredSupport(const LayerGraph& graph) {
     if (bad) unsupported += "\n  " + n.op + " at node " + n.value + " (" + n.name + ")";
   }
   if (unsupported.empty()) return Status::Ok();
-  return InvalidArgument("structured pruning does not understand these ops (unstructured pruning still works):" +
-                         unsupported);
+  return InvalidArgument("structured pruning keeps the channels these ops read as they are (hone does not follow "
+                         "channels through them; unstructured pruning is not affected):" + unsupported);
 }
 
 }  // namespace hone::compress

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include "compress/model/script_model_torch.h"
@@ -9,7 +11,7 @@
 namespace hone::compress {
 namespace {
 
-double MedianMs(const std::function<void()>& run, const LatencyOptions& o) {
+std::vector<double> TimesMs(const std::function<void()>& run, const LatencyOptions& o) {
   for (int i = 0; i < o.warmup; ++i) run();
   std::vector<double> ms;
   for (int i = 0; i < std::max(1, o.repeats); ++i) {
@@ -17,8 +19,11 @@ double MedianMs(const std::function<void()>& run, const LatencyOptions& o) {
     run();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
-  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
-  return ms[ms.size() / 2];
+  return ms;
+}
+
+double MedianMs(const std::function<void()>& run, const LatencyOptions& o) {
+  return SummarizeLatency(TimesMs(run, o), o.threads).median;
 }
 
 // Lays the module's 4-d parameters out NHWC while alive (when asked), then restores them.
@@ -66,18 +71,52 @@ auto InTimingMode(torch::jit::Module& module, const LatencyOptions& options, Bod
 
 }  // namespace
 
-StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<int64_t>& input_shape,
-                                  const LatencyOptions& options) {
+LatencyStats SummarizeLatency(std::vector<double> ms, int threads) {
+  LatencyStats s;
+  s.threads = threads;
+  s.runs = static_cast<int>(ms.size());
+  if (ms.empty()) return s;
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  // Nearest rank: the smallest time with at least q of the runs at or below it.
+  auto rank = [&](double q) { return ms[std::min(n - 1, static_cast<size_t>(std::max(1.0, std::ceil(q * n))) - 1)]; };
+  s.median = n % 2 == 1 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  s.p10 = rank(0.1);
+  s.p90 = rank(0.9);
+  for (double v : ms) s.mean += v / static_cast<double>(n);
+  double var = 0;
+  for (double v : ms) var += (v - s.mean) * (v - s.mean);
+  s.stdev = n > 1 ? std::sqrt(var / static_cast<double>(n - 1)) : 0;
+  return s;
+}
+
+std::string LatencyText(const LatencyStats& s) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%.3f ms (p10-p90 %.3f-%.3f, %d runs, %d thread%s)", s.median, s.p10, s.p90, s.runs,
+                s.threads, s.threads == 1 ? "" : "s");
+  return buf;
+}
+
+StatusOr<LatencyStats> MeasureLatency(const ScriptModel& model, const std::vector<int64_t>& input_shape,
+                                      const LatencyOptions& options) {
   SetTorchThreads(options.threads);
+  const int threads = at::get_num_threads();
   try {
     torch::jit::Module& module = ModuleOf(model);
     return InTimingMode(module, options, [&] {
       at::Tensor x = RandomInput(input_shape, options.channels_last);
-      return MedianMs([&] { module.forward({x}); }, options);
+      return SummarizeLatency(TimesMs([&] { module.forward({x}); }, options), threads);
     });
   } catch (const std::exception& e) {
     return InvalidArgument("cannot run the model: " + TorchErrorMessage(e));
   }
+}
+
+StatusOr<double> MeasureLatencyMs(const ScriptModel& model, const std::vector<int64_t>& input_shape,
+                                  const LatencyOptions& options) {
+  auto stats = MeasureLatency(model, input_shape, options);
+  if (!stats.ok()) return stats.status();
+  return stats->median;
 }
 
 StatusOr<std::vector<double>> MeasureLayerLatencyMs(const ScriptModel& model, const LayerGraph& graph,

@@ -31,6 +31,7 @@ class Groups {
     ChannelGroup& gb = groups_[static_cast<size_t>(b)];
     auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
     append(ga.producers, gb.producers);
+    append(ga.gates, gb.gates);
     append(ga.consumers, gb.consumers);
     append(ga.batch_norms, gb.batch_norms);
     append(ga.depthwise, gb.depthwise);
@@ -124,15 +125,32 @@ class ChannelTracer {
       case OpKind::kPool:
       case OpKind::kAdaptivePool:
       case OpKind::kDropout: PassThrough(n); break;
-      case OpKind::kAdd: Add(n); break;
+      case OpKind::kMean: Mean(n); break;
+      case OpKind::kAdd:
+      case OpKind::kMul: Elementwise(n); break;
       case OpKind::kConcat: Concat(n); break;
       case OpKind::kFlatten: Flatten(n); break;
       default: BlockInputs(n, n.op + " at " + n.value); break;
     }
   }
 
+  // A convolution or linear op whose weight is not a layer's parameter (a functional
+  // call on a computed tensor): its channels are kept on both sides.
+  bool OpaqueWeights(const LayerNode& n) {
+    if (n.in_channels > 0 && n.name.find('/') == std::string::npos) return false;
+    const std::string why = n.op + " whose weight is not a layer's parameter at " + n.value;
+    BlockInputs(n, why);
+    groups_.Block(NewGroup(n, n.output_shape.empty() ? 0 : n.output_shape.back()), why);
+    return true;
+  }
+
   void Conv2d(const LayerNode& n) {
-    if (n.inputs.empty()) return;
+    if (OpaqueWeights(n)) return;
+    if (n.inputs.empty()) {  // its input comes from an op hone does not follow (chunk): outputs only
+      const int g = NewGroup(n, OutputChannels(n));
+      if (n.groups != 1) groups_.Block(g, "grouped convolution " + n.name + " on an input hone does not follow");
+      return;
+    }
     const int src = n.inputs[0];
     if (IsFlat(src)) {
       BlockInputs(n, "convolution " + n.name + " reads flattened features");
@@ -162,7 +180,11 @@ class ChannelTracer {
   }
 
   void Linear(const LayerNode& n) {
-    if (n.inputs.empty()) return;
+    if (OpaqueWeights(n)) return;
+    if (n.inputs.empty()) {
+      NewGroup(n, n.out_channels);
+      return;
+    }
     const int src = n.inputs[0];
     if (IsFlat(src)) {
       Read(flat_[static_cast<size_t>(src)], n.id, flat_spatial_[static_cast<size_t>(src)], false);
@@ -193,23 +215,86 @@ class ChannelTracer {
     }
   }
 
-  // A residual add: the two inputs' groups become one.
-  void Add(const LayerNode& n) {
+  // A mean over spatial dimensions keeps (batch, channels): x.mean((2, 3)) of an SE block.
+  void Mean(const LayerNode& n) {
+    const int64_t rank = n.input_shapes.empty() ? 0 : static_cast<int64_t>(n.input_shapes[0].size());
+    bool spatial = n.inputs.size() == 1 && !IsFlat(n.inputs[0]) && rank >= 3 && !n.dims.empty();
+    for (int64_t d : n.dims) spatial = spatial && (d < 0 ? d + rank : d) >= 2;
+    if (!spatial) {
+      BlockInputs(n, n.op + " over the batch or channel dimension at " + n.value);
+      return;
+    }
+    layout_[Index(n)] = LayoutOf(n.inputs[0]);
+  }
+
+  // Add, sub, mul, div. With one tensor operand (x * 0.5, x + 3) the channels pass
+  // through; of two, channel c of one meets channel c of the other, so their groups
+  // become one (a residual add; a squeeze-excitation gate, whose producers then follow
+  // the gated channels); an operand of one channel broadcast over the other's keeps its own.
+  void Elementwise(const LayerNode& n) {
     const size_t i = Index(n);
-    if (n.inputs.size() != 2 || IsFlat(n.inputs[0]) || IsFlat(n.inputs[1])) {
-      BlockInputs(n, "an add of " + std::to_string(n.inputs.size()) + " tensors at " + n.value);
+    const bool flat = std::any_of(n.inputs.begin(), n.inputs.end(), [&](int in) { return IsFlat(in); });
+    if (n.inputs.size() == 1 && n.tensor_operands == 1 && !flat) {
+      layout_[i] = LayoutOf(n.inputs[0]);
+      return;
+    }
+    if (n.inputs.size() != 2 || n.tensor_operands != 2 || flat) {
+      BlockInputs(n, n.op + " of " + std::to_string(n.tensor_operands) + " tensors at " + n.value);
       if (!n.inputs.empty() && !IsFlat(n.inputs[0])) layout_[i] = LayoutOf(n.inputs[0]);
+      return;
+    }
+    const int broadcast = BroadcastChannelOperand(n);
+    if (broadcast >= 0) {
+      Block(LayoutOf(n.inputs[static_cast<size_t>(broadcast)]), "an operand broadcast over channels at " + n.value);
+      layout_[i] = LayoutOf(n.inputs[static_cast<size_t>(1 - broadcast)]);
       return;
     }
     ChannelLayout a = LayoutOf(n.inputs[0]);
     const ChannelLayout b = LayoutOf(n.inputs[1]);
-    if (!SameSegments(a, b) || Channels(a) != OutputChannels(n)) {
-      BlockInputs(n, "an add of tensors whose channels do not line up at " + n.value);
+    if (!SameSegments(a, b) || Channels(a) != OutputChannels(n) || !SameRank(n)) {
+      BlockInputs(n, n.op + " of tensors whose channels do not line up at " + n.value);
       layout_[i] = a;
       return;
     }
-    for (size_t s = 0; s < a.size(); ++s) a[s].group = groups_.Merge(a[s].group, b[s].group);
+    const int gate = n.kind == OpKind::kMul ? GateOperand(n) : -1;
+    for (size_t s = 0; s < a.size(); ++s) {
+      if (gate >= 0) {
+        const ChannelSegment& g = (gate == 0 ? a : b)[s];
+        std::vector<int>& gates = groups_[g.group].gates;
+        const std::vector<int>& producers = groups_[g.group].producers;
+        for (int p : producers) {
+          if (std::find(gates.begin(), gates.end(), p) == gates.end()) gates.push_back(p);
+        }
+      }
+      a[s].group = groups_.Merge(a[s].group, b[s].group);
+    }
     layout_[i] = a;
+  }
+
+  bool SameRank(const LayerNode& n) const {
+    return n.input_shapes.size() == 2 && n.input_shapes[0].size() == n.output_shape.size() &&
+           n.input_shapes[1].size() == n.output_shape.size() && n.output_shape.size() >= 2;
+  }
+  // The operand (0 or 1) with one channel broadcast over the other's several, or -1.
+  int BroadcastChannelOperand(const LayerNode& n) const {
+    if (!SameRank(n) || OutputChannels(n) <= 1) return -1;
+    for (int k = 0; k < 2; ++k) {
+      if (n.input_shapes[static_cast<size_t>(k)][1] == 1) return k;
+    }
+    return -1;
+  }
+  // The operand (0 or 1) that is one value per channel while the other has several
+  // positions (a gate of shape (N, C, 1, 1) times x of (N, C, H, W)), or -1.
+  int GateOperand(const LayerNode& n) const {
+    auto positions = [](const std::vector<int64_t>& shape) {
+      int64_t p = 1;
+      for (size_t d = 2; d < shape.size(); ++d) p *= shape[d];
+      return p;
+    };
+    const int64_t p0 = positions(n.input_shapes[0]), p1 = positions(n.input_shapes[1]);
+    if (p0 == 1 && p1 > 1) return 0;
+    if (p1 == 1 && p0 > 1) return 1;
+    return -1;
   }
 
   void Concat(const LayerNode& n) {
@@ -229,7 +314,24 @@ class ChannelTracer {
     layout_[Index(n)] = std::move(joined);
   }
 
+  // flatten/view/reshape: to (batch, features), or keeping (batch, channels) and
+  // reshaping only what follows ((N, C) <-> (N, C, 1, 1) around an SE block's linear layers).
   void Flatten(const LayerNode& n) {
+    if (n.fixed_shape) {  // view(-1, 16, 1, 1): the sizes in the code would not follow pruning
+      BlockInputs(n, n.op + " to sizes fixed in the model's code at " + n.value);
+      return;
+    }
+    if (n.inputs.size() == 1 && KeepsBatchAndChannels(n)) {
+      const int src = n.inputs[0];
+      if (!IsFlat(src)) {
+        layout_[Index(n)] = LayoutOf(src);
+        return;
+      }
+      if (flat_spatial_[static_cast<size_t>(src)] == 1 && Channels(flat_[static_cast<size_t>(src)]) == OutputChannels(n)) {
+        layout_[Index(n)] = flat_[static_cast<size_t>(src)];
+        return;
+      }
+    }
     if (n.inputs.size() == 1 && n.output_shape.size() == 2) {
       const int src = n.inputs[0];
       if (IsFlat(src)) {
@@ -247,6 +349,20 @@ class ChannelTracer {
       }
     }
     BlockInputs(n, n.op + " that is not a flatten to (batch, features) at " + n.value);
+  }
+
+  // A reshape whose output has the input's batch and channel sizes (and elements) and
+  // more than (batch, features): (N, C) -> (N, C, 1, 1), (N, C, H, W) -> (N, C, H * W).
+  static bool KeepsBatchAndChannels(const LayerNode& n) {
+    if (n.input_shapes.size() != 1) return false;
+    const std::vector<int64_t>& in = n.input_shapes[0];
+    const std::vector<int64_t>& out = n.output_shape;
+    if (in.size() < 2 || out.size() < 2 || in[0] != out[0] || in[1] != out[1]) return false;
+    if (out.size() == 2 && in.size() > 2) return false;  // a flatten to (batch, features)
+    int64_t a = 1, b = 1;
+    for (int64_t d : in) a *= d;
+    for (int64_t d : out) b *= d;
+    return a == b;
   }
 
   static size_t Index(const LayerNode& n) { return static_cast<size_t>(n.id); }
@@ -297,6 +413,14 @@ class ChannelTracer {
 }  // namespace
 
 ChannelAnalysis AnalyzeChannels(const LayerGraph& graph) { return ChannelTracer(graph).Run(); }
+
+std::vector<int> RankedProducers(const ChannelGroup& group) {
+  std::vector<int> out;
+  for (int p : group.producers) {
+    if (std::find(group.gates.begin(), group.gates.end(), p) == group.gates.end()) out.push_back(p);
+  }
+  return out;
+}
 
 std::vector<int64_t> KeptIndices(const ChannelLayout& layout, const std::vector<std::vector<int64_t>>& kept,
                                  int64_t spatial) {

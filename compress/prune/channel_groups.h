@@ -1,10 +1,14 @@
 // Channel-dependency groups of a LayerGraph, for structured pruning with speedup: the
 // output channels of layers that must be pruned together (a residual add joins the
-// channel sets of its inputs; batch norm, activations, pooling, dropout and depthwise
-// convolutions carry their input's channels), the layers that read each group's channels
-// (convolutions by input channel, a linear after flatten by blocks of features), and
+// channel sets of its inputs, and so does an element-wise mul: a squeeze-excitation gate
+// x * sigmoid(fc2(relu(fc1(mean(x))))) ties fc2's outputs to x's channels; batch norm,
+// activations, pooling, spatial means, reshapes that keep (batch, channels), dropout
+// and depthwise convolutions carry their input's channels), the layers that read each
+// group's channels (convolutions by input channel, a linear after flatten by blocks of
+// features), and
 // whether a group may be pruned at all: not when it reaches the model's output, an op
-// hone does not understand, a grouped convolution (groups > 1, not depthwise) or a
+// hone does not understand (only the groups that op reads are kept; the others stay
+// prunable), a grouped convolution (groups > 1, not depthwise) or a
 // depthwise convolution with a channel multiplier. A concat along channels lays its
 // inputs' groups side by side: its output's channel c maps back to one input's channel,
 // and a layer reading it reads each group at that group's offset. Torch-free.
@@ -33,6 +37,10 @@ struct ChannelGroup {
   int id = 0;
   int64_t channels = 0;
   std::vector<int> producers;   // conv2d / linear nodes whose output channels form the group
+  // The producers among them whose outputs reach the group only as a per-channel gate
+  // (the last layer of a squeeze-excitation branch): they follow the group's pruning, as
+  // batch norms do, and take no part in choosing it (selection, scores).
+  std::vector<int> gates;
   std::vector<ChannelConsumer> consumers;
   std::vector<int> batch_norms; // batch norm nodes over the group's channels
   std::vector<int> depthwise;   // depthwise convolutions whose filters follow the group's channels
@@ -60,6 +68,9 @@ struct ChannelAnalysis {
 };
 
 ChannelAnalysis AnalyzeChannels(const LayerGraph& graph);
+
+// The producers of `group` that decide its pruning: all but its gates.
+std::vector<int> RankedProducers(const ChannelGroup& group);
 
 // The channels of `layout` that survive when group g keeps kept[g] (empty: all of it),
 // as indices into the layout's channels, each expanded to `spatial` consecutive features.

@@ -32,7 +32,7 @@ struct ScoringData {
   Normalization norm;
   int threads = 0;
   uint64_t seed = 0;                // which images, in which order
-  std::FILE* progress = nullptr;    // slim's training progress
+  std::FILE* progress = nullptr;    // slim's training progress; obs's, a line per layer
 };
 
 // Errors: a pruner that is not data-driven, no data, a selected layer whose activation

@@ -1,12 +1,20 @@
 #include "compress/prune/graph_probe_torch.h"
 
-#include <torch/csrc/jit/passes/inliner.h>
+#include "compress/graph/eval_graph_torch.h"
 
 namespace hone::compress {
 
-GraphProbe::GraphProbe(const torch::jit::Module& module)
-    : graph_(module.get_method("forward").graph()->copy()) {
-  torch::jit::Inline(*graph_);
+namespace {
+
+// The graph BuildLayerGraph read, so that its values' names are found here.
+std::shared_ptr<torch::jit::Graph> ProbeGraph(const torch::jit::Module& module) {
+  torch::jit::Module handle = module;  // the same module; EvalGraph reads its attributes
+  return EvalGraph(handle);
+}
+
+}  // namespace
+
+GraphProbe::GraphProbe(const torch::jit::Module& module) : graph_(ProbeGraph(module)) {
   for (torch::jit::Node* n : graph_->nodes()) {
     for (torch::jit::Value* v : n->outputs()) by_name_["%" + v->debugName()] = v;
   }

@@ -1,4 +1,5 @@
-// A copy of a model's forward graph (submodule calls inlined) that returns chosen
+// A copy of a model's forward graph (inlined and specialized to eval mode as
+// compress/graph/eval_graph_torch.h says, as BuildLayerGraph reads it) that returns chosen
 // intermediate values instead of the model's output: how the data-driven pruners see
 // activations and layer inputs without hooks (TorchScript modules have none in C++).
 //

@@ -1,5 +1,9 @@
 #include "compress/prune/obs_pruner.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -103,6 +107,45 @@ void RemoveWithObs(const at::Tensor& weight, const LayerStats& stats, int64_t co
   }
 }
 
+// A line per layer ("obs: layer 3/20 layer1.b0.conv2: 1843 of 2304 weights removed,
+// 0.41 s"); on a terminal, one line rewritten in place, naming each layer as it starts.
+// Nothing without a stream.
+class ObsProgress {
+ public:
+  ObsProgress(std::FILE* out, size_t layers)
+      : out_(out), layers_(layers), tty_(out != nullptr && ::isatty(::fileno(out)) == 1) {}
+  ObsProgress(const ObsProgress&) = delete;
+  ObsProgress& operator=(const ObsProgress&) = delete;
+  ~ObsProgress() {
+    if (printed_) std::fputc('\n', out_);
+  }
+  // On a terminal, names the layer while it is being pruned.
+  void Start(const std::string& layer) {
+    start_ = std::chrono::steady_clock::now();
+    if (!tty_) return;
+    std::fprintf(out_, "\r\033[Kobs: layer %zu/%zu %s ...", done_ + 1, layers_, layer.c_str());
+    std::fflush(out_);
+    printed_ = true;
+  }
+  void Done(const std::string& layer, int64_t count, int64_t weights) {
+    if (out_ == nullptr) return;
+    ++done_;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(out_, "%sobs: layer %zu/%zu %s: %lld of %lld weights removed, %.2f s%s", tty_ ? "\r\033[K" : "",
+                 done_, layers_, layer.c_str(), static_cast<long long>(count), static_cast<long long>(weights), s,
+                 tty_ ? "" : "\n");
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  size_t layers_;
+  bool tty_;
+  size_t done_ = 0;
+  bool printed_ = false;  // on a terminal: a line waits for its newline
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
 
 StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
@@ -139,7 +182,9 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
     return InvalidArgument("obs could not prepare calibration: " + TorchErrorMessage(e));
   }
   const double damp = config.options.damp;
+  ObsProgress progress(data.progress, layers.size());
   WeightRemover remover = [&](const std::string& layer, int64_t count) -> Status {
+    progress.Start(layer);
     auto it = index_of.find(layer);
     auto owner = FindSubmodule(module, layer);
     if (it == index_of.end() || !owner || !owner->hasattr("weight")) {
@@ -161,7 +206,9 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
         }
         stats.columns += now.front().size(1);
       }
-      RemoveWithObs(owner->attr("weight").toTensor(), stats, count, damp, config.options.solver);
+      const at::Tensor weight = owner->attr("weight").toTensor();
+      RemoveWithObs(weight, stats, count, damp, config.options.solver);
+      progress.Done(layer, count, weight.numel());
     } catch (const std::exception& e) {
       const std::string what = TorchErrorMessage(e);
       const bool singular = what.find("positive-definite") != std::string::npos;

@@ -4,10 +4,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <sstream>
+
+#include "core/diagnostics.h"
 
 namespace hone::compress {
 namespace {
@@ -181,6 +185,96 @@ void ParseModelCommand(const YAML::Node& v, const std::string& key, ModelCommand
   if (!v["command"]) errors.Add(v, key + ".command", "is required");
 }
 
+// Every config_list key hone reads, for did-you-mean.
+const std::vector<std::string>& RuleKeys() {
+  static const std::vector<std::string> kKeys = {
+      "op_types", "exclude_op_types", "op_names", "op_names_re", "op_partial_names", "exclude_op_names",
+      "exclude_op_names_re", "sparse_ratio", "sparsity", "sparsity_per_layer", "total_sparsity", "max_sparse_ratio",
+      "max_sparsity_per_layer", "global_group_id", "exclude", "granularity", "target_names"};
+  return kKeys;
+}
+
+// NNI keys hone has no meaning for, with what to do instead.
+std::string NniOnlyRuleKey(const std::string& k) {
+  if (k.rfind("quant_", 0) == 0 || k == "fuse_names") return "is a quantization key; hone compress does not quantize (yet)";
+  if (k == "sparse_threshold") return "is not available in hone; give sparse_ratio";
+  if (k == "dependency_group_id") return "is not needed: hone finds the layers whose channels depend on each other";
+  return "";
+}
+
+// op_types / exclude_op_types: Conv2d, Linear (any case), default; the canonical names.
+std::vector<std::string> OpTypes(const YAML::Node& v, const std::string& path, Errors& errors) {
+  std::vector<std::string> out;
+  for (std::string t : StringList(v, path, errors)) {
+    std::string lower = t;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "conv2d" || lower == "linear" || lower == "default") {
+      out.push_back(lower == "conv2d" ? "Conv2d" : lower == "linear" ? "Linear" : "default");
+    } else if (lower.rfind("batchnorm", 0) == 0) {
+      errors.Add(v, path, "hone selects the layers whose channels are pruned: write Conv2d (slim ranks them by the "
+                          "batch norm after each), but got '" + t + "'");
+    } else {
+      const std::string near = DidYouMean(t, {"Conv2d", "Linear", "default"});
+      errors.Add(v, path, "must list Conv2d, Linear or default, but got '" + t + "'" +
+                              (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+  return out;
+}
+
+// Regexes (op_names_re): each must compile.
+std::vector<std::string> Regexes(const YAML::Node& v, const std::string& path, Errors& errors) {
+  std::vector<std::string> out = StringList(v, path, errors);
+  for (const std::string& r : out) {
+    try {
+      std::regex compiled(r);
+    } catch (const std::regex_error& e) {
+      errors.Add(v, path, "must hold regular expressions, but '" + r + "' is not one (" + e.what() + ")");
+    }
+  }
+  return out;
+}
+
+// granularity and target_names: NNI's keys, accepted where hone prunes that way.
+void CheckNniTarget(const std::string& k, const YAML::Node& v, const std::string& path, Errors& errors) {
+  if (k == "granularity") {
+    const std::string g = v.IsScalar() ? v.Scalar() : "";
+    if (g != "default" && g != "out_channel") {
+      errors.Add(v, path, "must be default or out_channel (hone's filter pruners remove output channels, level and "
+                          "obs single weights), but got " + Got(v));
+    }
+    return;
+  }
+  for (const std::string& t : StringList(v, path, errors)) {
+    if (t != "weight" && t != "bias") {
+      errors.Add(v, path, "hone prunes layer weights (and with them the biases of removed filters): list weight or "
+                          "bias, but got '" + t + "'");
+    }
+  }
+}
+
+// The keys that select layers; false when `k` is not one.
+bool ParseSelector(const std::string& k, const YAML::Node& v, const std::string& path, PruneRule& rule, Errors& errors) {
+  if (k == "op_types") {
+    rule.op_types = OpTypes(v, path, errors);
+  } else if (k == "exclude_op_types") {
+    rule.exclude_op_types = OpTypes(v, path, errors);
+  } else if (k == "op_names") {
+    rule.op_names = StringList(v, path, errors);
+  } else if (k == "op_names_re") {
+    rule.op_names_re = Regexes(v, path, errors);
+  } else if (k == "op_partial_names") {
+    rule.op_partial_names = StringList(v, path, errors);
+  } else if (k == "exclude_op_names") {
+    rule.exclude_op_names = StringList(v, path, errors);
+  } else if (k == "exclude_op_names_re") {
+    rule.exclude_op_names_re = Regexes(v, path, errors);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // One config_list entry (a map) at `at` ("config_list[2]").
 PruneRule ParseRule(const YAML::Node& entry, const std::string& at, Errors& errors) {
   PruneRule rule;
@@ -188,18 +282,8 @@ PruneRule ParseRule(const YAML::Node& entry, const std::string& at, Errors& erro
   for (const auto& e : entry) {
     const std::string k = e.first.Scalar();
     const std::string path = at + "." + k;
-    if (k == "op_types") {
-      rule.op_types = StringList(e.second, path, errors);
-      for (const std::string& t : rule.op_types) {
-        if (t != "Conv2d" && t != "Linear" && t != "default") {
-          errors.Add(e.second, path, "must list Conv2d, Linear or default, but got '" + t + "'");
-        }
-      }
-    } else if (k == "op_names") {
-      rule.op_names = StringList(e.second, path, errors);
-    } else if (k == "exclude_op_names") {
-      rule.exclude_op_names = StringList(e.second, path, errors);
-    } else if (k == "sparse_ratio" || k == "sparsity" || k == "sparsity_per_layer" || k == "total_sparsity") {
+    if (ParseSelector(k, e.second, path, rule, errors)) continue;
+    if (k == "sparse_ratio" || k == "sparsity" || k == "sparsity_per_layer" || k == "total_sparsity") {
       rule.sparse_ratio = Ratio(e.second, path, errors);
       has_ratio = true;
       if (k == "total_sparsity" && rule.global_group_id.empty()) rule.global_group_id = "total_sparsity";
@@ -213,14 +297,34 @@ PruneRule ParseRule(const YAML::Node& entry, const std::string& at, Errors& erro
       } catch (const YAML::Exception&) {
         errors.Add(e.second, path, "must be true or false, but got " + Got(e.second));
       }
+    } else if (k == "granularity" || k == "target_names") {
+      CheckNniTarget(k, e.second, path, errors);
+    } else if (std::string note = NniOnlyRuleKey(k); !note.empty()) {
+      errors.Add(e.first, path, note);
     } else {
+      const std::string near = DidYouMean(k, RuleKeys());
       errors.Add(e.first, path,
-                 "is not a config_list key (op_types, op_names, exclude_op_names, sparse_ratio, "
-                 "max_sparse_ratio, global_group_id, exclude)");
+                 "is not a config_list key (op_types, op_names, exclude_op_names, sparse_ratio, max_sparse_ratio, "
+                 "global_group_id, exclude, or NNI's op_names_re, op_partial_names, exclude_op_types, sparsity, ...)" +
+                     (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
   }
   if (!rule.exclude && !has_ratio) errors.Add(entry, at, "needs sparse_ratio (or exclude: true)");
   return rule;
+}
+
+// granularity: out_channel asks for whole filters, which level and obs do not remove.
+void CheckGranularityFitsPruner(const YAML::Node& list, PrunerKind pruner, Errors& errors) {
+  if (!list.IsSequence() || PrunerTraitsOf(pruner).structured) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node g = list[i].IsMap() ? list[i]["granularity"] : YAML::Node();
+    if (g && g.IsScalar() && g.Scalar() == "out_channel") {
+      errors.Add(g, "config_list[" + std::to_string(i) + "].granularity",
+                 "out_channel removes whole filters, which the " + PrunerName(pruner) +
+                     " pruner does not (it removes single weights): use l1, l2, fpgm, taylor, slim, apoz or "
+                     "mean_activation, or granularity: default");
+    }
+  }
 }
 
 void ParseConfigList(const YAML::Node& v, std::vector<PruneRule>& rules, Errors& errors) {
@@ -265,11 +369,11 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (key == "pruner") {
-      std::optional<PrunerKind> kind = ParsePrunerKind(v.IsScalar() ? v.Scalar() : "");
-      if (kind) {
-        config.pruner = *kind;
+      PrunerLookup found = LookupPruner(v.IsScalar() ? v.Scalar() : "");
+      if (found.kind) {
+        config.pruner = *found.kind;
       } else {
-        errors.Add(v, "pruner", "must be one of " + PrunerNameList() + ", but got " + Got(v));
+        errors.Add(v, "pruner", v.IsScalar() ? found.error : "must be a pruner's name, but got " + Got(v));
       }
     } else if (key == "speedup") {
       try {
@@ -286,11 +390,14 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
     } else if (key == "config_list") {
       ParseConfigList(v, config.rules, errors);
     } else {
-      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, schedule, "
-                 "evaluator, finetuner)");
+      const std::string near = DidYouMean(key, {"pruner", "config_list", "speedup", "pruner_options", "schedule",
+                                                "evaluator", "finetuner"});
+      errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, "
+                 "schedule, evaluator, finetuner)" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
   }
   if (!root["config_list"] && errors.empty()) errors.Add(root, "config_list", "is required");
+  CheckGranularityFitsPruner(root["config_list"], config.pruner, errors);
   if (!errors.empty()) return InvalidArgument(errors.text());
   return config;
 }
@@ -308,17 +415,32 @@ void OverrideModelCommand(ModelCommand& configured, const ModelCommand& flag) {
   if (flag.timeout_s >= 0) configured.timeout_s = flag.timeout_s;
 }
 
+namespace {
+
+bool AnyGlob(const std::vector<std::string>& globs, const std::string& name) {
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return fnmatch(g.c_str(), name.c_str(), 0) == 0; });
+}
+
+// Python's re.match: the pattern matches at the start of the name.
+bool AnyRegex(const std::vector<std::string>& patterns, const std::string& name) {
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+    return std::regex_search(name, std::regex(p), std::regex_constants::match_continuous);
+  });
+}
+
+}  // namespace
+
 bool RuleMatches(const PruneRule& rule, const std::string& op_type, const std::string& name) {
   bool type_ok = rule.op_types.empty();
   for (const std::string& t : rule.op_types) type_ok = type_ok || t == op_type || t == "default";
+  for (const std::string& t : rule.exclude_op_types) type_ok = type_ok && t != op_type && t != "default";
   if (!type_ok) return false;
-  bool name_ok = rule.op_names.empty();
-  for (const std::string& g : rule.op_names) name_ok = name_ok || fnmatch(g.c_str(), name.c_str(), 0) == 0;
+  const bool any_name = rule.op_names.empty() && rule.op_names_re.empty() && rule.op_partial_names.empty();
+  const bool name_ok = any_name || AnyGlob(rule.op_names, name) || AnyRegex(rule.op_names_re, name) ||
+                       std::any_of(rule.op_partial_names.begin(), rule.op_partial_names.end(),
+                                   [&](const std::string& part) { return name.find(part) != std::string::npos; });
   if (!name_ok) return false;
-  for (const std::string& g : rule.exclude_op_names) {
-    if (fnmatch(g.c_str(), name.c_str(), 0) == 0) return false;
-  }
-  return true;
+  return !AnyGlob(rule.exclude_op_names, name) && !AnyRegex(rule.exclude_op_names_re, name);
 }
 
 const PruneRule* ActiveRule(const PruneConfig& config, const std::string& op_type, const std::string& name) {

@@ -2,11 +2,17 @@
 //
 //   pruner: l1                 # level | l1 | l2 | fpgm (weights only)
 //                              # obs | taylor | slim | apoz | mean_activation (need --data)
+//                              # or NNI's class name (L1NormPruner, TaylorFOWeightPruner, ...)
 //   config_list:
 //     - op_types: [Conv2d]     # Conv2d, Linear; "default" means both
-//       op_names: ['layer*']   # globs over module paths (optional)
-//       exclude_op_names: ['conv1']
+//       op_names: ['layer*']   # globs over module paths (optional); with op_names_re
+//                              # (regexes matched from the start, as Python's re.match) and
+//                              # op_partial_names (substrings): a layer matching any
+//       exclude_op_names: ['conv1']   # also exclude_op_names_re, exclude_op_types
 //       sparse_ratio: 0.5      # fraction of weights (level) or filters (l1, l2, fpgm) to remove
+//                              # (NNI's sparsity, sparsity_per_layer, total_sparsity too)
+//       granularity: default   # NNI's: default, or out_channel for the filter pruners
+//       target_names: [weight] # NNI's: weight (and bias, which follows the filters)
 //     - op_names: [fc]
 //       exclude: true          # never prune these
 //     - op_types: [Conv2d]
@@ -49,8 +55,12 @@ namespace hone::compress {
 
 struct PruneRule {
   std::vector<std::string> op_types;  // empty: Conv2d and Linear
-  std::vector<std::string> op_names;  // globs; empty: every name
+  std::vector<std::string> exclude_op_types;
+  std::vector<std::string> op_names;  // globs; with the two below empty: every name
+  std::vector<std::string> op_names_re;       // regexes, matched from the name's start
+  std::vector<std::string> op_partial_names;  // substrings
   std::vector<std::string> exclude_op_names;
+  std::vector<std::string> exclude_op_names_re;
   double sparse_ratio = 0;
   double max_sparse_ratio = 1;
   std::string global_group_id;  // empty: the layer is ranked alone

@@ -47,6 +47,9 @@ struct PruneResult {
   std::vector<LayerPruneResult> layers;
   int64_t weights = 0;       // in the pruned layers
   int64_t zero_weights = 0;
+  // Channel pruning: "\n  <layer>: <reason>" for each selected layer whose channels stay
+  // whole (they reach the model's output, an op hone does not follow, ...).
+  std::string kept_whole;
 };
 
 // Per layer (module path): one score per output filter; lower scores are removed first.

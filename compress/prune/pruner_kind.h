@@ -39,6 +39,16 @@ const PrunerTraits& PrunerTraitsOf(PrunerKind kind);
 // The pruner called `name` (exact, lowercase), or nullopt.
 std::optional<PrunerKind> ParsePrunerKind(std::string_view name);
 
+// A `pruner:` value as a user writes it: hone's name or NNI's pruner class name, both
+// compared ignoring case ("L1NormPruner" and "l1" are PrunerKind::kL1). When it names no pruner of
+// hone's, `kind` is nullopt and `error` says why ("NNI's MovementPruner is not available
+// in hone; the closest is taylor ...") or lists the names, with a did-you-mean.
+struct PrunerLookup {
+  std::optional<PrunerKind> kind;
+  std::string error;
+};
+PrunerLookup LookupPruner(std::string_view name);
+
 // "level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation".
 std::string PrunerNameList();
 

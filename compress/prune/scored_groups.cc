@@ -34,8 +34,9 @@ struct GroupRules {
 GroupRules RulesOf(const ChannelGroup& g, const std::map<int, const PruneRule*>& rule_of) {
   GroupRules out;
   out.plan = GroupPlan{&g, 1, 1, {}, {}};
-  out.selected = !g.producers.empty();
-  for (int p : g.producers) {
+  const std::vector<int> ranked = RankedProducers(g);
+  out.selected = !ranked.empty();
+  for (int p : ranked) {
     auto it = rule_of.find(p);
     if (it == rule_of.end()) {
       out.selected = false;
@@ -57,14 +58,15 @@ GroupRules RulesOf(const ChannelGroup& g, const std::map<int, const PruneRule*>&
 Status AverageScores(const LayerGraph& graph, const FilterScoreMap& scores, PrunerKind pruner, GroupPlan& plan) {
   const ChannelGroup& g = *plan.group;
   plan.score.assign(static_cast<size_t>(g.channels), 0.0);
-  for (int p : g.producers) {
+  const std::vector<int> ranked = RankedProducers(g);
+  for (int p : ranked) {
     const std::string& name = graph.nodes[static_cast<size_t>(p)].name;
     auto it = scores.find(name);
     if (it == scores.end() || static_cast<int64_t>(it->second.size()) != g.channels) {
       return InvalidArgument("no " + PrunerName(pruner) + " score for each of the " + std::to_string(g.channels) +
                              " channels of layer " + name);
     }
-    for (size_t c = 0; c < plan.score.size(); ++c) plan.score[c] += it->second[c] / static_cast<double>(g.producers.size());
+    for (size_t c = 0; c < plan.score.size(); ++c) plan.score[c] += it->second[c] / static_cast<double>(ranked.size());
   }
   return Status::Ok();
 }
@@ -156,7 +158,6 @@ StatusOr<GroupPruneResult> PruneChannelGroupsByScore(ScriptModel& model, const L
     return InvalidArgument("speedup removes whole channels and needs a structured pruner, but got '" +
                            PrunerName(config.pruner) + "'");
   }
-  HONE_RETURN_IF_ERROR(RequireStructuredSupport(graph));
   std::string blocked;
   auto pools = PlanPools(graph, groups, config, scores, blocked);
   if (!pools.ok()) return pools.status();
@@ -169,6 +170,7 @@ StatusOr<GroupPruneResult> PruneChannelGroupsByScore(ScriptModel& model, const L
     return InvalidArgument("pruning failed: " + TorchErrorMessage(e));
   }
   HONE_RETURN_IF_ERROR(RequireSomethingPruned(out.report, blocked));
+  out.report.kept_whole = blocked;
   return out;
 }
 

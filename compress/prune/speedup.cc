@@ -155,7 +155,6 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
     return InvalidArgument("speedup removes whole channels and needs a structured pruner (l1, l2 or fpgm), but got '" +
                            PrunerName(config.pruner) + "'");
   }
-  HONE_RETURN_IF_ERROR(RequireStructuredSupport(graph));
   GroupPruneResult out;
   out.kept.resize(groups.groups.size());
   std::string blocked;
@@ -164,8 +163,9 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
     torch::jit::Module& module = ModuleOf(model);
     for (const ChannelGroup& g : groups.groups) {
       double ratio = 1;
-      bool selected = !g.producers.empty();
-      for (int p : g.producers) {
+      const std::vector<int> ranked = RankedProducers(g);
+      bool selected = !ranked.empty();
+      for (int p : ranked) {
         const PruneRule* rule = RuleFor(config, graph.nodes[static_cast<size_t>(p)]);
         if (rule == nullptr) selected = false;
         else ratio = std::min(ratio, rule->sparse_ratio);
@@ -176,7 +176,7 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
         continue;
       }
       at::Tensor score = torch::zeros({g.channels});
-      for (int p : g.producers) {
+      for (int p : ranked) {
         score += WeightNormScores(config.pruner, TensorAttr(module, graph.nodes[static_cast<size_t>(p)].name, "weight"),
                                   /*per_weight=*/true);
       }
@@ -197,6 +197,7 @@ StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGra
     return InvalidArgument("pruning failed: " + TorchErrorMessage(e));
   }
   HONE_RETURN_IF_ERROR(RequireSomethingPruned(out.report, blocked));
+  out.report.kept_whole = blocked;
   return out;
 }
 

@@ -30,12 +30,13 @@ struct GroupPruneResult {
 };
 
 // For every prunable group whose producing layers the config selects (all of them, not
-// excluded), ranks channels by the structured pruner's per-weight filter scores summed
-// over the producers, removes floor(ratio x channels) of them (the smallest ratio among
-// the producers' rules; at least one channel stays), and masks them in `model`.
-// Errors: the level pruner (speedup needs l1, l2 or fpgm); a graph with an op hone does
-// not understand (RequireStructuredSupport: the op and its node); no prunable group
-// selected (the message says why the selected layers' groups cannot be pruned).
+// excluded; a squeeze-excitation gate's layer follows, see ChannelGroup::gates), ranks
+// channels by the structured pruner's per-weight filter scores summed over those
+// producers, removes floor(ratio x channels) of them (the smallest ratio among the
+// producers' rules; at least one channel stays), and masks them in `model`. Groups that
+// an op hone does not understand reads are kept whole; the others are pruned.
+// Errors: the level pruner (speedup needs l1, l2 or fpgm); no prunable group selected
+// (the message says why the selected layers' groups cannot be pruned).
 StatusOr<GroupPruneResult> PruneChannelGroups(ScriptModel& model, const LayerGraph& graph,
                                               const ChannelAnalysis& groups, const PruneConfig& config);
 

@@ -107,6 +107,74 @@ TEST(CompressCliSlowTest, FashionMnistExampleTrialReportsEachEpoch) {
   EXPECT_NE(r.output.find(R"(@hone {"type":"final","value":{"default":)"), std::string::npos) << r.output;
 }
 
+// An NNI-style configuration through the real executable: NNI's pruner class name and
+// config_list keys, then latency with its spread, on one thread unless asked otherwise.
+TEST(CompressCliTest, PrunesWithNniNamesAndReportsLatencySpread) {
+  ScratchDir dir("cli_nni");
+  Result zoo = Compress("zoo mobilenetv2-small --out " + (dir / "m.pt"));
+  ASSERT_EQ(zoo.code, 0) << zoo.output;
+  std::ofstream(dir / "p.yaml") << "pruner: L1NormPruner\nconfig_list:\n"
+                                   "  - {op_types: [Conv2d], sparsity_per_layer: 0.5, op_partial_names: [expand]}\n"
+                                   "  - {op_names_re: ['block[67]\\.'], exclude: true}\n"
+                                   "  - {op_names: [fc], sparsity: 0.5}\nspeedup: true\n";
+  for (int threads : {1, 2}) {
+    const std::string flag = threads == 1 ? "" : " --latency-threads 2";
+    Result prune = Compress("prune " + (dir / "m.pt") + " --config " + (dir / "p.yaml") +
+                            " --input 1,1,28,28 --latency-repeats 4 --out " + (dir / "p.pt") + " --report " +
+                            (dir / "r.json") + flag);
+    ASSERT_EQ(prune.code, 0) << prune.output;
+    EXPECT_NE(prune.output.find("block1.expand_conv"), std::string::npos) << prune.output;
+    EXPECT_EQ(prune.output.find("block6.expand_conv"), std::string::npos) << prune.output;
+    EXPECT_NE(prune.output.find("\nl1: "), std::string::npos) << prune.output;
+    EXPECT_NE(prune.output.find("these selected layers keep all their channels:\n  fc: the model's output"),
+              std::string::npos) << prune.output;
+    const std::string runs = threads == 1 ? "4 runs, 1 thread)" : "4 runs, 2 threads)";
+    const size_t latency = prune.output.find("latency: ");
+    ASSERT_NE(latency, std::string::npos) << prune.output;
+    EXPECT_NE(prune.output.find("p10-p90 ", latency), std::string::npos) << prune.output;
+    EXPECT_NE(prune.output.find(runs, latency), std::string::npos) << prune.output;
+    EXPECT_NE(prune.output.find("median after 5 warm-up runs", latency), std::string::npos) << prune.output;
+    std::ifstream in(dir / "r.json");
+    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(json.find("\"latency_threads\": " + std::to_string(threads)), std::string::npos) << json;
+    EXPECT_NE(json.find("\"p90\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"kept_whole\": [\n    \"fc: the model's output\"\n  ]"), std::string::npos) << json;
+  }
+  std::ofstream(dir / "bad.yaml") << "pruner: MovementPruner\nconfig_list: [{sparsity: 0.5, op_type: [Conv2d]}]\n";
+  Result bad = Compress("prune " + (dir / "m.pt") + " --config " + (dir / "bad.yaml") + " --out " + (dir / "q.pt"));
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  const std::string origin = dir / "bad.yaml";
+  EXPECT_EQ(bad.output.rfind(origin + ":1:9: error: pruner: NNI's MovementPruner is not available in hone", 0), 0u)
+      << bad.output;  // the diagnostic leads the line, without a second prefix
+  EXPECT_NE(bad.output.find(origin + ":2:31: error: config_list[0].op_type: is not a config_list key"),
+            std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("did you mean 'op_types'?"), std::string::npos) << bad.output;
+}
+
+// On a terminal (util-linux `script` gives the command one), obs rewrites one progress
+// line per layer in place; piped, it prints a line per layer.
+TEST(CompressCliTest, ObsProgressIsOneLineOnATerminal) {
+  if (!testing::HaveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  if (testing::RunShell("command -v script >/dev/null") != 0) GTEST_SKIP() << "util-linux script is missing";
+  ScratchDir dir("cli_obs_tty");
+  ASSERT_EQ(Compress("zoo cnn2 --width 4 --out " + (dir / "m.pt")).code, 0);
+  std::ofstream(dir / "obs.yaml") << "pruner: obs\nconfig_list: [{op_types: [Conv2d, Linear], sparsity: 0.5}]\n"
+                                     "pruner_options: {batches: 1, batch_size: 16}\n";
+  const std::string args = "prune " + (dir / "m.pt") + " --config " + (dir / "obs.yaml") +
+                           " --data fashion-mnist --train-subset 16 --test-subset 16 --threads 1 --out " + (dir / "o.pt");
+  Result piped = Compress(args);
+  ASSERT_EQ(piped.code, 0) << piped.output;
+  EXPECT_NE(piped.output.find("obs: layer 1/4 conv1: "), std::string::npos) << piped.output;
+  EXPECT_NE(piped.output.find("weights removed, ", piped.output.find("obs: layer 4/4 fc2")), std::string::npos)
+      << piped.output;
+  EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+  Result tty = testing::RunCommand("script -qec '" + std::string(HONE_COMPRESS_BINARY) + " " + args + "' /dev/null");
+  ASSERT_EQ(tty.code, 0) << tty.output;
+  EXPECT_NE(tty.output.find("\r\033[Kobs: layer 2/4 conv2 ...\r\033[Kobs: layer 2/4 conv2: "), std::string::npos)
+      << tty.output;
+  EXPECT_EQ(tty.output.find("\nobs: layer 2/4"), std::string::npos) << tty.output;  // not a line each
+}
+
 TEST(CompressCliTest, ErrorsAreUsageErrors) {
   struct Case {
     const char* args;

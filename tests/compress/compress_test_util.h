@@ -69,7 +69,11 @@ inline CommandResult RunCommand(const std::string& command) {
 #ifdef HONE_COMPRESS_BINARY
 // Runs `hone-compress ARGS`, the binary of this build.
 inline CommandResult Compress(const std::string& args) {
-  return RunCommand(std::string(HONE_COMPRESS_BINARY) + " " + args);
+  // Appended piece by piece: g++ 12 warns (-Warray-bounds, wrongly) about binary + " " + args.
+  std::string command = HONE_COMPRESS_BINARY;
+  command += ' ';
+  command += args;
+  return RunCommand(command);
 }
 #endif
 

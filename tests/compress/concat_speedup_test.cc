@@ -1,6 +1,5 @@
 // Speedup through torch.cat, depthwise convolutions that share their TorchScript class,
-// and the errors for grouped convolutions and ops hone does not understand, on models
-// scripted in Python.
+// the error for grouped convolutions, and a scaled output, on models scripted in Python.
 #include <fstream>
 #include <optional>
 
@@ -31,7 +30,7 @@ const LayerNode* Find(const LayerGraph& g, const std::string& name) {
 // Two branches (conv, batch norm, relu, depthwise conv) concatenated, a batch norm over
 // the concat, then a conv that mixes them. a_dw and b_dw are identical nn.Conv2d, so
 // torch.jit.script gives them one class. `grouped.pt` has a grouped convolution,
-// `odd.pt` an op hone does not understand.
+// `odd.pt` scales a layer's output by a constant.
 constexpr const char* kMakeModels = R"(
 import sys, torch, torch.nn as nn
 torch.manual_seed(0)
@@ -198,9 +197,19 @@ TEST_F(PythonModels, GroupedConvolutionIsABarrierWithItsName) {
   EXPECT_NE(error.find("stem: grouped convolution grouped (groups=2"), std::string::npos) << error;
 }
 
-TEST_F(PythonModels, UnknownOpIsAnErrorNamingOpAndNode) {
-  const std::string error = GroupPruneError("odd.pt", "pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]");
-  EXPECT_NE(error.find("aten::mul at node %"), std::string::npos) << error;
+TEST_F(PythonModels, ScalingByAConstantCarriesTheChannels) {
+  auto net = Load("odd.pt");  // relu(stem(x)) * 2.0
+  ASSERT_TRUE(net);
+  ChannelAnalysis groups = AnalyzeChannels(net->graph);
+  auto pruned = PruneChannelGroups(net->model, net->graph, groups,
+                                   Config("pruner: l1\nconfig_list: [{op_types: [Conv2d], sparse_ratio: 0.5}]"));
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  auto fast = Speedup(net->model, net->graph, groups, pruned->kept);
+  ASSERT_TRUE(fast.ok()) << fast.status().message();
+  at::Tensor x = torch::randn({2, 1, 8, 8});
+  EXPECT_LT((Forward(net->model, x) - Forward(*fast, x)).abs().max().item<double>(), 1e-4);
+  EXPECT_EQ(Weight(*fast, "stem").size(0), 4);
+  EXPECT_EQ(Weight(*fast, "fc").size(1), 4);
 }
 
 }  // namespace

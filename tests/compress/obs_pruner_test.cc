@@ -3,6 +3,9 @@
 // level's zeroing, grouped convolutions, schedules keeping earlier zeros, errors).
 #include "compress/prune/obs_pruner.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "compress/model/script_model_torch.h"
@@ -138,6 +141,27 @@ TEST(ObsPrunerTest, TakesLevelsCountsAndStaysCloserToTheDenseOutput) {
   const double level_error = (testing::Forward(level.model, x) - want).square().sum().item<double>();
   const double obs_error = (testing::Forward(obs.model, x) - want).square().sum().item<double>();
   EXPECT_LT(obs_error, 0.5 * level_error) << obs_error << " vs " << level_error;
+}
+
+TEST(ObsPrunerTest, PrintsALinePerLayerAsItGoes) {
+  ImageSet calibration = Noise(32, 8, 1);
+  Net net = SeededNet("cnn2", 2);
+  std::FILE* progress = std::tmpfile();
+  ASSERT_NE(progress, nullptr);
+  auto pruned = PruneWeightsObs(net.model, net.graph, GlobalConfig("obs", 0.5),
+                                {.train = &calibration, .norm = kNorm, .threads = 1, .progress = progress});
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  std::rewind(progress);
+  std::string text;
+  for (int c = std::fgetc(progress); c != EOF; c = std::fgetc(progress)) text += static_cast<char>(c);
+  std::fclose(progress);
+  // cnn2: conv1, conv2, fc1, fc2, each with its count, in execution order, one line each
+  // (a file is not a terminal).
+  EXPECT_NE(text.find("obs: layer 1/4 conv1: "), std::string::npos) << text;
+  EXPECT_LT(text.find("obs: layer 2/4 conv2: "), text.find("obs: layer 4/4 fc2: ")) << text;
+  EXPECT_NE(text.find(" weights removed, "), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
 }
 
 TEST(ObsPrunerTest, PrunesGroupedAndDepthwiseConvolutionsGroupByGroup) {

@@ -16,7 +16,7 @@ const Normalization kNorm{{0.2860f}, {0.3530f}};
 
 // Two classes a linear model separates: dark images (label 0) and bright ones (label 1).
 ImageSet BrightnessSet(int64_t n) {
-  ImageSet set{.count = n, .channels = 1, .height = 8, .width = 8, .num_classes = 2};
+  ImageSet set{.count = n, .channels = 1, .height = 8, .width = 8, .num_classes = 2, .pixels = {}, .labels = {}};
   for (int64_t i = 0; i < n; ++i) {
     uint8_t label = static_cast<uint8_t>(i % 2);
     for (int k = 0; k < 64; ++k) set.pixels.push_back(static_cast<uint8_t>(label ? 180 + (k + i) % 60 : (k + i) % 60));

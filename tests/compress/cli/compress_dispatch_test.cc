@@ -40,4 +40,35 @@ TEST(CompressDispatchTest, PassesEveryArgumentToHoneCompress) {
   EXPECT_NE(bad.output.find("unknown model 'resnet99'"), std::string::npos) << bad.output;
 }
 
+TEST(CompressDispatchTest, HelpIsCompresssOwn) {
+  if (!HONE_COMPRESS_BUILT) GTEST_SKIP() << "hone-compress is not built (no libtorch)";
+  for (const char* flag : {"--help", "-h"}) {
+    Result help = Shell(std::string(HONE_BINARY) + " compress " + flag);
+    EXPECT_EQ(help.code, 0) << help.output;
+    EXPECT_NE(help.output.find("Usage: hone compress [OPTIONS] SUBCOMMAND"), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find("prune"), std::string::npos) << help.output;
+    EXPECT_EQ(help.output.find("hyperparameter tuning"), std::string::npos) << help.output;  // not hone's own help
+  }
+  Result prune_help = Shell(std::string(HONE_BINARY) + " compress prune --help");
+  EXPECT_EQ(prune_help.code, 0) << prune_help.output;
+  EXPECT_NE(prune_help.output.find("--latency-threads"), std::string::npos) << prune_help.output;
+}
+
+TEST(CompressDispatchTest, UnknownCommandSaysSoWithTheKnownOnes) {
+  if (!HONE_COMPRESS_BUILT) GTEST_SKIP() << "hone-compress is not built (no libtorch)";
+  const std::string known = "(known: train, evaluate, zoo, profile, prune)";
+  Result quantize = Shell(std::string(HONE_BINARY) + " compress quantize model.pt");
+  EXPECT_EQ(quantize.code, 2) << quantize.output;
+  EXPECT_NE(quantize.output.find("hone compress: error: unknown compress command 'quantize' " + known),
+            std::string::npos) << quantize.output;
+  EXPECT_EQ(quantize.output.find("A subcommand is required"), std::string::npos) << quantize.output;
+  Result typo = Shell(std::string(HONE_BINARY) + " compress prun m.pt");
+  EXPECT_EQ(typo.code, 2) << typo.output;
+  EXPECT_NE(typo.output.find("did you mean 'prune'?"), std::string::npos) << typo.output;
+  Result speedup = Shell(std::string(HONE_BINARY) + " compress speedup");
+  EXPECT_NE(speedup.output.find("set speedup: true"), std::string::npos) << speedup.output;
+  Result none = Shell(std::string(HONE_BINARY) + " compress");
+  EXPECT_EQ(none.code, 2) << none.output;
+}
+
 }  // namespace

@@ -1,0 +1,16 @@
+// The forward graph of a TorchScript module as compression reads it: submodule calls
+// inlined and specialized to the module as it is (`training` false, plain attributes as
+// their values, branches on them folded), so that eval-mode code is a straight line of
+// ops. BuildLayerGraph names its nodes by this graph's values, and GraphProbe runs it, so
+// that a LayerNode's value ("%input.5") is found in the probe by name.
+#pragma once
+
+#include <memory>
+
+#include <torch/script.h>
+
+namespace hone::compress {
+
+std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module);
+
+}  // namespace hone::compress
