@@ -152,7 +152,7 @@ class Reader {
       ReadTunerSection(ctx_, *n, "tuner", cfg_.tuner);
       tuner_mark = n->mark();
     } else {
-      // hone's default tuner: the one that did best across bench/tuners (README, Benchmarks).
+      // hone's default tuner: the one that did best across bench/tuners (docs/benchmarks.md).
       diag_.Note(root.mark(), "tuner", "no tuner given; using hone's default, 'anneal'");
       cfg_.tuner.name = "anneal";
     }
