@@ -7,6 +7,8 @@
 #include "platforms/gpu_scheduler.h"
 #include "platforms/local_platform.h"
 #include "platforms/replay_platform.h"
+#include "platforms/remote/remote_platform_info.h"
+#include "platforms/slurm/slurm_options.h"
 
 namespace hone {
 namespace {
@@ -99,6 +101,9 @@ void RegisterBuiltinPlatforms(Registry& registry) {
     return std::unique_ptr<Platform>(std::make_unique<ReplayPlatform>(std::move(*curves), options));
   };
   registry.AddPlatform(std::move(replay));
+  registry.AddPlatform(RemotePlatformInfo());
+
+  RegisterSlurmPlatform(registry);
 }
 
 }  // namespace hone

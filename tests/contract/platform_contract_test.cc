@@ -1,11 +1,14 @@
 // The Platform contract (core/platform.h), run over a factory per platform: local (real
-// process groups running /bin/sh) and replay (recorded curves on a simulated clock). A
+// process groups running /bin/sh), replay (recorded curves on a simulated clock),
+// slurm (batch jobs on a private single-node Slurm started for the test process) and
+// remote (trials over ssh on a private sshd on 127.0.0.1). A
 // new platform joins by adding a factory to kFactories; cases that need something a
 // platform does not have (exit statuses of real commands, processes on this machine)
 // are skipped through its capability flags, with the reason in the test output.
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,7 +22,11 @@
 #include "core/platform.h"
 #include "platforms/local_platform.h"
 #include "platforms/replay_platform.h"
+#include "platforms/remote/remote_platform.h"
+#include "platforms/slurm/slurm_platform.h"
 #include "tests/platforms/local_platform_test_util.h"
+#include "tests/platforms/remote/remote_test_util.h"
+#include "tests/platforms/slurm/slurm_test_cluster.h"
 #include "trials/process_group.h"
 #include "trials/protocol.h"
 
@@ -126,7 +133,47 @@ PlatformFactory ReplayFactory() {
   return f;
 }
 
-const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory()};
+// ---- slurm ----
+
+// A real single-node Slurm (tests/platforms/slurm/slurm_test_cluster.h), one per test
+// process; trials are batch jobs, kStarted.pid is the job id.
+PlatformFactory SlurmFactory() {
+  PlatformFactory f = LocalFactory();
+  f.name = "slurm";
+  f.local_processes = false;
+  f.make = [](const TempDir& dir) -> std::unique_ptr<Platform> {
+    const testing::SlurmTestCluster& cluster = testing::SharedSlurmCluster();
+    EXPECT_TRUE(cluster.ok()) << cluster.error();
+    if (!cluster.ok()) return nullptr;
+    SlurmOptions options;
+    const char* path = std::getenv("PATH");
+    options.path_env = path ? path : "/usr/bin:/bin";
+    options.poll_interval = 100ms;
+    options.probe_dir = dir.path();
+    return std::make_unique<SlurmPlatform>(std::move(options));
+  };
+  return f;
+}
+
+// ---- remote ----
+
+// A real sshd on 127.0.0.1 (tests/platforms/remote/sshd_fixture.h), one per test
+// process; kStarted.pid is the trial's process group id on the host.
+PlatformFactory RemoteFactory() {
+  PlatformFactory f = LocalFactory();
+  f.name = "remote";
+  f.local_processes = false;
+  f.make = [](const TempDir& dir) -> std::unique_ptr<Platform> {
+    std::string why;
+    testing::SshdFixture& sshd = testing::SharedSshd(&why);
+    EXPECT_EQ(why, "") << "the remote platform's contract needs the test sshd";
+    if (!why.empty()) return nullptr;
+    return std::make_unique<RemotePlatform>(testing::TestRemoteOptions(sshd, dir / "host"));
+  };
+  return f;
+}
+
+const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory(), SlurmFactory(), RemoteFactory()};
 
 // ---- the contract ----
 
