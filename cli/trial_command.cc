@@ -71,8 +71,10 @@ Status Ls(const CliContext& ctx, const Options& o) {
     std::string final_text = t->final_value ? FormatNumber(*t->final_value) : "-";
     char dur[32] = "-";
     if (t->started_at > 0 && t->ended_at > 0) std::snprintf(dur, sizeof dur, "%.2f", t->ended_at - t->started_at);
-    std::printf("%-6s %-14s %-12s %-9s %s\n", t->id.c_str(), std::string(TrialStatusName(t->status)).c_str(),
-                final_text.c_str(), dur, FormatParams(t->params).c_str());
+    // A waiting trial's reason is its platform's pending reason.
+    std::string waiting = t->status == TrialStatus::kWaiting && !t->reason.empty() ? "  (" + t->reason + ")" : "";
+    std::printf("%-6s %-14s %-12s %-9s %s%s\n", t->id.c_str(), std::string(TrialStatusName(t->status)).c_str(),
+                final_text.c_str(), dur, FormatParams(t->params).c_str(), waiting.c_str());
   }
   return Status::Ok();
 }

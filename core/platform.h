@@ -31,10 +31,12 @@ struct TrialLaunch {
 };
 
 struct PlatformEvent {
-  enum class Kind { kStarted, kStdoutLine, kExited };
+  // kWaiting: the trial is queued on the platform and has not started; `line` says why
+  // (a scheduler's pending reason), sent again only when the reason changes.
+  enum class Kind { kStarted, kStdoutLine, kExited, kWaiting };
   Kind kind = Kind::kStdoutLine;
   int64_t seq = 0;
-  std::string line;        // kStdoutLine: one line without '\n'
+  std::string line;        // kStdoutLine: one line without '\n'; kWaiting: the reason
   bool truncated = false;  // kStdoutLine: the line was longer than the platform keeps
   int exit_code = 0;       // kExited: exit status when the process exited
   int signal = 0;          // kExited: signal number when it was killed by one

@@ -157,6 +157,7 @@ Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
       live.record.status = TrialStatus::kRunning;
       live.record.started_at = clock_.Now();
       live.record.pid = event.pid;  // so that a resumed manager can end what a dead one left running
+      live.record.reason.clear();   // a pending reason no longer holds
       counts_[TrialStatus::kRunning]++;
       HONE_RETURN_IF_ERROR(storage_.UpdateTrial(live.record));
       // The log users read.
@@ -167,6 +168,14 @@ Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
       return Status::Ok();
     case PlatformEvent::Kind::kStdoutLine:
       return HandleLine(live, event);
+    case PlatformEvent::Kind::kWaiting:
+      // Shown on the waiting trial (trial ls, the web UI) and kept in the event log.
+      if (live.record.status != TrialStatus::kWaiting || live.record.reason == event.line) return Status::Ok();
+      live.record.reason = event.line;
+      HONE_RETURN_IF_ERROR(storage_.UpdateTrial(live.record));
+      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), live.record.seq, "pending", event.line}));
+      dirty_ = true;
+      return Status::Ok();
     case PlatformEvent::Kind::kExited:
       return FinishTrial(live, event);
   }

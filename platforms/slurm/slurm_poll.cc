@@ -84,9 +84,18 @@ Status SlurmPlatform::Refresh(std::vector<PlatformEvent>* out) {
 
 void SlurmPlatform::Update(Job* job, const SlurmJobState* state, std::vector<PlatformEvent>* out) {
   if (state) {
-    if (state->state == "PENDING")
-      ShowState(job, "PENDING" + (state->reason.empty() || state->reason == "None" ? "" : " " + state->reason));
-    else
+    if (state->state == "PENDING") {
+      const bool has_reason = !state->reason.empty() && state->reason != "None";
+      const std::string text = "PENDING" + (has_reason ? " " + state->reason : "");
+      if (has_reason && !job->started && job->shown_state != text) {
+        PlatformEvent waiting;
+        waiting.kind = PlatformEvent::Kind::kWaiting;
+        waiting.seq = job->seq;
+        waiting.line = "slurm job " + job->id + " pending: " + state->reason;
+        out->push_back(std::move(waiting));
+      }
+      ShowState(job, text);
+    } else
       ShowState(job, state->state);
     if (!job->started && HasStartedSlurmState(state->state)) EmitStarted(job, out);
   }

@@ -191,8 +191,14 @@ int CountKind(const std::vector<PlatformEvent>& events, Kind kind) {
 }
 
 // One kStarted first, one kExited last, only stdout lines between.
+// kWaiting (a queued trial's reason) may come only before kStarted; then kStarted first,
+// kExited last, one of each.
 void ExpectWellFormedLifecycle(const std::vector<PlatformEvent>& all, int64_t seq) {
   std::vector<PlatformEvent> events = EventsOf(all, seq);
+  size_t waiting = 0;
+  while (waiting < events.size() && events[waiting].kind == Kind::kWaiting) ++waiting;
+  events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(waiting));
+  EXPECT_EQ(CountKind(events, Kind::kWaiting), 0) << "trial " << seq << ": kWaiting after kStarted";
   ASSERT_GE(events.size(), 2u) << "trial " << seq;
   EXPECT_EQ(events.front().kind, Kind::kStarted) << "trial " << seq;
   EXPECT_EQ(events.back().kind, Kind::kExited) << "trial " << seq;

@@ -93,7 +93,7 @@ TEST_F(ConfigPythonClassTest, BadClassKeysAreErrorsAtTheirPosition) {
 }
 
 TEST_F(ConfigPythonClassTest, PluginTunerGetsItsOwnSpaceFormatAsWritten) {
-  for (const std::string tuner : {std::string(kClassTuner), std::string("tuner:\n  plugin: python3 t.py\n"),
+  for (const std::string& tuner : {std::string(kClassTuner), std::string("tuner:\n  plugin: python3 t.py\n"),
                                   std::string("tuner:\n  name: evolve\n"),
                                   std::string("Tuner:\n  class_name: demo.Demo\n  code_directory: tuners\n")}) {
     auto cfg = Read(kNasSpace + tuner);

@@ -115,6 +115,13 @@ TEST_F(SlurmRunTest, APendingJobShowsItsReasonWhileItsTrialWaits) {
   auto rows = env.Query(id, "SELECT status FROM trials WHERE seq = " + waiting);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_NE(rows[0]["status"], "running");
+  // The reason reaches the trial record, so `trial ls` and the web UI show it.
+  std::string listed;
+  EXPECT_TRUE(WaitFor([&] {
+    listed = env.Run({"trial", "ls", id}).out;
+    return listed.find("pending: Resources") != std::string::npos;
+  }, 10)) << listed;
+  EXPECT_FALSE(env.Query(id, "SELECT 1 FROM events WHERE kind = 'pending' AND detail LIKE '%Resources%'").empty());
   EXPECT_TRUE(WaitFor([&] {
     return env.Query(id, "SELECT 1 FROM trials WHERE status = 'succeeded'").size() == 2;
   }, 40));
