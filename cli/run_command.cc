@@ -11,6 +11,7 @@
 #include "cli/stored_config.h"
 #include "core/config_reader.h"
 #include "engine/experiment_manager.h"
+#include "engine/experiment_plugins.h"
 #include "storage/experiment_registry.h"
 #include "storage/sqlite_storage.h"
 
@@ -46,8 +47,7 @@ StatusOr<std::string> CreateFromFile(const CliContext& ctx, const std::string& p
   if (!config.ok()) return config.status();
   for (const auto& note : config->notes) std::fprintf(stderr, "%s\n", note.c_str());
   // Fail on an impossible platform request now, before anything is created.
-  const PlatformInfo* info = ctx.registry->FindPlatform(config->platform);
-  auto platform = info->create(*config);
+  auto platform = CreatePlatform(*config, *ctx.registry);
   if (!platform.ok()) return InvalidArgument(path + ": error: trainingService: " + platform.status().message());
   Status can_start = (*platform)->Start();
   (void)(*platform)->Stop(std::chrono::milliseconds(0));

@@ -31,6 +31,7 @@ const std::vector<std::string> kTopLevel = {
     "experimentName", "searchSpace", "searchSpaceFile", "trialCommand", "trialCodeDirectory",
     "trialConcurrency", "trialGpuNumber", "maxTrialNumber", "maxExperimentDuration",
     "maxTrialDuration", "tuner", "assessor", "advisor", "trainingService", "seed", "failFast",
+    "maxTrialRetries",
     // NNI keys hone reads only to say what it does not support (UnsupportedKeys).
     "useAnnotation", "sharedStorage"};
 
@@ -121,6 +122,9 @@ class Reader {
     if (auto* n = root.Find("maxTrialDuration"); n && !n->IsNull())
       cfg_.max_trial_duration_s = ctx_.Duration(*n, "maxTrialDuration");
     if (auto* n = root.Find("failFast"); n && !n->IsNull()) ReadFailFast(*n);
+    if (auto* n = root.Find("maxTrialRetries"); n && !n->IsNull()) {
+      if (auto v = ctx_.Int(*n, "maxTrialRetries", 0, kMaxTrialNumber)) cfg_.max_trial_retries = static_cast<int>(*v);
+    }
     if (auto* n = root.Find("seed"); n && !n->IsNull()) {
       if (auto v = ctx_.Int(*n, "seed", 0, kMaxSeed)) {
         cfg_.seed = static_cast<uint64_t>(*v);

@@ -33,6 +33,7 @@ nlohmann::json ExperimentConfig::ToJson() const {
   if (max_experiment_duration_s) j["maxExperimentDuration"] = std::to_string(*max_experiment_duration_s) + "s";
   if (max_trial_duration_s) j["maxTrialDuration"] = std::to_string(*max_trial_duration_s) + "s";
   j["failFast"] = fail_fast;
+  j["maxTrialRetries"] = max_trial_retries;
   // A plugin's location travels as `plugin`/`pluginDir`, as the user wrote it.
   auto algorithm = [](const AlgorithmConfig& a) {
     nlohmann::json args = a.class_args;
@@ -48,6 +49,14 @@ nlohmann::json ExperimentConfig::ToJson() const {
   j["assessor"] = algorithm(assessor);
   nlohmann::json ts = platform_args;
   ts["platform"] = platform;
+  if (!hybrid.empty()) {
+    ts = nlohmann::json::array();
+    for (const auto& choice : hybrid) {
+      nlohmann::json one = choice.args;
+      one["platform"] = choice.name;
+      ts.push_back(std::move(one));
+    }
+  }
   j["trainingService"] = ts;
   j["seed"] = seed;
   return j;

@@ -47,10 +47,20 @@ struct ExperimentConfig {
   std::optional<double> max_trial_duration_s;
   // Stop when the first fail_fast trials to finish all failed the same way (0 = never).
   int fail_fast = 3;
+  // How often a configuration runs again after the platform lost its trial (a host became
+  // unreachable, a node failed); a trial's own failures never run again.
+  int max_trial_retries = 2;
   AlgorithmConfig tuner{"random"};
   AlgorithmConfig assessor{"none"};
   std::string platform = "local";
   nlohmann::json platform_args = nlohmann::json::object();  // trainingService minus platform (the platform reads them)
+  // trainingService as a list (NNI's hybrid mode): each platform with its own keys, in the
+  // order written; then `platform` is "hybrid" and platform_args is empty. Empty otherwise.
+  struct PlatformChoice {
+    std::string name;
+    nlohmann::json args = nlohmann::json::object();
+  };
+  std::vector<PlatformChoice> hybrid;
   uint64_t seed = 0;
   bool seed_given = false;
   // Notes for the user (ignored NNI keys, assumed optimize mode): "file:line:col: note: ..."

@@ -15,5 +15,8 @@ inline constexpr const char* kExpFailed = "failed";              // runtime erro
 // Reason recorded on trials canceled because the experiment stopped; resume reruns them.
 inline constexpr const char* kReasonExperimentStopped = "experiment stopped";
 inline constexpr const char* kReasonManagerLost = "manager exited while the trial ran";
+// Prefix of the reason of a failed trial that the platform lost (host unreachable, node
+// failure) and whose configuration runs again as a new trial; resume reruns it too.
+inline constexpr const char* kReasonRequeued = "lost by the platform, runs again: ";
 
 }  // namespace hone

@@ -9,7 +9,8 @@
 //   Poll(timeout, &events)        waits up to timeout for: started, stdout lines, exited
 //   Kill(seq)                     ends the trial's whole process tree; an exited event follows
 //   Stop(grace)                   kills everything still running and releases resources
-// Every launched trial produces exactly one kExited event (also after Kill).
+//   Attach(trial, pid)            resume only: takes back a trial an earlier manager launched
+// Every launched (or attached) trial produces exactly one kExited event (also after Kill).
 #pragma once
 
 #include <chrono>
@@ -43,6 +44,9 @@ struct PlatformEvent {
   std::string stderr_tail; // kExited: last lines of stderr
   std::string devices;     // kStarted: CUDA_VISIBLE_DEVICES given to it
   int64_t pid = 0;         // kStarted: the trial's process (group) id where there is one
+  // kExited: the platform lost the trial (its host became unreachable, its node failed),
+  // not its own code; the manager may run the configuration again elsewhere.
+  bool platform_failure = false;
 };
 
 class Clock;  // core/clock.h
@@ -62,6 +66,16 @@ class Platform {
   virtual Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
     return Status::Ok();
   }
+  // Resume: takes back a trial that an earlier manager launched and lost when it died,
+  // where the trial still runs (or is queued, or finished while no manager watched).
+  // `launch` is the trial as it was launched; `pid` what that manager's kStarted reported
+  // (0 when none came). Returns true when the platform owns the trial again: its events then
+  // come through Poll as for a launched trial: kStarted with the same pid (again, when it had
+  // started), kStdoutLine for its whole stdout from the first byte (the manager skips the
+  // reports it already holds), and one kExited, also when it ended while away. Returns
+  // false when it cannot (the manager then reclaims the trial and runs it again); an error
+  // only for a fault of the platform itself.
+  virtual StatusOr<bool> Attach(const TrialLaunch& launch, int64_t pid) { return false; }
   // A platform that simulates time (replay) returns its clock, and the manager then reads
   // time from it (trial timestamps, maxExperimentDuration, maxTrialDuration); others
   // return nullptr and the manager uses the system clock. Valid while the platform lives.

@@ -29,10 +29,6 @@ ConfigNode PlatformKeys(const ConfigNode& service) {
 }
 
 const PlatformInfo* FindPlatform(ConfigContext& ctx, const ConfigNode& service) {
-  if (service.IsSequence()) {
-    ctx.diag().Error(service.mark(), "trainingService", "hybrid (a list of platforms) is not supported; give one platform");
-    return nullptr;
-  }
   if (!service.IsMap()) {
     ctx.diag().Error(service.mark(), "trainingService", "expected a map with 'platform', but got " + service.Describe());
     return nullptr;
@@ -54,6 +50,11 @@ const PlatformInfo* FindPlatform(ConfigContext& ctx, const ConfigNode& service) 
 }  // namespace
 
 ConfigNode CanonicalServiceKeys(ConfigContext& ctx, const ConfigNode& service) {
+  if (service.IsSequence()) {
+    std::vector<ConfigNode> items;
+    for (const auto& item : service.items()) items.push_back(CanonicalServiceKeys(ctx, item));
+    return ConfigNode::Sequence(std::move(items), service.mark());
+  }
   if (!service.IsMap()) return service;
   std::vector<std::string> known = TrainingServiceSharedKeys();
   known.push_back("platform");
@@ -67,15 +68,54 @@ ConfigNode CanonicalServiceKeys(ConfigContext& ctx, const ConfigNode& service) {
   return CanonicalKeys(service, known, "trainingService", ctx.diag());
 }
 
-void ReadTrainingServiceSection(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,
-                                ExperimentConfig& cfg) {
+namespace {
+
+// One platform's section (the whole trainingService, or one item of its list) into
+// `name` and `args`; false when it names no known platform.
+bool ReadOnePlatform(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,
+                     const ExperimentConfig& cfg, std::string* name, nlohmann::json* args) {
   const PlatformInfo* info = FindPlatform(ctx, service);
-  if (!info) return;
-  cfg.platform = info->name;
+  if (!info) return false;
+  *name = info->name;
   ConfigNode keys = PlatformKeys(service);
   CheckRequired(&keys, service.mark(), "trainingService", info->args, "platform '" + info->name + "'", ctx.diag());
-  CheckArgs(keys, "trainingService", info->args, ctx.diag(), cfg.platform_args);
-  if (info->check) info->check(PlatformSection{service, root, cfg.platform_args, cfg.trial_gpu_number}, ctx.diag());
+  CheckArgs(keys, "trainingService", info->args, ctx.diag(), *args);
+  if (info->check) info->check(PlatformSection{service, root, *args, cfg.trial_gpu_number}, ctx.diag());
+  return true;
+}
+
+// trainingService as a list: trials go to whichever platform has a free slot. The keys
+// every platform shares (trialCommand, ...) belong at the top level then.
+void ReadHybrid(ConfigContext& ctx, const ConfigNode& list, const ConfigNode& root, ExperimentConfig& cfg) {
+  if (list.items().empty()) {
+    ctx.diag().Error(list.mark(), "trainingService", "is an empty list; give one platform or a list of them");
+    return;
+  }
+  for (const auto& item : list.items()) {
+    if (item.IsMap())
+      for (const auto& key : TrainingServiceSharedKeys())
+        if (item.Find(key))
+          ctx.diag().Error(item.KeyMark(key), "trainingService." + key,
+                           "belongs at the top level when trainingService is a list of platforms");
+    ExperimentConfig::PlatformChoice choice;
+    if (ReadOnePlatform(ctx, item, root, cfg, &choice.name, &choice.args)) cfg.hybrid.push_back(std::move(choice));
+  }
+  if (list.items().size() == 1 && cfg.hybrid.size() == 1) {
+    // A list of one is that platform.
+    cfg.platform = cfg.hybrid[0].name;
+    cfg.platform_args = cfg.hybrid[0].args;
+    cfg.hybrid.clear();
+    return;
+  }
+  cfg.platform = "hybrid";
+}
+
+}  // namespace
+
+void ReadTrainingServiceSection(ConfigContext& ctx, const ConfigNode& service, const ConfigNode& root,
+                                ExperimentConfig& cfg) {
+  if (service.IsSequence()) return ReadHybrid(ctx, service, root, cfg);
+  ReadOnePlatform(ctx, service, root, cfg, &cfg.platform, &cfg.platform_args);
 }
 
 }  // namespace hone

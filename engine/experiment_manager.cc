@@ -210,6 +210,16 @@ Status ExperimentManager::SuggestInto(int want, std::vector<TrialRecord>* batch)
   return Status::Ok();
 }
 
+TrialLaunch ExperimentManager::MakeLaunch(const TrialRecord& record) const {
+  TrialLaunch launch;
+  launch.seq = record.seq;
+  launch.command = config_.trial_command;
+  launch.working_dir = config_.trial_code_directory;
+  launch.trial_dir = TrialDir(record.seq);
+  launch.env = TrialEnvironment(record, {options_.experiment_id, launch.trial_dir, options_.sdk_python_dir});
+  return launch;
+}
+
 Status ExperimentManager::LaunchTrial(TrialRecord record) {
   std::string dir = TrialDir(record.seq);
   std::error_code ec;
@@ -220,12 +230,7 @@ Status ExperimentManager::LaunchTrial(TrialRecord record) {
     out << JsonDump(record.params) << "\n";
     if (!out) return IoError("cannot write " + dir + "/params.json");
   }
-  TrialLaunch launch;
-  launch.seq = record.seq;
-  launch.command = config_.trial_command;
-  launch.working_dir = config_.trial_code_directory;
-  launch.trial_dir = dir;
-  launch.env = TrialEnvironment(record, {options_.experiment_id, dir, options_.sdk_python_dir});
+  TrialLaunch launch = MakeLaunch(record);
   Live& live = live_[record.seq];
   live.record = std::move(record);
   Status st = platform_.Launch(launch);

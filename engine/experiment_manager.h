@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,12 +53,20 @@ class ExperimentManager {
     std::optional<TrialStatus> kill_as;  // set when the manager asked for a kill
     std::string kill_reason;
     int malformed_lines = 0;
+    // Attached on resume: its stdout comes again from the start, so the first
+    // `replay_skip` intermediate reports are the ones storage already holds.
+    bool attached = false;
+    size_t replay_skip = 0;
   };
 
   // manager_recovery.cc: resume from what storage holds.
   Status Recover();
   void RestoreLimits();
   Status ReclaimLost(const TrialRecord& trial);
+  StatusOr<int64_t> RecordedPid(const TrialRecord& trial);
+  // Hands a trial the dead manager left waiting or running back to the platform; false
+  // when the platform cannot take it (then it is reclaimed and run again).
+  StatusOr<bool> AttachLost(const TrialRecord& trial);
   // experiment_manager.cc: the loop.
   Status Loop();
   std::string FinalStatus(const Status& error) const;
@@ -65,6 +74,9 @@ class ExperimentManager {
   Status FillSlots();
   Status SuggestInto(int want, std::vector<TrialRecord>* batch);
   Status LaunchTrial(TrialRecord record);
+  TrialLaunch MakeLaunch(const TrialRecord& record) const;
+  // A trial the platform lost: runs its configuration again when retries are left.
+  Status Requeue(const TrialRecord& lost);
   bool BudgetAllowsNewConfigs() const;
   bool Done() const;
   double Elapsed() const;
@@ -99,6 +111,7 @@ class ExperimentManager {
   std::unordered_map<int64_t, Live> live_;        // waiting or running, by seq
   std::vector<TrialRecord> finished_;             // for the assessor
   std::vector<TrialRecord> reruns_;               // lost configurations to run again
+  std::map<int64_t, int> retries_;                // config_id -> runs after platform losses
   std::map<TrialStatus, int> counts_;
   std::optional<TrialRecord> best_;
   int64_t next_seq_ = 0;

@@ -25,6 +25,10 @@ struct ExperimentPlugins {
   std::unique_ptr<Platform> platform;  // not started
 };
 
+// The config's platform, not started: one from the registry, or a HybridPlatform over
+// the list's members. Errors name the platform ("platform 'remote': ...").
+StatusOr<std::unique_ptr<Platform>> CreatePlatform(const ExperimentConfig& config, const Registry& registry);
+
 // Errors name the plugin ("tuner 'tpe': ..."); a name this build lacks is Internal
 // (the config was validated against another registry).
 StatusOr<ExperimentPlugins> CreateExperimentPlugins(const ExperimentConfig& config, const Registry& registry,

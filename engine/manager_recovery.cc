@@ -6,24 +6,43 @@
 
 namespace hone {
 
+// The pid the dead manager's kStarted reported (0: none). Recorded before trials had a
+// pid column, the text of the "started" event ("pid 123 devices 0") holds it.
+StatusOr<int64_t> ExperimentManager::RecordedPid(const TrialRecord& trial) {
+  if (trial.pid != 0) return trial.pid;
+  auto events = storage_.LoadEvents(trial.seq);
+  if (!events.ok()) return events.status();
+  int64_t pid = 0;
+  for (const auto& e : *events)
+    if (e.kind == "started" && e.detail.rfind("pid ", 0) == 0) pid = std::atoll(e.detail.c_str() + 4);
+  return pid;
+}
+
 Status ExperimentManager::ReclaimLost(const TrialRecord& trial) {
-  int64_t pid = trial.pid;
-  if (pid == 0) {
-    // Recorded before trials had a pid column (or no pid was reported): the text of
-    // the "started" event ("pid 123 devices 0") holds it.
-    auto events = storage_.LoadEvents(trial.seq);
-    if (!events.ok()) return events.status();
-    bool started = false;
-    for (const auto& e : *events) {
-      if (e.kind != "started" || e.detail.rfind("pid ", 0) != 0) continue;
-      pid = std::atoll(e.detail.c_str() + 4);
-      started = true;
-    }
-    if (!started) return Status::Ok();
-  }
-  Status st = platform_.Reclaim(trial.seq, TrialDir(trial.seq), pid);
+  StatusOr<int64_t> pid = RecordedPid(trial);
+  if (!pid.ok()) return pid.status();
+  if (*pid == 0) return Status::Ok();  // it never started: nothing of it runs
+  Status st = platform_.Reclaim(trial.seq, TrialDir(trial.seq), *pid);
   if (!st.ok()) Say("trial " + trial.id + ": could not end its leftover processes: " + st.message());
   return Status::Ok();
+}
+
+StatusOr<bool> ExperimentManager::AttachLost(const TrialRecord& trial) {
+  StatusOr<int64_t> pid = RecordedPid(trial);
+  if (!pid.ok()) return pid.status();
+  StatusOr<bool> attached = platform_.Attach(MakeLaunch(trial), *pid);
+  if (!attached.ok()) {
+    Say("trial " + trial.id + ": could not re-attach: " + attached.status().message());
+    return false;
+  }
+  if (!*attached) return false;
+  Live& live = live_[trial.seq];
+  live.record = trial;
+  live.attached = true;
+  live.replay_skip = trial.intermediate.size();
+  HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), trial.seq, "attached",
+                                          "taken back by the resumed manager (pid " + std::to_string(*pid) + ")"}));
+  return true;
 }
 
 // Budgets changed by commands in an earlier run stay in force.
@@ -51,10 +70,19 @@ Status ExperimentManager::Recover() {
   std::vector<TrialRecord> completed;
   std::map<int64_t, bool> config_finished;
   std::map<int64_t, TrialRecord> config_last;
+  int reattached = 0;
   for (auto& t : *trials) {
     next_seq_ = std::max(next_seq_, t.seq + 1);
     configs_created_ = std::max(configs_created_, t.config_id + 1);
     if (t.status == TrialStatus::kWaiting || t.status == TrialStatus::kRunning) {
+      StatusOr<bool> attached = AttachLost(t);
+      if (!attached.ok()) return attached.status();
+      if (*attached) {
+        counts_[t.status]++;
+        config_last[t.config_id] = t;
+        ++reattached;
+        continue;
+      }
       HONE_RETURN_IF_ERROR(ReclaimLost(t));
       t.status = TrialStatus::kLost;
       t.ended_at = clock_.Now();
@@ -64,7 +92,9 @@ Status ExperimentManager::Recover() {
     }
     counts_[t.status]++;
     config_last[t.config_id] = t;
-    if (IsFinished(t.status)) {
+    bool requeued = t.status == TrialStatus::kFailed && t.reason.rfind(kReasonRequeued, 0) == 0;
+    if (requeued) retries_[t.config_id]++;
+    if (IsFinished(t.status) && !requeued) {
       config_finished[t.config_id] = true;
       finished_.push_back(t);
       completed.push_back(t);
@@ -76,7 +106,9 @@ Status ExperimentManager::Recover() {
   // the experiment stopped) run again; a trial a user killed stays canceled.
   for (auto& [config_id, last] : config_last) {
     if (config_finished.count(config_id)) continue;
-    bool rerun = last.status == TrialStatus::kLost ||
+    if (live_.count(last.seq)) continue;  // re-attached
+    bool requeued = last.status == TrialStatus::kFailed && last.reason.rfind(kReasonRequeued, 0) == 0;
+    bool rerun = requeued || last.status == TrialStatus::kLost ||
                  (last.status == TrialStatus::kCanceled && last.reason == kReasonExperimentStopped);
     if (!rerun) continue;
     TrialRecord again;
@@ -85,14 +117,14 @@ Status ExperimentManager::Recover() {
     reruns_.push_back(std::move(again));
   }
   if (!trials->empty()) {
-    Say("resuming: " + std::to_string(completed.size()) + " finished trials replayed, " +
+    std::string attached_text = reattached ? std::to_string(reattached) + " re-attached, " : "";
+    Say("resuming: " + std::to_string(completed.size()) + " finished trials replayed, " + attached_text +
         std::to_string(reruns_.size()) + " configurations to run again");
     HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), -1, "resumed",
-                                            std::to_string(completed.size()) + " finished, " +
+                                            std::to_string(completed.size()) + " finished, " + attached_text +
                                                 std::to_string(reruns_.size()) + " rerun"}));
   }
-  std::vector<TrialRecord> active = reruns_;
-  HONE_RETURN_IF_ERROR(tuner_.Update(completed, active));
+  HONE_RETURN_IF_ERROR(tuner_.Update(completed, ActiveRecords()));
   return storage_.Flush();
 }
 

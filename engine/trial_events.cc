@@ -39,6 +39,10 @@ Status ExperimentManager::HandleLine(Live& live, const PlatformEvent& event) {
       return Status::Ok();
     }
     case Report::Kind::kIntermediate: {
+      if (live.replay_skip > 0) {  // an attached trial's stdout again: already stored
+        --live.replay_skip;
+        return Status::Ok();
+      }
       int64_t step = report.step.value_or(r.intermediate.empty() ? 0 : r.intermediate.back().step + 1);
       r.intermediate.push_back({step, report.value});
       HONE_RETURN_IF_ERROR(storage_.AppendIntermediate(r.seq, step, report.value, JsonDump(report.metrics)));
@@ -65,9 +69,13 @@ Status ExperimentManager::FinishTrial(Live& live, const PlatformEvent& event) {
   r.ended_at = clock_.Now();
   SetOutcome(live, event, r);
   counts_[r.status]++;
+  bool requeue = event.platform_failure && !live.kill_as && !stopping_ &&
+                 retries_[r.config_id] < config_.max_trial_retries;
+  if (requeue) r.reason = kReasonRequeued + r.reason;
   live_.erase(r.seq);
   HONE_RETURN_IF_ERROR(storage_.UpdateTrial(r));
   Say(OutcomeLine(r));
+  if (requeue) return Requeue(r);
 
   if (r.status == TrialStatus::kCanceled && r.reason == kReasonExperimentStopped) {
     dirty_ = true;
@@ -89,6 +97,10 @@ void ExperimentManager::SetOutcome(const Live& live, const PlatformEvent& event,
   if (live.kill_as) {
     r.status = *live.kill_as;
     r.reason = live.kill_reason;
+  } else if (event.platform_failure) {
+    r.status = TrialStatus::kFailed;
+    r.reason = event.stderr_tail.empty() ? "the platform lost the trial" : event.stderr_tail;
+    return;
   } else if (event.signal) {
     r.status = TrialStatus::kFailed;
     r.reason = "killed by signal " + std::to_string(event.signal);
@@ -110,6 +122,19 @@ void ExperimentManager::SetOutcome(const Live& live, const PlatformEvent& event,
     }
     r.reason += "; stderr: " + tail;
   }
+}
+
+Status ExperimentManager::Requeue(const TrialRecord& lost) {
+  int retry = ++retries_[lost.config_id];
+  TrialRecord again;
+  again.config_id = lost.config_id;
+  again.params = lost.params;
+  reruns_.push_back(std::move(again));
+  dirty_ = true;
+  return storage_.AddEvent({clock_.Now(), lost.seq, "requeued",
+                            "configuration " + std::to_string(lost.config_id) + " runs again (retry " +
+                                std::to_string(retry) + " of maxTrialRetries " +
+                                std::to_string(config_.max_trial_retries) + ")"});
 }
 
 // "trial 3 succeeded: 0.91 (1.2 s)  [best so far]"; updates the best trial.
@@ -152,20 +177,22 @@ Status ExperimentManager::HandleEvent(const PlatformEvent& event) {
   if (it == live_.end()) return Status::Ok();  // stale event of a finished trial
   Live& live = it->second;
   switch (event.kind) {
-    case PlatformEvent::Kind::kStarted:
+    case PlatformEvent::Kind::kStarted: {
       counts_[live.record.status]--;
+      bool reattached = live.attached && live.record.status == TrialStatus::kRunning;
       live.record.status = TrialStatus::kRunning;
-      live.record.started_at = clock_.Now();
+      if (!reattached) live.record.started_at = clock_.Now();
       live.record.pid = event.pid;  // so that a resumed manager can end what a dead one left running
       live.record.reason.clear();   // a pending reason no longer holds
       counts_[TrialStatus::kRunning]++;
       HONE_RETURN_IF_ERROR(storage_.UpdateTrial(live.record));
       // The log users read.
-      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), live.record.seq, "started",
+      HONE_RETURN_IF_ERROR(storage_.AddEvent({clock_.Now(), live.record.seq, reattached ? "reattached" : "started",
                                               "pid " + std::to_string(event.pid) +
                                                   (event.devices.empty() ? "" : " devices " + event.devices)}));
       dirty_ = true;
       return Status::Ok();
+    }
     case PlatformEvent::Kind::kStdoutLine:
       return HandleLine(live, event);
     case PlatformEvent::Kind::kWaiting:

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/platform.h"
+#include "engine/hybrid_platform.h"
 #include "platforms/local_platform.h"
 #include "platforms/replay_platform.h"
 #include "platforms/remote/remote_platform.h"
@@ -173,7 +174,25 @@ PlatformFactory RemoteFactory() {
   return f;
 }
 
-const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory(), SlurmFactory(), RemoteFactory()};
+// ---- hybrid: two local platforms behind one ----
+
+PlatformFactory HybridFactory() {
+  PlatformFactory f = LocalFactory();
+  f.name = "hybrid";
+  f.make = [](const TempDir&) {
+    std::vector<HybridPlatform::Member> members;
+    for (const char* name : {"local", "local"}) {
+      LocalPlatformOptions options;
+      options.kill_grace = 1s;
+      members.push_back({name, std::make_unique<LocalPlatform>(std::move(options))});
+    }
+    return std::make_unique<HybridPlatform>(std::move(members));
+  };
+  return f;
+}
+
+const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory(), SlurmFactory(), RemoteFactory(),
+                                      HybridFactory()};
 
 // ---- the contract ----
 

@@ -92,6 +92,13 @@ inline TrialProgram Curve(const std::vector<double>& values, double epoch_s) {
 }
 // Runs until killed.
 inline TrialProgram Hangs() { return {}; }
+// The platform loses the trial after `seconds` (its host went away): kExited with
+// platform_failure and `why` as its stderr tail.
+inline Step LostByPlatform(double seconds, std::string why) {
+  Step s = Exit(seconds, 255, 0, std::move(why));
+  s.event.platform_failure = true;
+  return s;
+}
 
 // A platform the test scripts. Launch emits kStarted at once and schedules the trial's
 // program; Poll advances the hand clock to the next scheduled event (by at most its
@@ -121,6 +128,10 @@ class FakePlatform : public Platform {
     int64_t pid;
   };
   std::vector<Reclaimed> reclaims;
+  // Attach: a program for the trial taken back (what it still prints and when it exits,
+  // its stdout from the start), or nullopt when this platform cannot reach it.
+  std::function<std::optional<TrialProgram>(const TrialLaunch&, int64_t pid)> attach_program;
+  std::vector<Reclaimed> attaches;
   int max_live = 0;
   int polls = 0;
   bool stopped = false;
@@ -203,6 +214,25 @@ class FakePlatform : public Platform {
   Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) override {
     reclaims.push_back({seq, trial_dir, pid});
     return Status::Ok();
+  }
+
+  StatusOr<bool> Attach(const TrialLaunch& launch, int64_t pid) override {
+    attaches.push_back({launch.seq, launch.trial_dir, pid});
+    std::optional<TrialProgram> program = attach_program ? attach_program(launch, pid) : std::nullopt;
+    if (!program) return false;
+    if (pid != 0) {
+      PlatformEvent started;
+      started.kind = PlatformEvent::Kind::kStarted;
+      started.seq = launch.seq;
+      started.pid = pid;
+      pending_.push_back(started);
+    }
+    for (auto& step : *program) {
+      step.at += clock_.Now();
+      step.event.seq = launch.seq;
+    }
+    scheduled_[launch.seq] = std::move(*program);
+    return true;
   }
 
  private:
