@@ -191,8 +191,10 @@ PlatformFactory HybridFactory() {
   return f;
 }
 
-const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory(), SlurmFactory(), RemoteFactory(),
-                                      HybridFactory()};
+// Platforms that run here alone, and those that start daemons (sshd, Slurm): the second
+// group carries the ctest label `platform` (tests/CMakeLists.txt).
+const PlatformFactory kFactories[] = {LocalFactory(), ReplayFactory(), HybridFactory()};
+const PlatformFactory kDaemonFactories[] = {SlurmFactory(), RemoteFactory()};
 
 // ---- the contract ----
 
@@ -392,6 +394,8 @@ TEST_P(PlatformContractTest, ReclaimEndsALostTrialsProcessesOnly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Platforms, PlatformContractTest, ::testing::ValuesIn(kFactories),
+                         [](const ::testing::TestParamInfo<PlatformFactory>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(DaemonPlatforms, PlatformContractTest, ::testing::ValuesIn(kDaemonFactories),
                          [](const ::testing::TestParamInfo<PlatformFactory>& info) { return info.param.name; });
 
 }  // namespace

@@ -81,7 +81,10 @@ export async function renderTrials(main: HTMLElement, ctx: Ctx, id: string, quer
         return box;
       } },
       { key: 'seq', label: 'Trial', num: true, cell: (t) => link(`${expPath(exp.id)}/trials/${t.seq}`, String(t.seq)) },
-      { key: 'status', label: 'Status', cell: (t) => badge(t.status) },
+      // A waiting trial shows why it waits (a scheduler's pending reason, e.g. Resources).
+      { key: 'status', label: 'Status', cell: (t) => t.status === 'waiting' && t.reason
+        ? h('span', { class: 'pending', title: t.reason }, badge(t.status), ' ', h('span', { class: 'muted' }, t.reason))
+        : badge(t.status) },
       { key: 'final', label: 'Final', num: true, cell: (t) => fmtMetric(t.final) },
       { key: '', label: 'Latest', num: true, cls: 'hide-phone', cell: (t) => t.latest ? `${fmtMetric(t.latest.value)} @${t.latest.step}` : '—' },
       { key: 'duration', label: 'Duration', num: true, cls: 'hide-phone', cell: (t) => fmtDuration(t.duration_s) },
