@@ -54,7 +54,7 @@ StatusOr<std::string> ExperimentManager::Run() {
   if (error.ok()) error = Loop();
   std::string status = FinalStatus(error);
   if (!error.ok()) {
-    Say("error: " + error.message());
+    // The caller reports the error (the CLI prints it once, the web UI reads meta "error").
     for (auto& [seq, live] : live_) RequestKill(live, TrialStatus::kCanceled, kReasonExperimentStopped);
   }
   // Drain whatever still runs (after an error or stop) so no process outlives us.

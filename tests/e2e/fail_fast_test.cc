@@ -17,6 +17,10 @@ TEST(FailFastE2eTest, TypoInTrialCommandStopsEarlyWithTheStderr) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("the first 3 trials all failed the same way (exit code 2)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("trail.py"), std::string::npos) << r.err;  // python names the missing file
+  // Said once, not by the live view and again on exit.
+  std::string all = r.out + r.err;
+  size_t first = all.find("trials all failed the same way");
+  EXPECT_EQ(all.find("trials all failed the same way", first + 1), std::string::npos) << all;
   std::string id = env.OnlyExperimentId();
   auto trials = env.Query(id, "SELECT status FROM trials");
   EXPECT_LE(trials.size(), 4u);
