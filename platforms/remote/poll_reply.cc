@@ -17,6 +17,8 @@ StatusOr<std::vector<PollRecord>> ParsePollReply(const std::string& text) {
     long long n = -1, m = -1;
     if (!(header >> r.seq >> exit >> n >> m) || n < 0 || m < 0)
       return Internal("malformed poll header: " + text.substr(pos, nl - pos));
+    int has_output = 0;
+    if (header >> has_output) r.has_output = has_output == 1;
     if (exit != "-") {
       try {
         r.exit_status = std::stoi(exit);

@@ -16,6 +16,7 @@ struct PollRecord {
   std::optional<int> exit_status;  // as the runner wrote it (128 + signal for a signal)
   std::string stdout_bytes;
   std::string stderr_bytes;
+  bool has_output = false;  // the trial ended and its output/ on the host is not empty
 };
 
 // kInternal when the text is not what PollScript prints (a cut-off reply).

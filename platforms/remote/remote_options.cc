@@ -13,7 +13,7 @@ const std::vector<std::string>& RemoteMachineKeys() {
   static const std::vector<std::string> keys = {"host",       "port",       "user",
                                                 "sshKeyFile", "pythonPath", "gpuIndices",
                                                 "maxTrialNumberPerGpu", "useActiveGpu",
-                                                "maxConcurrentTrials"};
+                                                "maxConcurrentTrials", "multiplex"};
   return keys;
 }
 
@@ -46,6 +46,7 @@ StatusOr<RemoteMachine> MachineFromJson(const nlohmann::json& entry, size_t inde
     else if (k == "maxTrialNumberPerGpu" && value.is_number_integer()) m.max_trial_number_per_gpu = value.get<int>();
     else if (k == "maxConcurrentTrials" && value.is_number_integer()) m.max_concurrent_trials = value.get<int>();
     else if (k == "useActiveGpu" && value.is_boolean()) m.use_active_gpu = value.get<bool>();
+    else if (k == "multiplex" && value.is_boolean()) m.multiplex = value.get<bool>();
     else if (k == "gpuIndices") {
       auto parsed = ParseGpuIndices(value);
       if (!parsed.ok()) return InvalidArgument(where + ".gpuIndices: " + parsed.status().message());
@@ -78,6 +79,7 @@ StatusOr<RemotePlatformOptions> RemoteOptionsFromConfig(const ExperimentConfig& 
     if (!bytes.ok()) return InvalidArgument("trainingService.trialCodeSizeLimit: " + bytes.status().message());
     options.code_size_limit = *bytes;
   }
+  if (args.contains("multiplex") && args["multiplex"].is_boolean()) options.multiplex = args["multiplex"].get<bool>();
   if (args.contains("sshOptions") && args["sshOptions"].is_array())
     for (const auto& o : args["sshOptions"])
       if (o.is_string()) options.ssh_options.push_back(o.get<std::string>());

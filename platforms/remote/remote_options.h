@@ -4,7 +4,8 @@
 //   trainingService:
 //     platform: remote
 //     remoteDir: ~/.hone              # code, runner and trial directories on each host
-//     trialCodeSizeLimit: 300m        # the shipped code directory's limit
+//     trialCodeSizeLimit: 300m        # the shipped code directory's (and output/'s) limit
+//     multiplex: true                 # one ControlMaster connection per host
 //     machineList:
 //       - {host: gpu1, port: 22, user: me, sshKeyFile: ~/.ssh/id_ed25519, gpuIndices: [0, 1]}
 #pragma once
@@ -28,9 +29,13 @@ struct RemoteMachine {
   std::string user;          // "" = ssh's default (the local user or ~/.ssh/config)
   std::string ssh_key_file;  // absolute; "" = ssh's default keys and the agent
   std::string python_path;   // prepended to PATH for trials on this host
-  std::vector<int> gpu_indices;  // with trialGpuNumber: the GPUs trials may use
+  // With trialGpuNumber: the GPUs trials may use; empty = those nvidia-smi lists on the
+  // host at Start (pythonPath first on its PATH).
+  std::vector<int> gpu_indices;
   int max_trial_number_per_gpu = 1;
-  bool use_active_gpu = true;    // accepted; no GPU discovery over ssh yet
+  // false: discovered GPUs that run another program's processes at Start are not used.
+  bool use_active_gpu = true;
+  std::optional<bool> multiplex;  // overrides the platform's `multiplex` for this host
   // Trials at once on this host; 0 = no limit of its own (trialConcurrency limits).
   int max_concurrent_trials = 0;
 };

@@ -86,13 +86,14 @@ Status RemotePlatform::Start() {
   run_id_ = fs::path(control_dir_).filename().string();
   std::string errors;
   for (const auto& m : options_.machines) {
-    if (options_.trial_gpu_number.value_or(0) > 0 &&
+    if (options_.trial_gpu_number.value_or(0) > 0 && !m.gpu_indices.empty() &&
         static_cast<int>(m.gpu_indices.size()) < *options_.trial_gpu_number)
       errors += "\n  host " + m.host + ": trialGpuNumber is " + std::to_string(*options_.trial_gpu_number) +
                 " but its gpuIndices lists " + std::to_string(m.gpu_indices.size()) +
-                " GPUs (GPUs are not discovered over ssh yet: list them)";
+                " GPUs (list enough, or none to use what nvidia-smi finds there)";
     Host h;
-    h.ssh = std::make_unique<SshHost>(m, control_dir_, options_.ssh_options, options_.multiplex);
+    h.ssh = std::make_unique<SshHost>(m, control_dir_, options_.ssh_options, m.multiplex.value_or(options_.multiplex));
+    h.gpus = m.gpu_indices;
     hosts_.push_back(std::move(h));
   }
   for (auto& h : hosts_) {
@@ -106,6 +107,10 @@ Status RemotePlatform::Start() {
       else h.remote_dir = Trimmed(dir->stdout_text);
     }
     if (!st.ok()) errors += "\n  " + st.message();
+  }
+  if (errors.empty()) {
+    Status gpus = FindGpus();
+    if (!gpus.ok()) errors = gpus.message();
   }
   if (!errors.empty()) {
     CloseHosts();
@@ -127,7 +132,7 @@ int RemotePlatform::HostSlots(const Host& host) const {
   int gpus = options_.trial_gpu_number.value_or(0);
   if (gpus > 0) {
     int free_gpus = 0;
-    for (int g : m.gpu_indices) {
+    for (int g : host.gpus) {
       auto it = host.gpu_use.find(g);
       if ((it == host.gpu_use.end() ? 0 : it->second) < m.max_trial_number_per_gpu) ++free_gpus;
     }
@@ -156,7 +161,7 @@ std::optional<size_t> RemotePlatform::PickHost() const {
 std::vector<int> RemotePlatform::TakeGpus(Host& host) const {
   std::vector<int> taken;
   int wanted = options_.trial_gpu_number.value_or(0);
-  std::vector<int> order = host.ssh->machine().gpu_indices;
+  std::vector<int> order = host.gpus;
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return host.gpu_use[a] < host.gpu_use[b]; });
   for (int g : order) {
     if (static_cast<int>(taken.size()) == wanted) break;
@@ -226,6 +231,11 @@ std::map<std::string, std::string> RemotePlatform::RemoteEnv(const TrialLaunch& 
   return env;
 }
 
+std::string RemotePlatform::RunName(const TrialLaunch& launch) const {
+  auto it = launch.env.find("HONE_EXPERIMENT_ID");
+  return it != launch.env.end() && SafeComponent(it->second) ? it->second : "";
+}
+
 Status RemotePlatform::Launch(const TrialLaunch& launch) {
   if (!started_) return FailedPrecondition("the remote platform is not started");
   if (trials_.count(launch.seq)) return FailedPrecondition("trial " + std::to_string(launch.seq) + " already runs");
@@ -244,8 +254,8 @@ Status RemotePlatform::Launch(const TrialLaunch& launch) {
     if (!sdk.ok()) return sdk.status();
     sdk_dir = *sdk;
   }
-  auto env_it = launch.env.find("HONE_EXPERIMENT_ID");
-  std::string run = env_it != launch.env.end() && SafeComponent(env_it->second) ? env_it->second : run_id_;
+  std::string run = RunName(launch);
+  if (run.empty()) run = run_id_;
   auto trial = std::make_unique<Trial>();
   trial->seq = launch.seq;
   trial->host = *index;
@@ -275,6 +285,7 @@ Status RemotePlatform::Launch(const TrialLaunch& launch) {
                    Trimmed(out->stderr_text));
   }
   ++host.running;
+  if (!launch.trial_dir.empty()) std::ofstream(launch.trial_dir + "/remote_host") << host.ssh->Name() << "\n";
   PlatformEvent started = MakeEvent(PlatformEvent::Kind::kStarted, launch.seq);
   started.pid = pid;
   if (options_.trial_gpu_number) started.devices = spec.env["CUDA_VISIBLE_DEVICES"];
@@ -295,7 +306,8 @@ Status RemotePlatform::Kill(int64_t seq) {
   return Status::Ok();
 }
 
-void RemotePlatform::Finish(Trial& trial, int status, const std::string& reason, std::vector<PlatformEvent>* out) {
+void RemotePlatform::Finish(Trial& trial, int status, const std::string& reason, std::vector<PlatformEvent>* out,
+                            bool platform_failure) {
   auto emit = [&](std::string_view line, bool truncated) {
     out->push_back(LineEvent(trial.seq, line, truncated));
   };
@@ -304,6 +316,7 @@ void RemotePlatform::Finish(Trial& trial, int status, const std::string& reason,
   e.exit_code = status;
   if (status > 128 && status < 128 + 65) e.signal = status - 128;
   e.stderr_tail = reason.empty() ? trial.stderr_tail->Tail() : reason;
+  e.platform_failure = platform_failure;
   out->push_back(std::move(e));
   Host& host = hosts_[trial.host];
   --host.running;
@@ -324,7 +337,10 @@ void RemotePlatform::Absorb(Trial& trial, const PollRecord& r, std::vector<Platf
     out->push_back(LineEvent(trial.seq, line, truncated));
   });
   trial.stderr_tail->Append(r.stderr_bytes);
-  if (r.exit_status) Finish(trial, *r.exit_status, "", out);
+  if (!r.exit_status) return;
+  std::string copy_error = r.has_output ? CopyOutput(trial) : "";
+  if (!copy_error.empty()) trial.stderr_tail->Append("\n" + copy_error + "\n");
+  Finish(trial, *r.exit_status, "", out);
 }
 
 void RemotePlatform::PollHost(size_t index, std::vector<PlatformEvent>* out) {
@@ -341,7 +357,10 @@ void RemotePlatform::PollHost(size_t index, std::vector<PlatformEvent>* out) {
     if (++host.failed_polls < kMaxFailedPolls) return;
     std::string reason = "host " + host.ssh->Name() + " failed " + std::to_string(kMaxFailedPolls) +
                          " polls in a row: " + records.status().message();
-    for (const auto& e : entries) Finish(*trials_.at(e.seq), 255, reason, out);
+    for (const auto& e : entries) {
+      host.orphans.push_back(e.trial_dir);
+      Finish(*trials_.at(e.seq), 255, reason, out, /*platform_failure=*/true);
+    }
     MarkDown(host);
     return;
   }
@@ -366,6 +385,10 @@ void RemotePlatform::RetryDownHosts() {
     if (h.ssh->Open(options_.ssh_timeout).ok()) {
       h.down = false;
       h.backoff = kFirstBackoff;
+      // Trials reported lost may have run on through a network outage: they run again
+      // elsewhere, so these copies end.
+      for (const auto& dir : h.orphans) (void)h.ssh->Run(KillScript(dir, std::chrono::milliseconds(0)), options_.ssh_timeout);
+      h.orphans.clear();
     } else {
       MarkDown(h);
     }

@@ -15,8 +15,13 @@
 //   (PYTHONPATH's first entry when it holds hone/__init__.py) ships the same way and
 //   PYTHONPATH on the host is that copy; other local PYTHONPATH entries are dropped.
 // - Placement: the host with a free slot running the fewest trials. A host's slots: with
-//   trialGpuNumber > 0, GPUs from its gpuIndices times maxTrialNumberPerGpu; else its
-//   maxConcurrentTrials (0 = no limit of its own: trialConcurrency limits).
+//   trialGpuNumber > 0, GPUs from its gpuIndices (or, without them, those nvidia-smi
+//   lists there at Start; useActiveGpu: false leaves out busy ones) times
+//   maxTrialNumberPerGpu; else its maxConcurrentTrials (0 = no limit of its own).
+// - Launch records the host in the local trial_dir/remote_host ("user@host:port").
+// - When a trial ends, its output/ on the host is copied into the local trial_dir/output
+//   (tar over the connection) unless it is past the code size limit (the reason then ends
+//   stderr_tail).
 // - Poll makes one ssh call per host with running trials: 20 ms after a launch or an
 //   exit, then at doubling intervals up to poll_interval; it
 //   returns new log bytes from saved offsets (nothing read twice), copies them into the
@@ -24,8 +29,15 @@
 // - kExited.exit_code is the status the host's runner saw: 128 + signal for a signal
 //   death (then signal is set too; a trial that exits 130 by itself reads as SIGINT).
 // - A host that fails three polls in a row (or a launch): its trials end with exit code
-//   255 and the reason in stderr_tail (no re-queue yet); it gets no trials until a
-//   reconnect succeeds, tried from Poll after 1 s, 2 s, 4 s, ... (at most a minute).
+//   255, platform_failure and the reason (naming the host) in stderr_tail; it gets no
+//   trials until a reconnect succeeds, tried from Poll after 1 s, 2 s, 4 s, ... (at most
+//   a minute). On reconnect, what is left of those trials there is killed (they run
+//   again elsewhere).
+// - Attach finds the trial's run directory on the host remote_host names (every host
+//   when there is no such file), needs HONE_EXPERIMENT_ID in the launch's env, checks the
+//   pid file against `pid`, and re-reads both logs from byte 0 (the local stdout.log and
+//   stderr.log are rewritten). False when the directory, the host or the trial's runner
+//   is gone, or the pid differs.
 #pragma once
 
 #include <chrono>
@@ -56,6 +68,11 @@ class RemotePlatform : public Platform {
   Status Kill(int64_t seq) override;
   Status Poll(std::chrono::milliseconds timeout, std::vector<PlatformEvent>* out) override;
   Status Stop(std::chrono::milliseconds grace) override;
+  StatusOr<bool> Attach(const TrialLaunch& launch, int64_t pid) override;
+  // Lets go of every trial without ending it and closes the connections: the trials run
+  // on, for a later platform's Attach (what a manager that dies leaves behind). The
+  // platform is stopped afterwards.
+  void Abandon();
 
   static constexpr int kUnlimited = 1 << 20;
 
@@ -65,10 +82,12 @@ class RemotePlatform : public Platform {
     std::unique_ptr<SshHost> ssh;
     std::string remote_dir;              // absolute on the host
     std::map<std::string, bool> shipped;  // code hashes present there
+    std::vector<int> gpus;               // usable GPU indices (listed or discovered)
     std::map<int, int> gpu_use;          // gpu index -> trials on it
     int running = 0;
     int failed_polls = 0;
     bool down = false;  // unreachable: no slots until a retry connects again
+    std::vector<std::string> orphans;  // run dirs of trials reported lost: ended on rejoin
     Clock::time_point retry_at{};
     std::chrono::milliseconds backoff{0};
   };
@@ -87,6 +106,14 @@ class RemotePlatform : public Platform {
   int HostSlots(const Host& host) const;
   std::optional<size_t> PickHost() const;
   std::vector<int> TakeGpus(Host& host) const;
+  // The run directory's name under <remoteDir>/runs: the experiment id ("" when the
+  // launch has none; then a private name that no later platform can find).
+  std::string RunName(const TrialLaunch& launch) const;
+  // Attach's look at one host: the trial registered (true), not there (false).
+  StatusOr<bool> AttachOnHost(size_t index, const TrialLaunch& launch, int64_t pid);
+  Status FindGpus();
+  // Copies the ended trial's output/ back into the local trial_dir/output; "" or why not.
+  std::string CopyOutput(const Trial& trial);
   StatusOr<std::string> EnsureCode(Host& host, const std::string& local_dir);
   StatusOr<const CodeBundle*> Bundle(const std::string& local_dir);
   // The trial SDK (hone and the nni shim) when PYTHONPATH starts with it: shipped like
@@ -96,7 +123,8 @@ class RemotePlatform : public Platform {
                                                const std::vector<int>& gpus) const;
   void PollHost(size_t index, std::vector<PlatformEvent>* out);
   void Absorb(Trial& trial, const PollRecord& record, std::vector<PlatformEvent>* out);
-  void Finish(Trial& trial, int status, const std::string& reason, std::vector<PlatformEvent>* out);
+  void Finish(Trial& trial, int status, const std::string& reason, std::vector<PlatformEvent>* out,
+              bool platform_failure = false);
   void CloseHosts();
   // Takes a host out of placement and schedules a reconnect with back-off.
   void MarkDown(Host& host);

@@ -23,7 +23,8 @@ std::vector<ArgSpec> MachineSpecs() {
           MakeArg("gpuIndices", K::kAny),
           MakeArg("maxTrialNumberPerGpu", K::kInt, 1),
           MakeArg("useActiveGpu", K::kBool),
-          MakeArg("maxConcurrentTrials", K::kInt, 1)};
+          MakeArg("maxConcurrentTrials", K::kInt, 1),
+          MakeArg("multiplex", K::kBool)};
 }
 
 bool IsSecretKey(const std::string& key) {
@@ -65,11 +66,12 @@ void CheckMachine(const ConfigNode& node, const std::string& path, const std::st
                  "the key file must exist, but '" + file + "' does not");
   }
   if (trial_gpu_number.value_or(0) > 0 && args.contains("host")) {
+    // Without gpuIndices the GPUs are discovered on the host at start.
     auto listed = args.contains("gpuIndices") ? ParseGpuIndices(args["gpuIndices"]) : StatusOr<std::vector<int>>(std::vector<int>{});
-    if (listed.ok() && static_cast<int>(listed->size()) < *trial_gpu_number)
-      diag.Error(machine.mark(), path + ".gpuIndices",
-                 "trialGpuNumber is " + std::to_string(*trial_gpu_number) + ", so each machine must list at least " +
-                     "that many GPUs in gpuIndices (GPUs are not discovered over ssh yet), but it lists " +
+    if (listed.ok() && !listed->empty() && static_cast<int>(listed->size()) < *trial_gpu_number)
+      diag.Error(machine.Find("gpuIndices")->mark(), path + ".gpuIndices",
+                 "trialGpuNumber is " + std::to_string(*trial_gpu_number) + ", so a machine that lists gpuIndices " +
+                     "must list at least that many GPUs (or none, to use what nvidia-smi finds), but it lists " +
                      std::to_string(listed->size()));
   }
   if (args.contains("gpuIndices") && !ParseGpuIndices(args["gpuIndices"]).ok())
@@ -116,6 +118,8 @@ PlatformInfo RemotePlatformInfo() {
                MakeArg("remoteDir", K::kString),
                MakeArg("trialCodeSizeLimit", K::kAny),
                MakeArg("sshOptions", K::kAny),
+               // false: one ssh connection per command (no ControlMaster), for comparisons.
+               MakeArg("multiplex", K::kBool),
                // NNI's trial-keeper reuse: accepted and ignored, hone's runner is always used.
                MakeArg("reuseMode", K::kBool)};
   info.check = CheckRemoteKeys;

@@ -28,6 +28,7 @@ std::string LaunchScript(const RemoteLaunchSpec& spec) {
   for (const auto& [k, v] : spec.env) s += "export " + k + "=" + ShellQuote(v) + "\n";
   if (!spec.python_path.empty()) s += "export PATH=" + ShellQuote(spec.python_path) + ":\"$PATH\"\n";
   s += "if [ -n \"${HONE_PARAMS+x}\" ]; then printf '%s' \"$HONE_PARAMS\" >\"$d/params.json\"; fi\n";
+  if (spec.env.count("CUDA_VISIBLE_DEVICES")) s += "printf '%s' \"$CUDA_VISIBLE_DEVICES\" >\"$d/devices\"\n";
   s += "setsid bash --noprofile --norc -c " + ShellQuote(kRunner) + " hone-runner \"$d\" " + ShellQuote(spec.command) +
        " </dev/null >/dev/null 2>&1 &\n";
   s += "i=0\nwhile [ ! -s \"$d/pid\" ]; do i=$((i+1)); [ $i -gt 3000 ] && { echo 'runner did not start' >&2; exit 4; }; "
@@ -45,7 +46,8 @@ emit() {
   n=$((so - $3)); [ $n -gt MAXB ] && n=MAXB; [ $n -lt 0 ] && n=0
   e=$((se - $4)); [ $e -gt MAXB ] && e=MAXB; [ $e -lt 0 ] && e=0
   { [ $(($3 + n)) -lt $so ] || [ $(($4 + e)) -lt $se ]; } && x=-
-  printf '@T %s %s %s %s\n' "$1" "$x" "$n" "$e"
+  o=0; [ "$x" != - ] && [ -n "$(ls -A "$2/output" 2>/dev/null)" ] && o=1
+  printf '@T %s %s %s %s %s\n' "$1" "$x" "$n" "$e" "$o"
   part "$2/stdout.log" "$3" "$n"; part "$2/stderr.log" "$4" "$e"
 }
 )POLL";
@@ -63,6 +65,47 @@ std::string KillScript(const std::string& trial_dir, std::chrono::milliseconds g
   s += "kill -TERM -- \"-$p\" 2>/dev/null\n";
   s += "setsid sh -c 'sleep \"$1\"; [ -e \"$2/exit\" ] || kill -KILL -- \"-$3\" 2>/dev/null' hone-kill " +
        std::string(secs) + " \"$d\" \"$p\" </dev/null >/dev/null 2>&1 &\n";
+  return s;
+}
+
+std::string AttachScript(const std::string& trial_dir) {
+  // A group with no process left but no exit status yet may be a runner about to write
+  // it: look again a moment later before calling the trial lost. Zombies do not count
+  // (where nothing reaps the orphans of a dead runner, they stay).
+  return "d=" + ShellQuote(trial_dir) + R"ATTACH(
+[ -d "$d" ] || { echo gone; exit 0; }
+p=-; [ -s "$d/pid" ] && p=$(cat "$d/pid")
+x=-; [ -f "$d/exit" ] && x=$(cat "$d/exit")
+alive() {
+  if command -v ps >/dev/null; then ps -eo pgid=,stat= | awk -v p="$1" '$1 == p && $2 !~ /^Z/ {f = 1} END {exit !f}'
+  else kill -0 -- "-$1" 2>/dev/null; fi
+}
+if [ "$x" = - ] && [ "$p" != - ] && ! alive "$p"; then
+  sleep 1
+  if [ -f "$d/exit" ]; then x=$(cat "$d/exit"); else x=lost; fi
+fi
+g=; [ -f "$d/devices" ] && g=$(cat "$d/devices")
+printf '%s %s %s\n' "$p" "$x" "$g"
+)ATTACH";
+}
+
+std::string OutputTarScript(const std::string& trial_dir, int64_t max_bytes) {
+  return "o=" + ShellQuote(trial_dir + "/output") + "\nm=" + std::to_string(max_bytes) + R"TAR(
+[ -d "$o" ] || exit 0
+b=$(find "$o" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+if [ "$b" -gt "$m" ]; then echo "output/ holds $b bytes, past the limit of $m (trialCodeSizeLimit)" >&2; exit 5; fi
+exec tar -C "$o" -cf - .
+)TAR";
+}
+
+std::string GpuQueryScript(const std::string& path_prefix, bool count_processes) {
+  std::string s;
+  if (!path_prefix.empty()) s += "export PATH=" + ShellQuote(path_prefix) + ":\"$PATH\"\n";
+  s += "command -v nvidia-smi >/dev/null || { echo 'no nvidia-smi on PATH' >&2; exit 6; }\n"
+       "nvidia-smi --query-gpu=index,uuid,memory.used,memory.total,utilization.gpu --format=csv,noheader,nounits "
+       "|| exit 7\n";
+  if (count_processes)
+    s += "echo @apps\nnvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader || exit 7\n";
   return s;
 }
 

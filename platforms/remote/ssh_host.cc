@@ -115,6 +115,16 @@ StatusOr<CommandOutput> SshHost::RunWithInput(const std::string& producer, const
   std::string line = SshCommandLine("exec bash --noprofile --norc -c " + ShellQuote(script));
   if (producer.empty()) line += " </dev/null";
   else line = "set -o pipefail 2>/dev/null; " + producer + " | " + line;
+  return RunLine(line, timeout);
+}
+
+StatusOr<CommandOutput> SshHost::RunWithOutput(const std::string& script, const std::string& consumer,
+                                               std::chrono::milliseconds timeout) const {
+  std::string line = SshCommandLine("exec bash --noprofile --norc -c " + ShellQuote(script));
+  return RunLine("set -o pipefail; " + line + " </dev/null | " + consumer, timeout);
+}
+
+StatusOr<CommandOutput> SshHost::RunLine(const std::string& line, std::chrono::milliseconds timeout) const {
   auto out = RunCommand({.argv = {"/bin/bash", "--noprofile", "--norc", "-c", line}}, timeout);
   if (!out.ok()) return Status(StatusCode::kUnavailable, "host " + Name() + ": " + out.status().message());
   if (out->status.exit_code == 255) {

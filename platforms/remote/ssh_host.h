@@ -43,6 +43,10 @@ class SshHost {
   // The same, with local shell `producer`'s stdout piped into the remote script's stdin.
   StatusOr<CommandOutput> RunWithInput(const std::string& producer, const std::string& script,
                                        std::chrono::milliseconds timeout) const;
+  // The same, with the remote script's stdout piped into local shell `consumer` (its
+  // stdout_text is then the consumer's); a failing consumer fails the call (pipefail).
+  StatusOr<CommandOutput> RunWithOutput(const std::string& script, const std::string& consumer,
+                                        std::chrono::milliseconds timeout) const;
   // Ends the master connection (nothing when none was opened).
   void Close();
 
@@ -57,6 +61,8 @@ class SshHost {
   // ssh running `remote_command` (already a shell command line) on the host.
   std::string SshCommandLine(const std::string& remote_command) const;
   void OpenSession(std::chrono::milliseconds timeout) const;
+  // Runs a local shell line holding the ssh command; exit 255 reads as unreachable.
+  StatusOr<CommandOutput> RunLine(const std::string& line, std::chrono::milliseconds timeout) const;
 
   RemoteMachine machine_;
   std::string control_dir_;

@@ -97,12 +97,29 @@ TEST_F(RemoteConfigTest, BadSizeLimitAndSshOptionsAreErrors) {
   EXPECT_NE(errors.find("trainingService.sshOptions: expected a list of ssh options"), std::string::npos) << errors;
 }
 
-TEST_F(RemoteConfigTest, GpuTrialsNeedEnoughGpuIndicesOnEveryMachine) {
-  std::string errors = Errors("trialGpuNumber: 2\n" + Yaml("    - {host: a, gpuIndices: [0, 1]}\n    - host: b\n"));
-  EXPECT_NE(errors.find("exp.yaml:10:7: error: trainingService.machineList[1].gpuIndices: trialGpuNumber is 2"),
+TEST_F(RemoteConfigTest, GpuIndicesThatAreListedMustBeEnoughAndUnlistedAreDiscovered) {
+  std::string errors = Errors("trialGpuNumber: 2\n" +
+                              Yaml("    - {host: a, gpuIndices: [0, 1]}\n    - {host: b, gpuIndices: [3]}\n"
+                                   "    - host: c\n"));
+  EXPECT_NE(errors.find("exp.yaml:10:29: error: trainingService.machineList[1].gpuIndices: trialGpuNumber is 2"),
             std::string::npos)
       << errors;
   EXPECT_EQ(errors.find("machineList[0]"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("machineList[2]"), std::string::npos) << "no gpuIndices: nvidia-smi on the host tells. " << errors;
+}
+
+TEST_F(RemoteConfigTest, MultiplexIsReadPlatformWideAndPerMachineAndCheckedAtItsPosition) {
+  auto cfg = Read(Yaml("    - host: a\n    - {host: b, multiplex: true}\n", "  multiplex: false\n"));
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  auto options = RemoteOptionsFromConfig(*cfg);
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  EXPECT_FALSE(options->multiplex);
+  EXPECT_FALSE(options->machines[0].multiplex.has_value());
+  EXPECT_EQ(options->machines[1].multiplex, std::optional<bool>(true));
+  std::string errors = Errors(Yaml("    - {host: a, multiplex: sometimes}\n", "  multiplex: 3\n"));
+  EXPECT_NE(errors.find("exp.yaml:7:14: error: trainingService.multiplex"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("exp.yaml:9:28: error: trainingService.machineList[0].multiplex"), std::string::npos)
+      << errors;
 }
 
 }  // namespace

@@ -165,8 +165,9 @@ TEST_F(RemotePlatformTest, TrialsSpreadOverHostsBySlots) {
   ASSERT_TRUE(remote.Stop(500ms).ok());
 }
 
-// A host that dies mid-trial: after three failed polls its trials end, the reason names
-// it; it takes no trials until it answers again.
+// A host that dies mid-trial: after three failed polls its trials end as platform
+// failures, the reason names it; it takes no trials until it answers again, and then
+// what is left of the lost trial there is killed.
 TEST_F(RemotePlatformTest, TrialsOfAHostThatDiesFailWithTheReasonAndTheHostRejoins) {
   testing::SshdFixture doomed;
   ASSERT_EQ(doomed.Start(), "");
@@ -181,10 +182,12 @@ TEST_F(RemotePlatformTest, TrialsOfAHostThatDiesFailWithTheReasonAndTheHostRejoi
   const PlatformEvent* exit = testing::FindExit(rest, 7);
   ASSERT_NE(exit, nullptr);
   EXPECT_EQ(exit->exit_code, 255);
+  EXPECT_TRUE(exit->platform_failure) << "the host lost it, not the trial's code: the manager may run it again";
   EXPECT_NE(exit->stderr_tail.find("127.0.0.1:" + std::to_string(doomed.port())), std::string::npos) << exit->stderr_tail;
-  // The "host" is this machine: end what the dead host left running.
+  // The "host" is this machine: the trial lives on there (an outage, not a crash).
   pid_t pid = std::atoi(testing::ReadFile(dir_ / "host/runs/exp1/7/pid").c_str());
-  if (pid > 0) kill(-pid, SIGKILL);
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(testing::IsAlive(pid));
   EXPECT_EQ(remote.Capacity(), 0) << "a dead host takes no trials";
 
   // The host comes back: a retry (after 1 s) reconnects and it takes trials again.
@@ -193,6 +196,8 @@ TEST_F(RemotePlatformTest, TrialsOfAHostThatDiesFailWithTheReasonAndTheHostRejoi
   std::vector<PlatformEvent> ignored;
   while (remote.Capacity() == 0 && std::chrono::steady_clock::now() < end) ASSERT_TRUE(remote.Poll(100ms, &ignored).ok());
   ASSERT_GT(remote.Capacity(), 0) << "the host did not rejoin";
+  EXPECT_TRUE(testing::WaitUntilGone(pid, 5s)) << "the lost trial runs again elsewhere: its old copy ends on rejoin";
+  if (testing::IsAlive(pid)) kill(-pid, SIGKILL);
   ASSERT_TRUE(remote.Launch(Launch(9, "echo back")).ok());
   auto back = PollUntil(remote, testing::ExitedSeq(9), 10s);
   EXPECT_EQ(LinesOf(back, 9), (std::vector<std::string>{"back"}));

@@ -2,6 +2,8 @@
 // exit codes, scripts that exit or fail, and the fallback when the session is gone.
 #include "platforms/remote/ssh_host.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "tests/platforms/local_platform_test_util.h"
@@ -60,6 +62,37 @@ TEST_F(SshHostTest, LargeOutputArrivesWhole) {
   auto out = host_->Run("head -c 3000000 /dev/zero | tr '\\0' x", 20s);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->stdout_text, std::string(3000000, 'x'));
+}
+
+int Sockets(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_socket();
+  return n;
+}
+
+TEST_F(SshHostTest, WithoutMultiplexingNoMasterConnectionIsMade) {
+  EXPECT_EQ(Sockets(dir_.path()), 1) << "the multiplexed host's ControlMaster socket";
+  testing::TempDir other;
+  RemotePlatformOptions o = testing::TestRemoteOptions(*sshd_, dir_ / "host");
+  SshHost plain(o.machines[0], other.path(), o.ssh_options, /*multiplex=*/false);
+  ASSERT_TRUE(plain.Open(20s).ok());
+  auto out = plain.Run("echo plain", 10s);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->stdout_text, "plain\n");
+  EXPECT_EQ(Sockets(other.path()), 0);
+  plain.Close();
+}
+
+TEST_F(SshHostTest, RunWithOutputPipesTheRemoteStdoutIntoALocalCommand) {
+  std::string file = dir_ / "copied";
+  auto out = host_->RunWithOutput("printf 'from host'", "cat >" + ShellQuote(file), 10s);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->status.exit_code, 0);
+  EXPECT_EQ(testing::ReadFile(file), "from host");
+  auto failed = host_->RunWithOutput("echo no >&2; exit 5", "cat >/dev/null", 10s);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status.exit_code, 5) << "the remote failure is not hidden by the pipe";
+  EXPECT_EQ(failed->stderr_text, "no\n");
 }
 
 }  // namespace
