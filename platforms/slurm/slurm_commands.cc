@@ -1,9 +1,45 @@
 #include "platforms/slurm/slurm_commands.h"
 
+#include <fstream>
 #include <regex>
 #include <sstream>
 
 namespace hone {
+
+std::string SlurmReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Status SlurmWriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return IoError("cannot write " + path);
+  return Status::Ok();
+}
+
+std::string SlurmFirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+SlurmJobIds ParseSlurmJobIds(const std::string& text) {
+  SlurmJobIds ids;
+  std::istringstream in(text);
+  in >> ids.id >> ids.job_id;
+  if (ids.job_id.empty() && ids.id.find('_') == std::string::npos) ids.job_id = ids.id;
+  return ids;
+}
+
+std::string FormatSlurmJobIds(const SlurmJobIds& ids) {
+  std::string text = ids.id + "\n";
+  if (!ids.job_id.empty() && ids.job_id != ids.id) text += ids.job_id + "\n";
+  return text;
+}
 
 std::string ShellQuote(std::string_view s) {
   std::string out = "'";
@@ -33,11 +69,24 @@ std::string SlurmBatchScript(const TrialLaunch& launch) {
   return s.str();
 }
 
+std::string SlurmArrayScript(const std::vector<std::string>& job_scripts) {
+  std::ostringstream s;
+  s << "#!/bin/bash\n"
+    << "# hone: a job array, one trial per task.\n"
+    << "case \"$SLURM_ARRAY_TASK_ID\" in\n";
+  for (size_t i = 0; i < job_scripts.size(); ++i) s << i << ") exec /bin/bash " << ShellQuote(job_scripts[i]) << " ;;\n";
+  s << "*) echo \"hone: no trial for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 1 ;;\n"
+    << "esac\n";
+  return s.str();
+}
+
 std::vector<std::string> SbatchArguments(const SlurmOptions& o, const std::string& job_name,
                                          const std::string& chdir, const std::string& output,
                                          const std::string& script) {
+  // --no-requeue: a job whose node fails ends NODE_FAIL and the manager runs the
+  // configuration again (maxTrialRetries); Slurm's requeue would restart it over its own logs.
   std::vector<std::string> args = {"--parsable", "--job-name=" + job_name, "--chdir=" + chdir,
-                                   "--output=" + output, "--open-mode=append"};
+                                   "--output=" + output, "--open-mode=append", "--no-requeue"};
   if (!o.partition.empty()) args.push_back("--partition=" + o.partition);
   if (!o.account.empty()) args.push_back("--account=" + o.account);
   if (!o.time_limit.empty()) args.push_back("--time=" + o.time_limit);
@@ -54,12 +103,18 @@ std::map<std::string, SlurmJobState> ParseSqueue(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) {
-    size_t a = line.find('|');
-    size_t b = a == std::string::npos ? a : line.find('|', a + 1);
-    if (b == std::string::npos || a == 0) continue;
-    std::string reason = line.substr(b + 1);
-    while (!reason.empty() && (reason.back() == '\r' || reason.back() == ' ')) reason.pop_back();
-    jobs[line.substr(0, a)] = {line.substr(a + 1, b - a - 1), reason};
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    std::vector<std::string> fields;
+    size_t from = 0;
+    for (size_t bar; fields.size() < 3 && (bar = line.find('|', from)) != std::string::npos; from = bar + 1)
+      fields.push_back(line.substr(from, bar - from));
+    fields.push_back(line.substr(from));
+    if (fields.size() < 3 || fields[0].empty()) continue;
+    SlurmJobState state;
+    if (fields.size() == 4) state.job_id = fields[1];
+    state.state = fields[fields.size() - 2];
+    state.reason = fields.back();
+    jobs[fields[0]] = std::move(state);
   }
   return jobs;
 }
@@ -71,6 +126,8 @@ bool IsTerminalSlurmState(std::string_view s) {
     if (s == live) return false;
   return !s.empty();
 }
+
+bool IsSlurmPlatformFailure(std::string_view s) { return s == "NODE_FAIL" || s == "BOOT_FAIL"; }
 
 bool HasStartedSlurmState(std::string_view s) {
   return s != "PENDING" && s != "REQUEUED" && s != "REQUEUE_HOLD" && s != "REQUEUE_FED" && s != "RESV_DEL_HOLD";

@@ -42,6 +42,8 @@ struct SlurmOptions {
   // and write a file into it that this machine then reads; "" = no probe.
   std::string probe_dir;
   std::chrono::milliseconds probe_timeout{60000};
+  // How long a successful probe of probe_dir is trusted (a marker file there); 0 = always probe.
+  std::chrono::milliseconds probe_cache_ttl{600000};
   // A finished job's exit-status file may reach this machine late (NFS attribute
   // caches): how long to wait for it before taking the state Slurm reports.
   std::chrono::milliseconds exit_file_grace{3000};

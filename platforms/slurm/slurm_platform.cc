@@ -15,32 +15,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string FirstLine(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
-}
-
-std::string ReadSmallFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Status WriteSmallFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return IoError("cannot write " + path);
-  return Status::Ok();
-}
-
 std::string RandomToken() {
   std::random_device rd;
   std::ostringstream s;
   s << std::hex << rd() << rd();
   return s.str();
+}
+
+constexpr const char* kProbeMarker = ".hone-slurm-probe-ok";
+
+// Whether a probe with `key` succeeded less than `ttl` ago (`marker` holds its key).
+bool RecentProbe(const std::string& marker, const std::string& key, std::chrono::milliseconds ttl) {
+  std::error_code ec;
+  auto written = fs::last_write_time(marker, ec);
+  if (ec || key.empty()) return false;
+  auto age = fs::file_time_type::clock::now() - written;
+  return age >= fs::file_time_type::duration::zero() && age < ttl && SlurmReadFile(marker) == key;
 }
 
 }  // namespace
@@ -49,7 +39,8 @@ SlurmPlatform::SlurmPlatform(SlurmOptions options) : options_(std::move(options)
 
 SlurmPlatform::~SlurmPlatform() {
   std::vector<std::string> ids;
-  for (const auto& [seq, job] : jobs_) ids.push_back(job->id);
+  for (const auto& [seq, job] : jobs_)
+    if (!job->id.empty()) ids.push_back(job->id);
   if (!ids.empty() && tools_.count("scancel")) Cancel(ids);
 }
 
@@ -64,9 +55,9 @@ StatusOr<CommandOutput> SlurmPlatform::RunTool(const std::string& tool, const st
   return RunCommand(spawn, timeout, 4 << 20);
 }
 
-Status SlurmPlatform::Start() {
-  if (started_) return FailedPrecondition("slurm platform: Start called twice");
+Status SlurmPlatform::FindTools() {
   for (const char* tool : {"sbatch", "squeue", "scancel", "scontrol"}) {
+    if (tools_.count(tool)) continue;
     std::optional<std::string> path = FindExecutable(tool, options_.path_env);
     if (!path)
       return FailedPrecondition(std::string("slurm platform: ") + tool +
@@ -74,16 +65,40 @@ Status SlurmPlatform::Start() {
                                 "(sbatch, squeue, scancel, scontrol) work, e.g. on a login node");
     tools_[tool] = *path;
   }
+  return Status::Ok();
+}
+
+Status SlurmPlatform::Start() {
+  if (started_) return FailedPrecondition("slurm platform: Start called twice");
+  HONE_RETURN_IF_ERROR(FindTools());
   if (options_.max_concurrent_jobs < 1) return InvalidArgument("trainingService.maxConcurrentJobs must be >= 1");
   if (!options_.probe_dir.empty()) HONE_RETURN_IF_ERROR(Probe());
   started_ = true;
   return Status::Ok();
 }
 
+std::string SlurmPlatform::ProbeKey() const {
+  if (options_.probe_cache_ttl.count() <= 0) return "";
+  const char* conf = std::getenv("SLURM_CONF");
+  std::string key = std::string("SLURM_CONF=") + (conf ? conf : "") + " partition=" + options_.partition +
+                    " account=" + options_.account;
+  for (const auto& arg : options_.sbatch_args) key += " " + arg;
+  return key + "\n";
+}
+
 // A tiny job that writes a token into probe_dir; this machine must then read it.
 Status SlurmPlatform::Probe() {
+  const std::string marker = options_.probe_dir + "/" + kProbeMarker, key = ProbeKey();
+  if (RecentProbe(marker, key, options_.probe_cache_ttl)) return Status::Ok();
   const std::string token = RandomToken();
   const std::string file = options_.probe_dir + "/.hone-slurm-probe-" + token;
+  auto seen = [&] {
+    if (SlurmReadFile(file) != token) return false;
+    std::error_code ec;
+    fs::remove(file, ec);
+    if (!key.empty()) (void)SlurmWriteFile(marker, key);
+    return true;
+  };
   SlurmOptions probe = options_;
   probe.time_limit = probe.memory = "";
   probe.cpus_per_task = probe.gpus_per_task = 0;
@@ -93,33 +108,25 @@ Status SlurmPlatform::Probe() {
   auto sub = RunTool("sbatch", args);
   if (!sub.ok()) return sub.status().WithContext("slurm platform: probe job");
   if (sub->status.exit_code != 0)
-    return FailedPrecondition("slurm platform: sbatch refused the probe job: " + FirstLine(sub->stderr_text));
-  const std::string id = FirstLine(sub->stdout_text).substr(0, sub->stdout_text.find(';'));
+    return FailedPrecondition("slurm platform: sbatch refused the probe job: " + SlurmFirstLine(sub->stderr_text));
+  const std::string id = SlurmFirstLine(sub->stdout_text).substr(0, sub->stdout_text.find(';'));
   const auto deadline = Clock::now() + options_.probe_timeout;
   std::string state = "PENDING", reason;
   while (Clock::now() < deadline) {
-    if (ReadSmallFile(file) == token) {
-      std::error_code ec;
-      fs::remove(file, ec);
-      return Status::Ok();
-    }
-    auto q = RunTool("squeue", {"--jobs=" + id, "-h", "-o", "%i|%T|%r", "--states=all"});
+    if (seen()) return Status::Ok();
+    auto q = RunTool("squeue", {"--jobs=" + id, "-h", "-o", kSqueueFormat, "--states=all"});
     if (q.ok()) {
       auto jobs = ParseSqueue(q->stdout_text);
       if (jobs.count(id)) state = jobs[id].state, reason = jobs[id].reason;
       if (jobs.count(id) == 0 || IsTerminalSlurmState(state)) {
         std::this_thread::sleep_for(options_.exit_file_grace);  // a shared filesystem may lag
-        if (ReadSmallFile(file) == token) {
-          std::error_code ec;
-          fs::remove(file, ec);
-          return Status::Ok();
-        }
+        if (seen()) return Status::Ok();
         return FailedPrecondition("slurm platform: the probe job " + id + " ended " + state + " without writing " +
                                   file + ": the compute nodes must see the trial code directory and the "
                                   "experiment directory at the same path as this machine (a shared filesystem)");
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   Cancel({id});
   return FailedPrecondition("slurm platform: the probe job " + id + " is still " + state +
@@ -147,23 +154,14 @@ Status SlurmPlatform::Launch(const TrialLaunch& launch) {
   for (const char* f : {kSlurmExitFile, kSlurmJobIdFile, kSlurmStateFile}) fs::remove(fs::path(dir) / f, ec);
   TrialLaunch with_dir = launch;
   with_dir.env.emplace("HONE_TRIAL_DIR", dir);
-  for (const char* f : {"stdout.log", "stderr.log"}) HONE_RETURN_IF_ERROR(WriteSmallFile(dir + "/" + f, ""));
-  const std::string script = dir + "/job.sh";
-  HONE_RETURN_IF_ERROR(WriteSmallFile(script, SlurmBatchScript(with_dir)));
-  auto sub = RunTool("sbatch", SbatchArguments(options_, options_.job_name_prefix + "-" + std::to_string(launch.seq),
-                                               dir, dir + "/slurm.out", script));
-  if (!sub.ok()) return sub.status().WithContext(who);
-  std::string id = FirstLine(sub->stdout_text);
-  id = id.substr(0, id.find(';'));  // "<id>;<cluster>" on federated clusters
-  if (sub->status.exit_code != 0 || id.empty())
-    return IoError(who + ": sbatch failed: " + FirstLine(sub->stderr_text + sub->stdout_text));
-  (void)WriteSmallFile(dir + "/" + kSlurmJobIdFile, id + "\n");
+  for (const char* f : {"stdout.log", "stderr.log"}) HONE_RETURN_IF_ERROR(SlurmWriteFile(dir + "/" + f, ""));
+  HONE_RETURN_IF_ERROR(SlurmWriteFile(dir + "/job.sh", SlurmBatchScript(with_dir)));
   auto job = std::make_unique<Job>();
   job->seq = launch.seq;
-  job->id = id;
   job->trial_dir = dir;
   job->lines = std::make_unique<LineSplitter>(options_.output_limits.max_line_bytes);
   jobs_[launch.seq] = std::move(job);
+  launched_.push_back(launch.seq);  // submitted at the next Poll, with the others of this turn
   next_refresh_ = Clock::now();
   return Status::Ok();
 }
@@ -174,6 +172,8 @@ Status SlurmPlatform::Kill(int64_t seq) {
     if (exited_.count(seq)) return Status::Ok();
     return NotFound("slurm platform: no trial " + std::to_string(seq) + " was launched");
   }
+  if (it->second->id.empty()) SubmitLaunched(&pending_);  // then cancelled like any other
+  if (!jobs_.count(seq)) return Status::Ok();                // sbatch refused it: it has ended
   if (!it->second->kill_requested) Cancel({it->second->id});
   it->second->kill_requested = true;
   next_refresh_ = Clock::now();
@@ -188,6 +188,14 @@ void SlurmPlatform::Cancel(const std::vector<std::string>& ids) {
 Status SlurmPlatform::Stop(std::chrono::milliseconds grace) {
   if (stopped_) return Status::Ok();
   stopped_ = true;
+  for (int64_t seq : launched_) {  // never submitted: they end here
+    auto it = jobs_.find(seq);
+    if (it == jobs_.end()) continue;
+    EmitStarted(it->second.get(), &pending_);
+    Finish(it->second.get(), 128 + SIGTERM, SIGTERM, "", &pending_);
+    jobs_.erase(it);
+  }
+  launched_.clear();
   std::vector<std::string> ids;
   for (auto& [seq, job] : jobs_) {
     if (!job->kill_requested) ids.push_back(job->id);
@@ -204,18 +212,6 @@ Status SlurmPlatform::Stop(std::chrono::milliseconds grace) {
     Finish(job.get(), 128 + SIGKILL, SIGKILL, "slurm job " + job->id + " did not end after scancel", &pending_);
   }
   jobs_.clear();
-  return Status::Ok();
-}
-
-Status SlurmPlatform::Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) {
-  if (pid <= 0 || trial_dir.empty()) return Status::Ok();
-  if (tools_.empty()) {
-    std::optional<std::string> scancel = FindExecutable("scancel", options_.path_env);
-    if (!scancel) return Status::Ok();
-    tools_["scancel"] = *scancel;
-  }
-  if (FirstLine(ReadSmallFile(trial_dir + "/" + kSlurmJobIdFile)) != std::to_string(pid)) return Status::Ok();
-  Cancel({std::to_string(pid)});
   return Status::Ok();
 }
 

@@ -2,27 +2,43 @@
 //
 //   SlurmPlatform slurm(SlurmOptionsFromConfig(config, getenv("PATH")));
 //   slurm.Start();       // finds sbatch & co; a probe job checks the shared directory
-//   slurm.Launch(trial); // writes <trial_dir>/job.sh, sbatch --parsable job.sh
-//   slurm.Poll(1s, &ev); // one squeue call for every job per pollInterval
+//   slurm.Launch(trial); // writes <trial_dir>/job.sh; submitted at the next Poll
+//   slurm.Poll(1s, &ev); // sbatch for what was launched; one squeue call per pollInterval
 //
 // Beyond the Platform contract:
+// - Submission: the trials launched since the last Poll go to Slurm together, as one job
+//   array (sbatch --array=0-N, task i runs the i-th trial's job.sh) when there are several,
+//   as a plain job when there is one (and one job per trial where sbatch refuses arrays).
+//   A trial addresses its job as "<array>_<task>" then; Kill cancels that task only. When
+//   sbatch refuses a job, its trials end with exit code 1 and sbatch's message. Slurm's
+//   own messages about a job go to slurm.out in the trial directory (array tasks:
+//   slurm-array-<task>.out in the first trial's directory).
+// - A successful start probe is remembered for 10 minutes in <probe dir>/.hone-slurm-probe-ok
+//   (with the sbatch options it ran with), so that validating a config and then starting
+//   its manager submit one probe job, not two.
 // - Slurm's client commands run with this process's environment (SLURM_CONF included).
 // - The trial directory must be visible at the same path on the compute nodes: the job
 //   writes stdout.log, stderr.log and, when the command ends, exit_status there; Poll
 //   reads new stdout bytes by offset (nothing is read twice) and turns lines into
 //   kStdoutLine events.
 // - kStarted comes when squeue first shows the job running; its pid is the Slurm job id
-//   (also in <trial_dir>/slurm_job_id). A job cancelled while pending gets kStarted and
-//   kExited together.
+//   (a task's own job id for an array task; also in <trial_dir>/slurm_job_id). A job
+//   cancelled while pending gets kStarted and kExited together.
 // - While a job waits, squeue's reason (Resources, Priority, QOSMaxJobsPerUserLimit...)
 //   is written to <trial_dir>/slurm_state as "PENDING <reason>"; later "RUNNING" and the
 //   final state.
 // - kExited: from exit_status (128 + signal when a signal ended the command); when the
 //   job ended without it (scancel, TIMEOUT, NODE_FAIL...), from `scontrol show job`
-//   (ExitCode code:signal), the Slurm state named in stderr_tail.
+//   (ExitCode code:signal), the Slurm state named in stderr_tail. NODE_FAIL, BOOT_FAIL and
+//   a job that left squeue and scontrol without an exit status (past exit_file_grace) end
+//   with platform_failure. Jobs are submitted with --no-requeue so that Slurm does not
+//   restart them over their own logs: the manager runs the configuration again instead.
 // - Kill and Stop run scancel; Stop reports what Slurm did not end within its grace as
 //   killed (SIGKILL).
 // - Reclaim scancels the job recorded as `pid` when <trial_dir>/slurm_job_id names it.
+// - Attach takes back the job named in <trial_dir>/slurm_job_id while Slurm still knows it
+//   (pending, running or ended) or it left an exit status; its stdout is read again from
+//   the first byte. AbandonJobs lets the jobs run on unwatched, as a manager that dies does.
 #pragma once
 
 #include <chrono>
@@ -53,12 +69,17 @@ class SlurmPlatform : public Platform {
   Status Poll(std::chrono::milliseconds timeout, std::vector<PlatformEvent>* out) override;
   Status Stop(std::chrono::milliseconds grace) override;
   Status Reclaim(int64_t seq, const std::string& trial_dir, int64_t pid) override;
+  StatusOr<bool> Attach(const TrialLaunch& launch, int64_t pid) override;
 
+  // Forgets every trial without cancelling its job and without events: the jobs run on
+  // for a later manager to Attach. The platform is stopped afterwards.
+  void AbandonJobs();
  private:
   using Clock = std::chrono::steady_clock;
   struct Job {
     int64_t seq = 0;
-    std::string id;
+    std::string id;      // how hone addresses the job: "123", "123_4"; "" until submitted
+    std::string job_id;  // the job's own numeric id (kStarted's pid) once known
     std::string trial_dir;
     bool started = false;
     bool kill_requested = false;
@@ -66,12 +87,22 @@ class SlurmPlatform : public Platform {
     int64_t stdout_offset = 0;
     std::unique_ptr<LineSplitter> lines;
     std::optional<Clock::time_point> ended_at;  // first seen ended without exit_status
+    bool platform_failure = false;              // for its kExited
   };
 
   // Runs Slurm's `tool` (sbatch, squeue, ...) with `args`.
   StatusOr<CommandOutput> RunTool(const std::string& tool, const std::vector<std::string>& args,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  Status FindTools();
   Status Probe();
+  // The probe's cache key: where and how it ran; "" when it cannot be cached.
+  std::string ProbeKey() const;
+  // Submits the trials launched since the last call: one job, or one job array.
+  void SubmitLaunched(std::vector<PlatformEvent>* out);
+  // One sbatch call for `batch` (a job array when it holds several); "" or why it failed.
+  std::string Submit(const std::vector<Job*>& batch);
+  void FailSubmission(const std::vector<Job*>& batch, const std::string& why, std::vector<PlatformEvent>* out);
+  void RecordJobId(Job* job);
   // One squeue call, then each job's new output and end.
   Status Refresh(std::vector<PlatformEvent>* out);
   void Update(Job* job, const SlurmJobState* state, std::vector<PlatformEvent>* out);
@@ -80,7 +111,8 @@ class SlurmPlatform : public Platform {
   void Finish(Job* job, int exit_code, int signal, const std::string& why, std::vector<PlatformEvent>* out);
   void ReadStdout(Job* job, std::vector<PlatformEvent>* out);
   void EmitStarted(Job* job, std::vector<PlatformEvent>* out);
-  std::string SlurmEndReason(const std::string& id) const;
+  // Also marks a node failure as the platform's (job->platform_failure).
+  std::string SlurmEndReason(Job* job) const;
   void ShowState(Job* job, const std::string& text);
   void Cancel(const std::vector<std::string>& ids);
 
@@ -89,6 +121,7 @@ class SlurmPlatform : public Platform {
   bool started_ = false;
   bool stopped_ = false;
   std::map<int64_t, std::unique_ptr<Job>> jobs_;
+  std::vector<int64_t> launched_;  // launched, not submitted yet
   std::set<int64_t> exited_;
   std::vector<PlatformEvent> pending_;
   Clock::time_point next_refresh_{};

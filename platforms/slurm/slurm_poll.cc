@@ -45,6 +45,7 @@ Status SlurmPlatform::Poll(std::chrono::milliseconds timeout, std::vector<Platfo
   const size_t before = out->size();
   const auto deadline = Clock::now() + timeout;
   while (true) {
+    if (!launched_.empty()) SubmitLaunched(&pending_);
     if (!pending_.empty()) {
       std::move(pending_.begin(), pending_.end(), std::back_inserter(*out));
       pending_.clear();
@@ -64,8 +65,10 @@ Status SlurmPlatform::Poll(std::chrono::milliseconds timeout, std::vector<Platfo
 Status SlurmPlatform::Refresh(std::vector<PlatformEvent>* out) {
   if (jobs_.empty()) return Status::Ok();
   std::string ids;
-  for (const auto& [seq, job] : jobs_) ids += (ids.empty() ? "" : ",") + job->id;
-  auto q = RunTool("squeue", {"--jobs=" + ids, "-h", "-o", "%i|%T|%r", "--states=all"});
+  for (const auto& [seq, job] : jobs_)
+    if (!job->id.empty()) ids += (ids.empty() ? "" : ",") + job->id;
+  if (ids.empty()) return Status::Ok();
+  auto q = RunTool("squeue", {"--jobs=" + ids, "-r", "-h", "-o", kSqueueFormat, "--states=all"});
   if (!q.ok()) return Status::Ok();  // slurmctld busy or restarting: try again next round
   // squeue fails with "Invalid job id" when none of the jobs is known any more; any other
   // failure says nothing about the jobs.
@@ -73,6 +76,7 @@ Status SlurmPlatform::Refresh(std::vector<PlatformEvent>* out) {
   std::map<std::string, SlurmJobState> states = ParseSqueue(q->stdout_text);
   std::vector<int64_t> finished;
   for (auto& [seq, job] : jobs_) {
+    if (job->id.empty()) continue;
     auto it = states.find(job->id);
     const SlurmJobState* state = it == states.end() ? nullptr : &it->second;
     Update(job.get(), state, out);
@@ -97,6 +101,11 @@ void SlurmPlatform::Update(Job* job, const SlurmJobState* state, std::vector<Pla
       ShowState(job, text);
     } else
       ShowState(job, state->state);
+    if (HasStartedSlurmState(state->state) && !state->job_id.empty() && job->job_id != state->job_id &&
+        state->job_id.find('_') == std::string::npos) {
+      job->job_id = state->job_id;  // an array task's own id, known once it runs
+      RecordJobId(job);
+    }
     if (!job->started && HasStartedSlurmState(state->state)) EmitStarted(job, out);
   }
   if (job->started) ReadStdout(job, out);
@@ -107,14 +116,18 @@ bool SlurmPlatform::FinishIfEnded(Job* job, const SlurmJobState* state, std::vec
     int status = std::atoi(text->c_str());
     int signal = status > 128 && status < 128 + 65 ? status - 128 : 0;
     if (!job->started) EmitStarted(job, out);
-    Finish(job, status, signal, signal && !job->kill_requested ? SlurmEndReason(job->id) : "", out);
+    Finish(job, status, signal, signal && !job->kill_requested ? SlurmEndReason(job) : "", out);
     return true;
   }
-  if (state && !IsTerminalSlurmState(state->state)) return false;
+  if (state && !IsTerminalSlurmState(state->state)) {
+    job->ended_at.reset();  // squeue had only missed it
+    return false;
+  }
   auto now = Clock::now();
   if (!job->ended_at) job->ended_at = now;
-  // A command that ended by itself writes exit_status; give a shared filesystem time to show it.
-  bool by_itself = state && (state->state == "COMPLETED" || state->state == "FAILED");
+  // A command that ended by itself writes exit_status; give a shared filesystem time to show
+  // it. So does a job that left squeue: squeue may also have missed it for a moment.
+  bool by_itself = !state || state->state == "COMPLETED" || state->state == "FAILED";
   if (by_itself && !job->kill_requested && now - *job->ended_at < options_.exit_file_grace) return false;
   auto shown = RunTool("scontrol", {"show", "job", "-o", job->id});
   std::optional<SlurmJobEnd> end = shown.ok() ? ParseScontrolJob(shown->stdout_text) : std::nullopt;
@@ -126,22 +139,27 @@ bool SlurmPlatform::FinishIfEnded(Job* job, const SlurmJobState* state, std::vec
   int code = e.signal ? 128 + e.signal : e.exit_code;
   if (!job->started) EmitStarted(job, out);
   std::string why = job->kill_requested ? "" : "slurm job " + job->id + " ended " + e.state;
-  if (!end && !state) why = "slurm job " + job->id + " vanished from squeue and scontrol";
-  if (!job->kill_requested && job->stdout_offset == 0 && !fs::exists(job->trial_dir + "/" + kSlurmExitFile))
+  if (!end && !state && !job->kill_requested) why = "slurm job " + job->id + " vanished from squeue and scontrol";
+  // The node, not the trial, failed; or Slurm lost the job: the configuration may run again.
+  job->platform_failure =
+      !job->kill_requested && (IsSlurmPlatformFailure(e.state) || (!end && !state));
+  if (!job->kill_requested && !job->platform_failure && job->stdout_offset == 0 &&
+      !fs::exists(job->trial_dir + "/" + kSlurmExitFile))
     why += " before its command ran (does the compute node see " + job->trial_dir +
            "? The experiment directory must be on a filesystem shared with the compute nodes; Slurm's own "
-           "messages are in slurm.out there)";
+           "messages are in slurm.out there, or in slurm-array-<task>.out beside its job array's array.sh)";
   Finish(job, code, e.signal, why, out);
   return true;
 }
 
 // Why Slurm signalled a job that hone did not cancel (TIMEOUT, scancel by someone else,
-// preemption...): "slurm job N ended STATE", or "" when Slurm did not end it.
-std::string SlurmPlatform::SlurmEndReason(const std::string& id) const {
-  auto shown = RunTool("scontrol", {"show", "job", "-o", id});
+// preemption, a node failure...): "slurm job N ended STATE", or "" when Slurm did not end it.
+std::string SlurmPlatform::SlurmEndReason(Job* job) const {
+  auto shown = RunTool("scontrol", {"show", "job", "-o", job->id});
   std::optional<SlurmJobEnd> end = shown.ok() ? ParseScontrolJob(shown->stdout_text) : std::nullopt;
   if (!end || !IsTerminalSlurmState(end->state) || end->state == "COMPLETED" || end->state == "FAILED") return "";
-  return "slurm job " + id + " ended " + end->state;
+  job->platform_failure = IsSlurmPlatformFailure(end->state);
+  return "slurm job " + job->id + " ended " + end->state;
 }
 
 void SlurmPlatform::EmitStarted(Job* job, std::vector<PlatformEvent>* out) {
@@ -149,7 +167,7 @@ void SlurmPlatform::EmitStarted(Job* job, std::vector<PlatformEvent>* out) {
   PlatformEvent e;
   e.kind = PlatformEvent::Kind::kStarted;
   e.seq = job->seq;
-  e.pid = std::atoll(job->id.c_str());  // the Slurm job id: the job's processes are on a compute node
+  e.pid = std::atoll(job->job_id.c_str());  // the Slurm job id: the job's processes are on a compute node
   out->push_back(std::move(e));
 }
 
@@ -199,6 +217,7 @@ void SlurmPlatform::Finish(Job* job, int exit_code, int signal, const std::strin
   e.seq = job->seq;
   e.exit_code = exit_code;
   e.signal = signal;
+  e.platform_failure = job->platform_failure;
   e.stderr_tail = StderrTail(job->trial_dir, options_.output_limits);
   if (!why.empty()) e.stderr_tail += (e.stderr_tail.empty() ? "" : "\n") + why;
   out->push_back(std::move(e));

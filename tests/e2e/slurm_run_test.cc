@@ -1,6 +1,8 @@
 // End-to-end on a real single-node Slurm (tests/platforms/slurm/slurm_test_cluster.h):
 // `hone run` with `platform: slurm`, each trial one batch job.
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -61,7 +63,8 @@ TEST_F(SlurmRunTest, ParametersGoInAndMetricsComeOut) {
   std::string job = ReadFile(dir + "slurm_job_id");
   ASSERT_FALSE(job.empty());
   auto rows = env.Query(id, "SELECT pid FROM trials WHERE seq = 0");
-  EXPECT_EQ(rows.at(0)["pid"] + "\n", job);
+  // Trials 0 and 1 were launched in one turn: one job array, "<array>_0" then the task's own id.
+  EXPECT_NE(job.find("_0\n" + rows.at(0)["pid"] + "\n"), std::string::npos) << job;
   EXPECT_TRUE(std::filesystem::exists(dir + "job.sh"));
 }
 
@@ -126,6 +129,71 @@ TEST_F(SlurmRunTest, APendingJobShowsItsReasonWhileItsTrialWaits) {
     return env.Query(id, "SELECT 1 FROM trials WHERE status = 'succeeded'").size() == 2;
   }, 40));
   (void)env.Run({"stop", id});
+}
+
+// The manager dies (SIGKILL) while its trial's job runs; `hone resume` takes the job back:
+// the same job id, every report counted once, the trial's real end.
+TEST_F(SlurmRunTest, ResumeTakesBackTheJobOfAKilledManager) {
+  HoneEnv env;
+  const std::string marker = env.work() + "/resumed";
+  auto trial = env.WriteFile("trial.sh",
+                             "echo '@hone {\"type\":\"intermediate\",\"value\":0.1}'\n"
+                             "while [ ! -e " + marker + " ]; do sleep 0.1; done\n"
+                             "echo '@hone {\"type\":\"intermediate\",\"value\":0.2}'\n"
+                             "echo '@hone {\"type\":\"final\",\"value\":0.3}'\n");
+  auto cfg = env.WriteFile("exp.yaml", SlurmConfig("/bin/sh " + trial, 1, 1));
+  pid_t manager = env.Start({"run", "--no-ui", cfg});
+  std::string id;
+  ASSERT_TRUE(WaitFor([&] {
+    std::error_code ec;
+    if (!std::filesystem::exists(env.home() + "/experiments", ec) ||
+        std::filesystem::is_empty(env.home() + "/experiments", ec))
+      return false;
+    id = env.OnlyExperimentId();
+    return !env.Query(id, "SELECT 1 FROM metrics").empty();
+  }, 40));
+  ASSERT_EQ(kill(manager, SIGKILL), 0);
+  env.Wait(manager);
+  auto before = env.Query(id, "SELECT pid, status FROM trials WHERE seq = 0");
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0]["status"], "running");
+  const std::string job = ReadFile(env.ExperimentDir(id) + "/trials/0/slurm_job_id");
+  EXPECT_EQ(before[0]["pid"] + "\n", job);
+
+  pid_t resumed = env.Start({"resume", "--no-ui", id});
+  ASSERT_TRUE(WaitFor([&] { return !env.Query(id, "SELECT 1 FROM events WHERE kind = 'attached'").empty(); }, 30));
+  env.WriteFile("resumed", "");  // the job goes on only once the resumed manager holds it
+  ASSERT_EQ(env.Wait(resumed, 60), 0);
+  auto rows = env.Query(id, "SELECT seq, pid, status, final FROM trials");
+  ASSERT_EQ(rows.size(), 1u) << "the job was run again instead of taken back";
+  EXPECT_EQ(rows[0]["status"], "succeeded");
+  EXPECT_EQ(rows[0]["pid"], before[0]["pid"]);
+  EXPECT_DOUBLE_EQ(std::stod(rows[0]["final"]), 0.3);
+  EXPECT_EQ(env.Query(id, "SELECT COUNT(*) AS n FROM metrics")[0]["n"], "2");
+}
+
+// The node of a running trial fails (NODE_FAIL): the platform lost it, not the trial's
+// code; the manager runs the same configuration again and the experiment succeeds.
+TEST_F(SlurmRunTest, ANodeFailureRunsTheConfigurationAgain) {
+  HoneEnv env;
+  const std::string again = env.work() + "/second-run";
+  auto trial = env.WriteFile("trial.sh", "if [ -e " + again + " ]; then echo '@hone {\"type\":\"final\",\"value\":0.5}'; "
+                                         "else touch " + again + "; sleep 60; fi\n");
+  auto cfg = env.WriteFile("exp.yaml", SlurmConfig("/bin/sh " + trial, 1, 1));
+  pid_t manager = env.Start({"run", "--no-ui", cfg});
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(again); }, 40));
+  SpawnOptions down;
+  down.argv = {"/usr/bin/scontrol", "update", "nodename=localhost", "state=down", "reason=hone-e2e"};
+  down.open_exit_fd = false;
+  ASSERT_TRUE(RunCommand(down, std::chrono::seconds(10)).ok());
+  EXPECT_EQ(env.Wait(manager, 60), 0);
+  std::string id = env.OnlyExperimentId();
+  auto rows = env.Query(id, "SELECT seq, config_id, status, reason FROM trials ORDER BY seq");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["status"], "failed");
+  EXPECT_NE(rows[0]["reason"].find("NODE_FAIL"), std::string::npos) << rows[0]["reason"];
+  EXPECT_EQ(rows[1]["config_id"], rows[0]["config_id"]);
+  EXPECT_EQ(rows[1]["status"], "succeeded");
 }
 
 TEST_F(SlurmRunTest, MissingSbatchIsAClearErrorAtStart) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A private single-node Slurm for tests: munged, slurmctld and slurmd under one directory,
 # bound to 127.0.0.1 on free ports. Touches nothing system-wide.
-#   slurm_cluster.sh start DIR   starts them; prints the slurm.conf path once the node is idle
+#   slurm_cluster.sh start DIR [LINE...]   starts them (LINEs added to slurm.conf, e.g.
+#                                          MaxArraySize=2); prints the slurm.conf path once the node is idle
 #   slurm_cluster.sh stop DIR    stops what `start DIR` started (scontrol shutdown, munged by pid)
 set -euo pipefail
 cmd=${1:?start|stop}
 D=${2:?directory}
+extra=("${@:3}")
 M=$D/munge
 S=$D/slurm
 export SLURM_CONF=$S/slurm.conf
@@ -80,6 +82,8 @@ KillWait=2
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=8 Boards=1 SocketsPerBoard=1 CoresPerSocket=8 ThreadsPerCore=1 RealMemory=4000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
+  local line
+  for line in "${extra[@]}"; do echo "$line" >>"$SLURM_CONF"; done
   slurmctld -f "$SLURM_CONF" -c || fail "slurmctld did not start"
   slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
   for _ in $(seq 1 300); do

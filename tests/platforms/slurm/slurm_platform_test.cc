@@ -10,7 +10,7 @@
 #include "core/config_reader.h"
 #include "platforms/builtin_platforms.h"
 #include "tests/platforms/local_platform_test_util.h"
-#include "tests/platforms/slurm/slurm_test_cluster.h"
+#include "tests/platforms/slurm/slurm_platform_fixture.h"
 
 namespace hone {
 namespace {
@@ -42,7 +42,7 @@ TEST(SlurmConfigTest, ReadsEveryKeyInAnySpelling) {
   EXPECT_EQ(o.max_concurrent_jobs, 3);
   EXPECT_EQ(SbatchArguments(o, "hone-1", "/d", "/d/slurm.out", "/d/job.sh"),
             (std::vector<std::string>{"--parsable", "--job-name=hone-1", "--chdir=/d", "--output=/d/slurm.out",
-                                      "--open-mode=append", "--partition=gpu", "--account=proj", "--time=1:00:00",
+                                      "--open-mode=append", "--no-requeue", "--partition=gpu", "--account=proj", "--time=1:00:00",
                                       "--cpus-per-task=4", "--mem=8G", "--gres=gpu:2", "--qos=short",
                                       "--exclusive", "/d/job.sh"}));
 }
@@ -63,6 +63,13 @@ TEST(SlurmTextTest, ParsesSqueueAndScontrol) {
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs["12"].reason, "Resources");
   EXPECT_EQ(jobs["13"].state, "RUNNING");
+  jobs = ParseSqueue("7_2|9|RUNNING|None\n7_3|7|PENDING|JobHeldUser\n");  // -r -o kSqueueFormat
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs["7_2"].job_id, "9");
+  EXPECT_EQ(jobs["7_3"].reason, "JobHeldUser");
+  EXPECT_EQ(ParseSlurmJobIds("7_2\n9\n").job_id, "9");
+  EXPECT_EQ(ParseSlurmJobIds("7_2\n").job_id, "");
+  EXPECT_EQ(ParseSlurmJobIds("12\n").job_id, "12");
   auto end = ParseScontrolJob("JobId=3 JobName=wrap JobState=CANCELLED Reason=None ExitCode=0:15 RunTime=1");
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->state, "CANCELLED");
@@ -103,28 +110,7 @@ TEST(SlurmPlatformTest, StartFailsClearlyWithoutSbatch) {
   EXPECT_NE(st.message().find("sbatch was not found on PATH"), std::string::npos) << st.message();
 }
 
-class SlurmClusterTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(testing::SharedSlurmCluster().ok()) << testing::SharedSlurmCluster().error(); }
-  SlurmOptions Options() {
-    SlurmOptions o;
-    const char* path = std::getenv("PATH");
-    o.path_env = path ? path : "/usr/bin";
-    o.poll_interval = 100ms;
-    o.probe_dir = dir_.path();
-    return o;
-  }
-  TrialLaunch Trial(int64_t seq, const std::string& command) {
-    TrialLaunch l;
-    l.seq = seq;
-    l.command = command;
-    l.trial_dir = dir_ / ("trials/" + std::to_string(seq));
-    l.working_dir = dir_.path();
-    l.env = {{"HONE_PARAMS", "{\"x\": 0.25}"}};
-    return l;
-  }
-  TempDir dir_;
-};
+class SlurmClusterTest : public testing::SlurmPlatformFixture {};
 
 TEST_F(SlurmClusterTest, ParametersReachTheJobAndOutputComesBack) {
   SlurmPlatform slurm(Options());
@@ -243,8 +229,10 @@ TEST_F(SlurmClusterTest, AJobThatCannotEnterItsDirectoryFailsWithAHint) {
   ASSERT_TRUE(slurm.Start().ok());
   TrialLaunch l = Trial(1, "echo never");
   ASSERT_TRUE(slurm.Launch(l).ok());
-  std::filesystem::remove_all(l.trial_dir);  // as if the node had no such directory
-  auto events = PollUntil(slurm, testing::ExitedSeq(1), 15s);
+  std::vector<PlatformEvent> events;
+  ASSERT_TRUE(slurm.Poll(1ms, &events).ok());  // submits it
+  std::filesystem::remove_all(l.trial_dir);    // as if the node had no such directory
+  events = PollUntil(slurm, testing::ExitedSeq(1), 15s);
   const PlatformEvent* exit = FindExit(events, 1);
   ASSERT_NE(exit, nullptr);
   EXPECT_NE(exit->exit_code, 0);

@@ -5,6 +5,8 @@
 //
 //   SlurmTestCluster& cluster = SharedSlurmCluster();   // once per test process
 //   ASSERT_TRUE(cluster.ok()) << cluster.error();
+// A test may start one of its own with extra slurm.conf lines (SlurmTestCluster small(
+// {"MaxArraySize=2"})); it points SLURM_CONF at itself, and back when it goes.
 #pragma once
 
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "trials/run_command.h"
 
@@ -25,7 +28,9 @@ namespace hone::testing {
 
 class SlurmTestCluster {
  public:
-  SlurmTestCluster() {
+  explicit SlurmTestCluster(std::vector<std::string> extra_conf = {}) : extra_conf_(std::move(extra_conf)) {
+    const char* before = getenv("SLURM_CONF");
+    previous_conf_ = before ? before : "";
     std::string pattern = (std::filesystem::temp_directory_path() / "hone-slurm-XXXXXX").string();
     if (!mkdtemp(pattern.data())) {
       error_ = "cannot create a temporary directory";
@@ -44,6 +49,8 @@ class SlurmTestCluster {
   ~SlurmTestCluster() {
     if (dir_.empty()) return;
     (void)Script("stop");
+    if (previous_conf_.empty()) unsetenv("SLURM_CONF");
+    else setenv("SLURM_CONF", previous_conf_.c_str(), 1);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -59,10 +66,13 @@ class SlurmTestCluster {
   StatusOr<CommandOutput> Script(const std::string& command) const {
     SpawnOptions spawn;
     spawn.argv = {std::string(HONE_SOURCE_DIR) + "/tests/platforms/slurm/slurm_cluster.sh", command, dir_};
+    if (command == "start") spawn.argv.insert(spawn.argv.end(), extra_conf_.begin(), extra_conf_.end());
     spawn.open_exit_fd = false;
     return RunCommand(spawn, std::chrono::seconds(40));
   }
 
+  std::vector<std::string> extra_conf_;
+  std::string previous_conf_;
   std::string dir_;
   std::string conf_;
   std::string error_;
