@@ -38,6 +38,7 @@ std::string Summary(const ProgressSnapshot& s) {
   if (s.max_trial_number) os << "/" << *s.max_trial_number;
   os << " | " << FormatCounts(s.counts) << " | elapsed " << FormatDuration(s.elapsed_s);
   if (s.max_duration_s) os << "/" << FormatDuration(*s.max_duration_s);
+  if (!s.waiting_reason.empty()) os << " | " << s.waiting_reason;
   return os.str();
 }
 

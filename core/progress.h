@@ -18,6 +18,9 @@ struct ProgressSnapshot {
   std::optional<double> max_duration_s;
   std::optional<TrialRecord> best;  // best rankable final so far
   OptimizeMode mode = OptimizeMode::kMaximize;
+  // Why the first waiting trial waits (a platform's pending reason, e.g. a Slurm job's
+  // "Resources"); "" when no waiting trial has one.
+  std::string waiting_reason;
 };
 
 class ProgressSink {

@@ -260,6 +260,13 @@ void ExperimentManager::Snapshot(bool force) {
   s.max_duration_s = max_experiment_duration_s_;
   s.best = best_;
   s.mode = config_.tuner.mode;
+  int64_t first_waiting = -1;
+  for (const auto& [seq, live] : live_)
+    if (live.record.status == TrialStatus::kWaiting && !live.record.reason.empty() &&
+        (first_waiting < 0 || seq < first_waiting)) {
+      first_waiting = seq;
+      s.waiting_reason = "trial " + live.record.id + " " + live.record.reason;
+    }
   progress_->OnSnapshot(s);
 }
 

@@ -109,5 +109,13 @@ TEST(ProgressViewTest, LiveBlockShowsSixSignificantDigits) {
   EXPECT_EQ(narrow[1].rfind("best: trial 117 = 0.912346 (maximize) ", 0), 0u) << narrow[1];
 }
 
+TEST(ProgressViewTest, LiveBlockSaysWhyATrialWaits) {
+  ProgressSnapshot s = LongSnapshot();
+  EXPECT_EQ(LiveBlock(s, 200)[0].find("pending"), std::string::npos);
+  s.waiting_reason = "trial 150 slurm job 42 pending: Resources";
+  auto block = LiveBlock(s, 200);
+  EXPECT_NE(block[0].find("| trial 150 slurm job 42 pending: Resources"), std::string::npos) << block[0];
+}
+
 }  // namespace
 }  // namespace hone
