@@ -4,8 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
 #include <thread>
 
 #include "platforms/gpu_discovery.h"
@@ -14,24 +12,6 @@ namespace hone {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string RandomToken() {
-  std::random_device rd;
-  std::ostringstream s;
-  s << std::hex << rd() << rd();
-  return s.str();
-}
-
-constexpr const char* kProbeMarker = ".hone-slurm-probe-ok";
-
-// Whether a probe with `key` succeeded less than `ttl` ago (`marker` holds its key).
-bool RecentProbe(const std::string& marker, const std::string& key, std::chrono::milliseconds ttl) {
-  std::error_code ec;
-  auto written = fs::last_write_time(marker, ec);
-  if (ec || key.empty()) return false;
-  auto age = fs::file_time_type::clock::now() - written;
-  return age >= fs::file_time_type::duration::zero() && age < ttl && SlurmReadFile(marker) == key;
-}
 
 }  // namespace
 
@@ -42,6 +22,7 @@ SlurmPlatform::~SlurmPlatform() {
   for (const auto& [seq, job] : jobs_)
     if (!job->id.empty()) ids.push_back(job->id);
   if (!ids.empty() && tools_.count("scancel")) Cancel(ids);
+  DropProbe();
 }
 
 StatusOr<CommandOutput> SlurmPlatform::RunTool(const std::string& tool, const std::vector<std::string>& args,
@@ -72,71 +53,13 @@ Status SlurmPlatform::Start() {
   if (started_) return FailedPrecondition("slurm platform: Start called twice");
   HONE_RETURN_IF_ERROR(FindTools());
   if (options_.max_concurrent_jobs < 1) return InvalidArgument("trainingService.maxConcurrentJobs must be >= 1");
-  if (!options_.probe_dir.empty()) HONE_RETURN_IF_ERROR(Probe());
+  if (!options_.probe_dir.empty()) HONE_RETURN_IF_ERROR(ArmProbe());  // the first job carries it
   started_ = true;
   return Status::Ok();
 }
 
-std::string SlurmPlatform::ProbeKey() const {
-  if (options_.probe_cache_ttl.count() <= 0) return "";
-  const char* conf = std::getenv("SLURM_CONF");
-  std::string key = std::string("SLURM_CONF=") + (conf ? conf : "") + " partition=" + options_.partition +
-                    " account=" + options_.account;
-  for (const auto& arg : options_.sbatch_args) key += " " + arg;
-  return key + "\n";
-}
-
-// A tiny job that writes a token into probe_dir; this machine must then read it.
-Status SlurmPlatform::Probe() {
-  const std::string marker = options_.probe_dir + "/" + kProbeMarker, key = ProbeKey();
-  if (RecentProbe(marker, key, options_.probe_cache_ttl)) return Status::Ok();
-  const std::string token = RandomToken();
-  const std::string file = options_.probe_dir + "/.hone-slurm-probe-" + token;
-  auto seen = [&] {
-    if (SlurmReadFile(file) != token) return false;
-    std::error_code ec;
-    fs::remove(file, ec);
-    if (!key.empty()) (void)SlurmWriteFile(marker, key);
-    return true;
-  };
-  SlurmOptions probe = options_;
-  probe.time_limit = probe.memory = "";
-  probe.cpus_per_task = probe.gpus_per_task = 0;
-  // sbatch reads options up to the script: --wrap in the script's place is one of them.
-  std::vector<std::string> args = SbatchArguments(probe, "hone-probe", options_.probe_dir, "/dev/null",
-                                                  "--wrap=printf %s " + token + " > " + ShellQuote(file));
-  auto sub = RunTool("sbatch", args);
-  if (!sub.ok()) return sub.status().WithContext("slurm platform: probe job");
-  if (sub->status.exit_code != 0)
-    return FailedPrecondition("slurm platform: sbatch refused the probe job: " + SlurmFirstLine(sub->stderr_text));
-  const std::string id = SlurmFirstLine(sub->stdout_text).substr(0, sub->stdout_text.find(';'));
-  const auto deadline = Clock::now() + options_.probe_timeout;
-  std::string state = "PENDING", reason;
-  while (Clock::now() < deadline) {
-    if (seen()) return Status::Ok();
-    auto q = RunTool("squeue", {"--jobs=" + id, "-h", "-o", kSqueueFormat, "--states=all"});
-    if (q.ok()) {
-      auto jobs = ParseSqueue(q->stdout_text);
-      if (jobs.count(id)) state = jobs[id].state, reason = jobs[id].reason;
-      if (jobs.count(id) == 0 || IsTerminalSlurmState(state)) {
-        std::this_thread::sleep_for(options_.exit_file_grace);  // a shared filesystem may lag
-        if (seen()) return Status::Ok();
-        return FailedPrecondition("slurm platform: the probe job " + id + " ended " + state + " without writing " +
-                                  file + ": the compute nodes must see the trial code directory and the "
-                                  "experiment directory at the same path as this machine (a shared filesystem)");
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  Cancel({id});
-  return FailedPrecondition("slurm platform: the probe job " + id + " is still " + state +
-                            (reason.empty() || reason == "None" ? "" : " (" + reason + ")") + " after " +
-                            std::to_string(options_.probe_timeout.count() / 1000) +
-                            " s (trainingService.probeTimeout); is the partition available?");
-}
-
 int SlurmPlatform::Capacity() const {
-  if (!started_ || stopped_) return 0;
+  if (!started_ || stopped_ || !probe_error_.ok()) return 0;
   return std::max(0, options_.max_concurrent_jobs - static_cast<int>(jobs_.size()));
 }
 
@@ -146,6 +69,7 @@ Status SlurmPlatform::Launch(const TrialLaunch& launch) {
   if (stopped_) return FailedPrecondition("slurm platform: Launch after Stop");
   if (jobs_.count(launch.seq)) return Status(StatusCode::kAlreadyExists, who + " is already queued or running");
   if (launch.trial_dir.empty()) return InvalidArgument(who + " has no trial_dir");
+  if (!probe_error_.ok()) return probe_error_;
   if (Capacity() < 1) return Status(StatusCode::kUnavailable, who + ": maxConcurrentJobs jobs are already submitted");
   const std::string dir = launch.trial_dir;
   std::error_code ec;
@@ -188,6 +112,7 @@ void SlurmPlatform::Cancel(const std::vector<std::string>& ids) {
 Status SlurmPlatform::Stop(std::chrono::milliseconds grace) {
   if (stopped_) return Status::Ok();
   stopped_ = true;
+  DropProbe();
   for (int64_t seq : launched_) {  // never submitted: they end here
     auto it = jobs_.find(seq);
     if (it == jobs_.end()) continue;

@@ -1,7 +1,7 @@
 // SlurmPlatform: one Slurm batch job per trial (`platform: slurm`).
 //
 //   SlurmPlatform slurm(SlurmOptionsFromConfig(config, getenv("PATH")));
-//   slurm.Start();       // finds sbatch & co; a probe job checks the shared directory
+//   slurm.Start();       // finds sbatch & co, checks the options (the first job probes)
 //   slurm.Launch(trial); // writes <trial_dir>/job.sh; submitted at the next Poll
 //   slurm.Poll(1s, &ev); // sbatch for what was launched; one squeue call per pollInterval
 //
@@ -13,9 +13,20 @@
 //   sbatch refuses a job, its trials end with exit code 1 and sbatch's message. Slurm's
 //   own messages about a job go to slurm.out in the trial directory (array tasks:
 //   slurm-array-<task>.out in the first trial's directory).
-// - A successful start probe is remembered for 10 minutes in <probe dir>/.hone-slurm-probe-ok
-//   (with the sbatch options it ran with), so that validating a config and then starting
-//   its manager submit one probe job, not two.
+// - Start probe: Start fails at once when a Slurm client command is missing, an option is
+//   wrong or sbatch refuses the job options (sbatch --test-only, which submits nothing). It
+//   submits no job and waits for none: the first trial job submitted carries the probe
+//   (its job.sh first writes a token into the probe directory, the trial code directory),
+//   so the probe costs no job and no CPU of its own. Poll watches it beside the trials.
+//   When the token has not reached this machine exit_file_grace after the carrier was seen
+//   running or ended, or the carrier is not running probe_timeout after its submission,
+//   Poll returns that error (naming the job, its trial and its state) from then on and
+//   Capacity is 0: the manager ends the experiment and Stop scancels its jobs. A carrier
+//   cancelled or lost (NODE_FAIL...) passes the probe to the next job submitted. A Start then Stop(0) (how `hone run`
+//   checks a config before creating the experiment) thus checks only the tools and the
+//   options. A successful probe is remembered for 10 minutes in
+//   <probe dir>/.hone-slurm-probe-ok (with the sbatch options it ran with); jobs submitted
+//   by a platform started within that time carry none.
 // - Slurm's client commands run with this process's environment (SLURM_CONF included).
 // - The trial directory must be visible at the same path on the compute nodes: the job
 //   writes stdout.log, stderr.log and, when the command ends, exit_status there; Poll
@@ -94,7 +105,19 @@ class SlurmPlatform : public Platform {
   StatusOr<CommandOutput> RunTool(const std::string& tool, const std::vector<std::string>& args,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
   Status FindTools();
-  Status Probe();
+  // The start probe (slurm_probe.cc). ArmProbe: sbatch --test-only, then a token to carry
+  // unless a recent probe succeeded; CarryProbe: `job`'s job.sh writes the token first;
+  // ProbeSubmitted: its carrier got a job id; CheckProbe: at most every
+  // min(poll_interval, 250 ms), whether it failed (sticky); RearmProbe: the carrier was
+  // cancelled or lost, the next job carries it; DropProbe (Stop): remembers a success
+  // not seen yet, forgets the rest.
+  Status ArmProbe();
+  Status CarryProbe(Job* job);
+  void ProbeSubmitted(Job* job);
+  Status CheckProbe();
+  void RearmProbe();
+  bool ProbeSeen();  // the token arrived: forgets the probe, writes the cache marker
+  void DropProbe();
   // The probe's cache key: where and how it ran; "" when it cannot be cached.
   std::string ProbeKey() const;
   // Submits the trials launched since the last call: one job, or one job array.
@@ -116,8 +139,21 @@ class SlurmPlatform : public Platform {
   void ShowState(Job* job, const std::string& text);
   void Cancel(const std::vector<std::string>& ids);
 
+  struct ProbeJob {
+    std::string id;               // the carrier's job id once submitted ("123", "123_0")
+    int64_t carrier = -1;         // the trial whose job.sh writes the token
+    std::string token, file;      // what it writes into `file`
+    std::string marker, key;      // the cache marker and what it holds
+    std::string state = "PENDING", reason;
+    Clock::time_point deadline;                 // probe_timeout after its carrier's submission
+    std::optional<Clock::time_point> ran_at;    // first seen running or ended, no token
+    Clock::time_point next_check{};
+  };
+
   SlurmOptions options_;
   std::map<std::string, std::string> tools_;  // name -> path
+  std::optional<ProbeJob> probe_;             // the start probe until its token is seen
+  Status probe_error_ = Status::Ok();         // why the start probe failed
   bool started_ = false;
   bool stopped_ = false;
   std::map<int64_t, std::unique_ptr<Job>> jobs_;

@@ -45,6 +45,8 @@ Status SlurmPlatform::Poll(std::chrono::milliseconds timeout, std::vector<Platfo
   const size_t before = out->size();
   const auto deadline = Clock::now() + timeout;
   while (true) {
+    // A failed start probe ends the experiment; the events wait for Stop and the Poll after it.
+    if (!stopped_) HONE_RETURN_IF_ERROR(CheckProbe());
     if (!launched_.empty()) SubmitLaunched(&pending_);
     if (!pending_.empty()) {
       std::move(pending_.begin(), pending_.end(), std::back_inserter(*out));
@@ -58,6 +60,7 @@ Status SlurmPlatform::Poll(std::chrono::milliseconds timeout, std::vector<Platfo
     now = Clock::now();
     if (out->size() > before || now >= deadline) return Status::Ok();
     auto wake = jobs_.empty() ? deadline : std::min(deadline, next_refresh_);
+    if (probe_ && !probe_->id.empty()) wake = std::min(wake, probe_->next_check);
     std::this_thread::sleep_for(std::max<Clock::duration>(wake - now, std::chrono::milliseconds(1)));
   }
 }

@@ -21,6 +21,11 @@ void SlurmPlatform::SubmitLaunched(std::vector<PlatformEvent>* out) {
   launched_.clear();
   for (size_t from = 0; from < ready.size(); from += kMaxArrayTasks) {
     std::vector<Job*> batch(ready.begin() + from, ready.begin() + std::min(ready.size(), from + kMaxArrayTasks));
+    Status carried = CarryProbe(batch.front());
+    if (!carried.ok()) {
+      FailSubmission(batch, carried.message(), out);
+      continue;
+    }
     std::string why = Submit(batch);
     // A cluster may limit or disable job arrays (MaxArraySize): one job per trial then.
     if (!why.empty() && batch.size() > 1 && why.find("rray") != std::string::npos) {
@@ -59,6 +64,7 @@ std::string SlurmPlatform::Submit(const std::vector<Job*>& batch) {
     batch[i]->id = batch.size() == 1 ? id : id + "_" + std::to_string(i);
     batch[i]->job_id = batch.size() == 1 ? id : "";  // an array task's own id comes when it runs
     RecordJobId(batch[i]);
+    ProbeSubmitted(batch[i]);
   }
   return "";
 }

@@ -1,5 +1,5 @@
 // SlurmPlatform's submissions on a real single-node Slurm: trials launched in one manager
-// turn go as one job array, one alone as a plain job; the start probe runs once.
+// turn go as one job array, one alone as a plain job.
 #include <signal.h>
 
 #include <set>
@@ -125,27 +125,6 @@ TEST_F(SlurmArrayTest, WhereSbatchRefusesTheArrayEachTrialIsItsOwnJob) {
     EXPECT_EQ(LinesOf(events, seq), std::vector<std::string>{"alone " + std::to_string(seq)});
     EXPECT_EQ(JobIdOf(seq).find('_'), std::string::npos) << JobIdOf(seq);
   }
-}
-
-int ProbeJobs() {
-  std::string out = testing::SlurmPlatformFixture::Slurm("squeue", {"-h", "--states=all", "--name=hone-probe", "-o", "%i"});
-  return static_cast<int>(std::count(out.begin(), out.end(), '\n'));
-}
-
-// `hone run` starts the platform to check the config and again for the manager.
-TEST_F(SlurmArrayTest, ASuccessfulProbeIsRememberedForItsDirectory) {
-  const int before = ProbeJobs();
-  SlurmPlatform first(Options());
-  ASSERT_TRUE(first.Start().ok());
-  EXPECT_EQ(ProbeJobs(), before + 1);
-  SlurmPlatform second(Options());
-  ASSERT_TRUE(second.Start().ok());
-  EXPECT_EQ(ProbeJobs(), before + 1) << "the second start probed again";
-  SlurmOptions other = Options();
-  other.sbatch_args = {"--mem=100M"};  // other options may reach other nodes: probe again
-  SlurmPlatform third(other);
-  ASSERT_TRUE(third.Start().ok());
-  EXPECT_EQ(ProbeJobs(), before + 2);
 }
 
 }  // namespace
