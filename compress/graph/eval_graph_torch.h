@@ -6,11 +6,16 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include <torch/script.h>
 
 namespace hone::compress {
 
 std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module);
+
+// The attribute path of a value read from `self` in such a graph ("layer1.b0.conv1.weight"),
+// or "" when it is not read from `self`.
+std::string AttrPath(const torch::jit::Value* v, const torch::jit::Value* self);
 
 }  // namespace hone::compress

@@ -53,20 +53,6 @@ const std::map<std::string, OpKind>& KnownOps() {
 
 bool IsTensor(const Value* v) { return v->type()->kind() == c10::TypeKind::TensorType; }
 
-// The attribute path of a value read from the module ("layer1.b0.conv1.weight"), or ""
-// when it is not read from `self`.
-std::string AttrPath(const Value* v, const Value* self) {
-  std::vector<std::string> parts;
-  while (v != self) {
-    const Node* n = v->node();
-    if (n->kind() != c10::prim::GetAttr) return "";
-    parts.push_back(n->s(c10::attr::name));
-    v = n->input(0);
-  }
-  std::string path;
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
-  return path;
-}
 
 std::string ModulePathOf(const std::string& attr_path) {
   size_t dot = attr_path.rfind('.');
@@ -127,6 +113,21 @@ int64_t Numel(const std::vector<int64_t>& shape) {
 // reads as false and other plain attributes (bool, int, float, string) as their current
 // values, so that eval-mode branches (batch norm, dropout, F.hardswish's inplace switch)
 // and configuration switches fold away and the graph is a straight line of ops.
+// The attribute path of a value read from the module ("layer1.b0.conv1.weight"), or ""
+// when it is not read from `self`.
+std::string AttrPath(const torch::jit::Value* v, const torch::jit::Value* self) {
+  std::vector<std::string> parts;
+  while (v != self) {
+    const torch::jit::Node* n = v->node();
+    if (n->kind() != c10::prim::GetAttr) return "";
+    parts.push_back(n->s(c10::attr::name));
+    v = n->input(0);
+  }
+  std::string path;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
+  return path;
+}
+
 std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module) {
   auto g = module.get_method("forward").graph()->copy();
   torch::jit::Inline(*g);

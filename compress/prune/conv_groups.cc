@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "compress/graph/eval_graph_torch.h"
 #include "compress/model/script_model_torch.h"
 
 namespace hone::compress {
@@ -34,17 +35,6 @@ int Rewrite(torch::jit::Graph& graph, Block* block, const std::function<bool(Nod
   return changed;
 }
 
-// The attribute path of a value read from `self` ("block1.dw_conv.weight"), or "".
-std::string AttrPath(const Value* v, const Value* self) {
-  std::string path;
-  while (v != self) {
-    const Node* n = v->node();
-    if (n->kind() != c10::prim::GetAttr) return "";
-    path = n->s(c10::attr::name) + (path.empty() ? "" : "." + path);
-    v = n->input(0);
-  }
-  return path;
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "compress/graph/eval_graph_torch.h"
 #include "compress/model/script_model_torch.h"
 
 namespace hone::compress {
@@ -18,17 +19,6 @@ using torch::jit::Graph;
 using torch::jit::Node;
 using torch::jit::Value;
 
-// The attribute path of a value read from `self` ("layer1.conv.weight"), or "".
-std::string AttrPath(const Value* v, const Value* self) {
-  std::string path;
-  while (v != self) {
-    const Node* n = v->node();
-    if (n->kind() != c10::prim::GetAttr) return "";
-    path = n->s(c10::attr::name) + (path.empty() ? "" : "." + path);
-    v = n->input(0);
-  }
-  return path;
-}
 
 // `path` without its last ".name", or "" when `path` does not end in ".name".
 std::string OwnerOf(const std::string& path, const std::string& name) {
