@@ -5,6 +5,14 @@
 #include "engine/experiment_manager.h"
 
 namespace hone {
+namespace {
+
+// A failed trial whose configuration was to run again (the platform lost it).
+bool WasRequeued(const TrialRecord& t) {
+  return t.status == TrialStatus::kFailed && t.reason.rfind(kReasonRequeued, 0) == 0;
+}
+
+}  // namespace
 
 // The pid the dead manager's kStarted reported (0: none). Recorded before trials had a
 // pid column, the text of the "started" event ("pid 123 devices 0") holds it.
@@ -92,7 +100,7 @@ Status ExperimentManager::Recover() {
     }
     counts_[t.status]++;
     config_last[t.config_id] = t;
-    bool requeued = t.status == TrialStatus::kFailed && t.reason.rfind(kReasonRequeued, 0) == 0;
+    bool requeued = WasRequeued(t);
     if (requeued) retries_[t.config_id]++;
     if (IsFinished(t.status) && !requeued) {
       config_finished[t.config_id] = true;
@@ -107,8 +115,7 @@ Status ExperimentManager::Recover() {
   for (auto& [config_id, last] : config_last) {
     if (config_finished.count(config_id)) continue;
     if (live_.count(last.seq)) continue;  // re-attached
-    bool requeued = last.status == TrialStatus::kFailed && last.reason.rfind(kReasonRequeued, 0) == 0;
-    bool rerun = requeued || last.status == TrialStatus::kLost ||
+    bool rerun = WasRequeued(last) || last.status == TrialStatus::kLost ||
                  (last.status == TrialStatus::kCanceled && last.reason == kReasonExperimentStopped);
     if (!rerun) continue;
     TrialRecord again;

@@ -1,4 +1,5 @@
 #include "platforms/local_platform.h"
+#include "platforms/stdout_events.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -32,17 +33,6 @@ std::string Join(const std::vector<int>& values, const char* separator) {
   return out;
 }
 
-// A callback that turns each complete stdout line of trial `seq` into an event.
-auto LineEmitter(int64_t seq, std::vector<PlatformEvent>* out) {
-  return [seq, out](std::string_view line, bool truncated) {
-    PlatformEvent e;
-    e.kind = PlatformEvent::Kind::kStdoutLine;
-    e.seq = seq;
-    e.line.assign(line);
-    e.truncated = truncated;
-    out->push_back(std::move(e));
-  };
-}
 
 int CeilMillis(std::chrono::steady_clock::duration d) {
   if (d <= std::chrono::steady_clock::duration::zero()) return 0;
@@ -351,7 +341,7 @@ Status LocalPlatform::PollOnce(std::chrono::milliseconds wait, std::vector<Platf
 
 void LocalPlatform::ReadPipe(Trial* trial, bool is_stdout, size_t budget, std::vector<PlatformEvent>* out) {
   ProcessGroup& p = *trial->process;
-  auto emit = LineEmitter(trial->seq, out);
+  auto emit = StdoutLineEmitter(trial->seq, out);
   size_t total = 0;
   while (total < budget) {
     int fd = is_stdout ? p.stdout_fd() : p.stderr_fd();
@@ -384,7 +374,7 @@ void LocalPlatform::Finish(Trial* trial, const ExitStatus& status, std::vector<P
   ReadPipe(trial, false, kFinalDrainBudget, out);
   trial->process->CloseStdout();
   trial->process->CloseStderr();
-  trial->output->Finish(LineEmitter(trial->seq, out));
+  trial->output->Finish(StdoutLineEmitter(trial->seq, out));
   if (gpus_) gpus_->Release(trial->gpus);
   PlatformEvent exited;
   exited.kind = PlatformEvent::Kind::kExited;

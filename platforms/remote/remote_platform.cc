@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "platforms/remote/remote_scripts.h"
+#include "platforms/stdout_events.h"
 
 namespace hone {
 namespace fs = std::filesystem;
@@ -37,12 +38,6 @@ PlatformEvent MakeEvent(PlatformEvent::Kind kind, int64_t seq) {
   return e;
 }
 
-PlatformEvent LineEvent(int64_t seq, std::string_view line, bool truncated) {
-  PlatformEvent e = MakeEvent(PlatformEvent::Kind::kStdoutLine, seq);
-  e.line = std::string(line);
-  e.truncated = truncated;
-  return e;
-}
 
 // An experiment id usable as one path component on the host.
 bool SafeComponent(const std::string& s) {
@@ -308,10 +303,7 @@ Status RemotePlatform::Kill(int64_t seq) {
 
 void RemotePlatform::Finish(Trial& trial, int status, const std::string& reason, std::vector<PlatformEvent>* out,
                             bool platform_failure) {
-  auto emit = [&](std::string_view line, bool truncated) {
-    out->push_back(LineEvent(trial.seq, line, truncated));
-  };
-  trial.splitter->Finish(emit);
+  trial.splitter->Finish(StdoutLineEmitter(trial.seq, out));
   PlatformEvent e = MakeEvent(PlatformEvent::Kind::kExited, trial.seq);
   e.exit_code = status;
   if (status > 128 && status < 128 + 65) e.signal = status - 128;
@@ -333,9 +325,7 @@ void RemotePlatform::Absorb(Trial& trial, const PollRecord& r, std::vector<Platf
     AppendFile(trial.local_dir + "/stdout.log", r.stdout_bytes);
     AppendFile(trial.local_dir + "/stderr.log", r.stderr_bytes);
   }
-  trial.splitter->Feed(r.stdout_bytes, [&](std::string_view line, bool truncated) {
-    out->push_back(LineEvent(trial.seq, line, truncated));
-  });
+  trial.splitter->Feed(r.stdout_bytes, StdoutLineEmitter(trial.seq, out));
   trial.stderr_tail->Append(r.stderr_bytes);
   if (!r.exit_status) return;
   std::string copy_error = r.has_output ? CopyOutput(trial) : "";

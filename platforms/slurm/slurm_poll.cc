@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "platforms/slurm/slurm_platform.h"
+#include "platforms/stdout_events.h"
 #include "trials/tail_buffer.h"
 
 namespace hone {
@@ -174,26 +175,12 @@ void SlurmPlatform::EmitStarted(Job* job, std::vector<PlatformEvent>* out) {
   out->push_back(std::move(e));
 }
 
-namespace {
-// Turns each complete stdout line of trial `seq` into a kStdoutLine event.
-auto LineEmitter(int64_t seq, std::vector<PlatformEvent>* out) {
-  return [seq, out](std::string_view line, bool truncated) {
-    PlatformEvent e;
-    e.kind = PlatformEvent::Kind::kStdoutLine;
-    e.seq = seq;
-    e.line.assign(line);
-    e.truncated = truncated;
-    out->push_back(std::move(e));
-  };
-}
-}  // namespace
-
 void SlurmPlatform::ReadStdout(Job* job, std::vector<PlatformEvent>* out) {
   std::ifstream in(job->trial_dir + "/stdout.log", std::ios::binary);
   if (!in) return;
   in.seekg(job->stdout_offset);
   if (!in) return;
-  auto emit = LineEmitter(job->seq, out);
+  auto emit = StdoutLineEmitter(job->seq, out);
   std::string buffer(kReadChunk, '\0');
   int64_t total = 0;
   while (total < kReadBudget) {
@@ -214,7 +201,7 @@ void SlurmPlatform::Finish(Job* job, int exit_code, int signal, const std::strin
     offset = job->stdout_offset;
     ReadStdout(job, out);
   }
-  job->lines->Finish(LineEmitter(job->seq, out));
+  job->lines->Finish(StdoutLineEmitter(job->seq, out));
   PlatformEvent e;
   e.kind = PlatformEvent::Kind::kExited;
   e.seq = job->seq;
