@@ -25,15 +25,6 @@ void ObserveTensor(Observer& observer, const at::Tensor& x);
 // at::quantize_per_tensor and dequantizing, for any bit width.
 at::Tensor FakeQuantize(const at::Tensor& x, const QuantParams& p);
 
-// One grid per slice of `axis` (per output channel for axis 0).
-struct ChannelParams {
-  std::vector<float> scales;
-  std::vector<int64_t> zero_points;
-  int64_t axis = 0;
-  int64_t qmin = -128;
-  int64_t qmax = 127;
-};
-
 // The grid of each slice of `w` along `axis` from that slice's min and max.
 ChannelParams ChoosePerChannelParams(const at::Tensor& w, int64_t axis, const QuantSpec& spec);
 

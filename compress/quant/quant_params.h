@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -56,6 +57,15 @@ struct QuantParams {
   int64_t zero_point = 0;
   int64_t qmin = 0;
   int64_t qmax = 255;
+};
+
+// One grid per slice of `axis` (per output channel for axis 0).
+struct ChannelParams {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  int64_t axis = 0;
+  int64_t qmin = -128;
+  int64_t qmax = 127;
 };
 
 // The parameters of `spec` for values in `range` (PyTorch's _calculate_qparams).
