@@ -1,0 +1,190 @@
+#include "nas/model/arch_model.h"
+
+#include <map>
+
+#include "compress/model/script_model_torch.h"
+#include "compress/zoo/script_layers_torch.h"
+#include "nas/model/nas_ops_torch.h"
+
+namespace hone::nas {
+namespace {
+
+using torch::jit::Module;
+namespace layers = compress::layers;
+
+std::string EdgeName(const CellEdge& e) { return "e" + std::to_string(e.to) + "_" + std::to_string(e.from); }
+
+// The forward lines computing nodes `first`.. of a cell from `edges`: n<k> = sum of its
+// edges' operations on earlier nodes; `none` edges are left out unless all are.
+std::string NodeSums(Module& cell, const std::string& path, const CellGenotype& g, int first,
+                     const std::map<int, int64_t>& stride_of_from, int64_t channels) {
+  std::map<int, std::vector<const CellEdge*>> by_node;
+  for (const CellEdge& e : g.edges) by_node[e.to].push_back(&e);
+  std::string code;
+  for (const auto& [node, edges] : by_node) {
+    if (node < first) continue;
+    std::string sum;
+    for (const CellEdge* e : edges) {
+      if (e->op == Operation::kNone && !(sum.empty() && e == edges.back())) continue;
+      auto it = stride_of_from.find(e->from);
+      int64_t stride = it == stride_of_from.end() ? 1 : it->second;
+      std::string term = "n" + std::to_string(e->from);
+      if (e->op != Operation::kSkip || stride != 1) {
+        cell.register_module(EdgeName(*e), ops::EdgeOp(path + "." + EdgeName(*e), e->op, channels, stride));
+        term = "self." + EdgeName(*e) + "(" + term + ")";
+      }
+      sum += (sum.empty() ? "" : " + ") + term;
+    }
+    code += "    n" + std::to_string(node) + " = " + sum + "\n";
+  }
+  return code;
+}
+
+Module Nb201Cell(const std::string& path, const CellGenotype& g, int nodes, int64_t channels) {
+  Module cell = ops::NewModule("Nb201Cell", path);
+  std::string code = "def forward(self, x):\n    n0 = x\n" + NodeSums(cell, path, g, 1, {}, channels);
+  layers::Define(cell, code + "    return n" + std::to_string(nodes - 1) + "\n");
+  return cell;
+}
+
+struct DartsCellShape {
+  int64_t prev_prev = 0, prev = 0, channels = 0;
+  bool reduction = false, reduction_prev = false;
+};
+
+Module DartsCell(const std::string& path, const CellGenotype& g, int nodes, const DartsCellShape& s) {
+  Module cell = ops::NewModule(s.reduction ? "DartsReductionCell" : "DartsCell", path);
+  cell.register_module("pre0", s.reduction_prev ? ops::FactorizedReduce(path + ".pre0", s.prev_prev, s.channels)
+                                                : ops::ReluConvBn(path + ".pre0", s.prev_prev, s.channels, 1, 1));
+  cell.register_module("pre1", ops::ReluConvBn(path + ".pre1", s.prev, s.channels, 1, 1));
+  std::map<int, int64_t> strides;
+  if (s.reduction) strides = {{0, 2}, {1, 2}};
+  std::string code = "def forward(self, s0, s1):\n    n0 = self.pre0(s0)\n    n1 = self.pre1(s1)\n" +
+                     NodeSums(cell, path, g, 2, strides, s.channels);
+  std::string outs;
+  for (int k = 2; k < nodes + 2; ++k) outs += (outs.empty() ? "" : ", ") + ("n" + std::to_string(k));
+  layers::Define(cell, code + "    return torch.cat([" + outs + "], 1)\n");
+  return cell;
+}
+
+// Registers the stem on `m` and returns its forward line.
+std::string Stem(Module& m, const ModelSpace& space, bool relu6) {
+  m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
+  m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
+  return relu6 ? "    x = torch.hardtanh(self.stem_bn(self.stem(x)), 0.0, 6.0)\n" : "    x = self.stem_bn(self.stem(x))\n";
+}
+
+std::string Classifier(Module& m, const ModelSpace& space, int64_t features) {
+  m.register_module("classifier", layers::Linear("classifier", features, space.classes));
+  return "    x = torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n    return self.classifier(x)\n";
+}
+
+Module Nb201Network(const ModelSpace& space, const Architecture& arch) {
+  Module m = ops::NewModule("Nb201Network", "");
+  std::string code = "def forward(self, x):\n" + Stem(m, space, false);
+  int64_t in = space.stem_channels;
+  int index = 0;
+  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
+    const CellStage& stage = space.cell.stages[s];
+    if (s > 0) {
+      std::string name = "reduce" + std::to_string(s);
+      m.register_module(name, ops::ReductionBlock(name, in, stage.channels));
+      code += "    x = self." + name + "(x)\n";
+    } else if (in != stage.channels) {
+      m.register_module("widen", ops::ReluConvBn("widen", in, stage.channels, 1, 1));
+      code += "    x = self.widen(x)\n";
+    }
+    in = stage.channels;
+    for (int c = 0; c < stage.cells; ++c, ++index) {
+      std::string name = "cell" + std::to_string(index);
+      m.register_module(name, Nb201Cell(name, arch.normal, space.cell.nodes, in));
+      code += "    x = self." + name + "(x)\n";
+    }
+  }
+  m.register_module("last_bn", layers::BatchNorm2d("last_bn", in));
+  code += "    x = torch.relu(self.last_bn(x))\n";
+  layers::Define(m, code + Classifier(m, space, in));
+  return m;
+}
+
+Module DartsNetwork(const ModelSpace& space, const Architecture& arch) {
+  Module m = ops::NewModule("DartsNetwork", "");
+  std::string code = "def forward(self, x):\n" + Stem(m, space, false) + "    s0 = x\n    s1 = x\n";
+  DartsCellShape shape{space.stem_channels, space.stem_channels, 0, false, false};
+  const int nodes = space.cell.nodes;
+  int index = 0;
+  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
+    const CellStage& stage = space.cell.stages[s];
+    for (int c = 0; c < stage.cells + (s > 0 ? 1 : 0); ++c, ++index) {
+      shape.channels = stage.channels;
+      shape.reduction = s > 0 && c == 0;
+      std::string name = "cell" + std::to_string(index);
+      m.register_module(name, DartsCell(name, shape.reduction ? arch.reduce : arch.normal, nodes, shape));
+      code += "    s0, s1 = s1, self." + name + "(s0, s1)\n";
+      shape.reduction_prev = shape.reduction;
+      shape.prev_prev = shape.prev;
+      shape.prev = nodes * stage.channels;
+    }
+  }
+  code += "    x = s1\n";
+  layers::Define(m, code + Classifier(m, space, shape.prev));
+  return m;
+}
+
+Module ChainNetwork(const ModelSpace& space, const Architecture& arch) {
+  Module m = ops::NewModule("ChainNetwork", "");
+  std::string code = "def forward(self, x):\n" + Stem(m, space, true);
+  int64_t in = space.stem_channels;
+  for (size_t s = 0; s < arch.stages.size(); ++s) {
+    for (size_t b = 0; b < arch.stages[s].size(); ++b) {
+      const ChainBlock& block = arch.stages[s][b];
+      std::string name = "s" + std::to_string(s) + "b" + std::to_string(b);
+      m.register_module(name, ops::InvertedResidual(name, in, block.width, block.kernel, block.expansion, block.stride));
+      code += "    x = self." + name + "(x)\n";
+      in = block.width;
+    }
+  }
+  if (space.chain.head_channels > 0) {
+    m.register_module("head", ops::Conv("head", in, space.chain.head_channels, 1, 1, 1, 1));
+    m.register_module("head_bn", layers::BatchNorm2d("head_bn", space.chain.head_channels));
+    code += "    x = torch.hardtanh(self.head_bn(self.head(x)), 0.0, 6.0)\n";
+    in = space.chain.head_channels;
+  }
+  layers::Define(m, code + Classifier(m, space, in));
+  return m;
+}
+
+Status CheckFits(const ModelSpace& space, const Architecture& arch) {
+  auto config = ConfigOf(space, arch);
+  auto again = ArchitectureOf(space, config);
+  if (!again.ok()) return again.status();
+  if (DescribeArchitecture(space, *again) != DescribeArchitecture(space, arch)) {
+    return InvalidArgument("the architecture does not fit space '" + space.name + "'");
+  }
+  int reductions = 0;
+  if (space.kind == SpaceKind::kCell) reductions = static_cast<int>(space.cell.stages.size()) - 1;
+  for (const ChainStage& stage : space.chain.stages) reductions += stage.stride == 2 ? 1 : 0;
+  if ((space.input.height >> reductions) < 1 || (space.input.width >> reductions) < 1) {
+    return InvalidArgument("space '" + space.name + "': an input of " + std::to_string(space.input.height) + "x" +
+                           std::to_string(space.input.width) + " is too small for " + std::to_string(reductions) +
+                           " reductions");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<compress::ScriptModel> BuildArchitectureModel(const ModelSpace& space, const Architecture& arch,
+                                                       uint64_t seed) {
+  HONE_RETURN_IF_ERROR(CheckFits(space, arch));
+  try {
+    torch::manual_seed(seed);
+    if (space.kind == SpaceKind::kChain) return compress::WrapModule(ChainNetwork(space, arch));
+    if (space.cell.style == CellStyle::kNb201) return compress::WrapModule(Nb201Network(space, arch));
+    return compress::WrapModule(DartsNetwork(space, arch));
+  } catch (const std::exception& e) {
+    return Internal("building the network of space '" + space.name + "' failed: " + compress::TorchErrorMessage(e));
+  }
+}
+
+}  // namespace hone::nas
