@@ -16,5 +16,6 @@ void SetupTrialCommands(CLI::App& app, const CliContext& ctx, Status* result);  
 void SetupAlgoCommands(CLI::App& app, const CliContext& ctx, Status* result);    // algo ...
 void SetupWebuiCommands(CLI::App& app, const CliContext& ctx, Status* result);   // webui, view
 void SetupCompressCommand(CLI::App& app, const CliContext& ctx, Status* result); // compress ... (hone-compress)
+void SetupNasCommand(CLI::App& app, const CliContext& ctx, Status* result);      // nas ... (hone-nas)
 
 }  // namespace hone

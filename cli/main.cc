@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   hone::SetupAlgoCommands(app, ctx, &result);
   hone::SetupWebuiCommands(app, ctx, &result);
   hone::SetupCompressCommand(app, ctx, &result);
+  hone::SetupNasCommand(app, ctx, &result);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,61 @@
+// End-to-end: a multi-trial architecture search is an ordinary experiment. `hone nas
+// search-space` writes a model space's decisions as the search space, and `hone nas train
+// --space` is the trial command that builds each sampled architecture, trains it on real
+// Fashion-MNIST images and reports its test accuracy per epoch.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "e2e_util.h"
+
+namespace hone::e2e {
+namespace {
+
+TEST(NasMultiTrialTest, EvolutionOverACellSpaceTrainsRealArchitectures) {
+  if (!std::filesystem::exists(std::string(HONE_BUILD_DIR) + "/hone-nas")) GTEST_SKIP() << "built without libtorch";
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no Fashion-MNIST";
+  HoneEnv env;
+  RunResult space = env.Run({"nas", "search-space", "nb201-small", "--out", env.work() + "/space.json"});
+  ASSERT_EQ(space.exit_code, 0) << space.out << space.err;
+  std::string cfg =
+      "experimentName: nas\nsearchSpaceFile: space.json\n"
+      "trialCommand: " + std::string(HONE_BUILD_DIR) + "/hone nas train --space nb201-small --epochs 2 "
+      "--train-subset 256 --test-subset 128 --batch-size 64 --threads 1\n"
+      "trialConcurrency: 2\nmaxTrialNumber: 3\nseed: 3\n"
+      "tuner:\n  name: regularized_evolution\n  classArgs: {optimize_mode: maximize}\n"
+      "trainingService:\n  platform: local\n";
+  RunResult r = env.Run({"run", env.WriteFile("exp.yaml", cfg), "-q"}, 600);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string id = env.OnlyExperimentId();
+  auto trials = env.Query(id,
+                          "SELECT t.seq, t.status, t.params, t.final, "
+                          "(SELECT COUNT(*) FROM metrics m WHERE m.seq = t.seq) AS n "
+                          "FROM trials t ORDER BY t.seq");
+  ASSERT_EQ(trials.size(), 3u);
+  for (auto& t : trials) {
+    EXPECT_EQ(t["status"], "succeeded") << t["seq"];
+    EXPECT_EQ(t["n"], "2") << "one report per epoch";
+    EXPECT_NE(t["params"].find("edge_3_2"), std::string::npos) << t["params"];
+    ASSERT_FALSE(t["final"].empty());
+    double accuracy = std::stod(t["final"]);
+    EXPECT_GE(accuracy, 0.0);
+    EXPECT_LE(accuracy, 1.0);
+    std::string log = ReadFile(env.ExperimentDir(id) + "/trials/" + t["seq"] + "/stderr.log");
+    EXPECT_NE(log.find("of space nb201-small"), std::string::npos) << log;
+  }
+}
+
+TEST(NasMultiTrialTest, TrainOutsideAnExperimentNeedsAnArchitecture) {
+  if (!std::filesystem::exists(std::string(HONE_BUILD_DIR) + "/hone-nas")) GTEST_SKIP() << "built without libtorch";
+  HoneEnv env;
+  RunResult r = env.Run({"nas", "train", "--space", "nb201-small"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not a hone trial"), std::string::npos) << r.err;
+  std::string arch = env.WriteFile("arch.yaml", "space: nb201-small\narchitecture: {edge_1_0: conv_3x5}\n");
+  r = env.Run({"nas", "describe", arch});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("arch.yaml:2:26: error: architecture.edge_1_0: \"conv_3x5\" is not one of"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hone::e2e
