@@ -8,6 +8,7 @@
 #include "tuners/grid_tuner.h"
 #include "tuners/hyperband/hyperband_tuner.h"
 #include "tuners/pbt/pbt_tuner.h"
+#include "tuners/ppo/ppo_tuner.h"
 #include "tuners/random_tuner.h"
 #include "tuners/tpe/tpe_tuner.h"
 
@@ -57,6 +58,14 @@ void RegisterBuiltinTuners(Registry& registry) {
        .summary = "aging evolution: mutate the best of a random sample, drop the oldest",
        .args = {OptimizeModeArg(), seed, MakeArg("population_size", K::kInt, 1), MakeArg("sample_size", K::kInt, 1)},
        .create = &EvolutionTuner::CreateRegularized},
+      {.name = "ppo", .aliases = {"PPOTuner"},
+       .summary = "policy gradient (PPO): a softmax per decision, trained on every trials_per_update results",
+       .args = {OptimizeModeArg(), seed, MakeArg("trials_per_update", K::kInt, 1),
+                MakeArg("epochs_per_update", K::kInt, 1), MakeArg("minibatch_size", K::kInt, 1),
+                MakeArg("ent_coef", K::kNumber, 0), MakeArg("lr", K::kNumber, 0), MakeArg("vf_coef", K::kNumber, 0),
+                MakeArg("max_grad_norm", K::kNumber, 0), MakeArg("gamma", K::kNumber, 0, 1),
+                MakeArg("lam", K::kNumber, 0, 1), MakeArg("cliprange", K::kNumber, 0), MakeArg("bins", K::kInt, 2)},
+       .create = &PpoTuner::Create},
       {.name = "hyperband", .aliases = {"Hyperband"},
        .summary = "brackets of successive halving over random configurations; trials get TRIAL_BUDGET",
        .args = {OptimizeModeArg(), MakeArg("R", K::kNumber, 1e-9), MakeArg("max_budget", K::kNumber, 1e-9),

@@ -6,7 +6,7 @@
 
 namespace hone {
 
-// Adds random, grid, tpe, anneal, gp, cmaes, evolution, regularized_evolution,
+// Adds random, grid, tpe, anneal, gp, cmaes, evolution, regularized_evolution, ppo,
 // hyperband, bohb and pbt, each under its NNI alias too (Random, GridSearch, TPE, ...).
 void RegisterBuiltinTuners(Registry& registry);
 
