@@ -12,5 +12,6 @@ void SetupSpacesCommand(CLI::App& app, Status* result);       // spaces: list or
 void SetupSearchSpaceCommand(CLI::App& app, Status* result);  // search-space: a model space as a hone search space
 void SetupDescribeCommand(CLI::App& app, Status* result);     // describe: an architecture file as text
 void SetupTrainCommand(CLI::App& app, Status* result);        // train: one architecture (file, or a trial's parameters)
+void SetupSearchCommand(CLI::App& app, Status* result);       // search: one-shot search, an architecture file out
 
 }  // namespace hone::nas

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   hone::nas::SetupSearchSpaceCommand(app, &result);
   hone::nas::SetupDescribeCommand(app, &result);
   hone::nas::SetupTrainCommand(app, &result);
+  hone::nas::SetupSearchCommand(app, &result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -107,9 +107,14 @@ struct Search {
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
   }
 
+  // Accuracy of `arch`'s path on validation batches, with batch statistics: the running
+  // ones belong to the mixture the supernet trained on, not to one path. The running
+  // statistics are left as they were.
   double ValidAccuracy(const Architecture& arch) {
     torch::NoGradGuard no_grad;
-    net.module.eval();
+    std::vector<at::Tensor> saved;
+    for (const at::Tensor& b : net.module.buffers()) saved.push_back(b.clone());
+    net.module.train();
     at::Tensor w = PathWeights(net, arch);
     int64_t correct = 0, seen = 0;
     for (size_t b = 0; b < valid.size() && static_cast<int>(b) < opt.valid_batches; ++b) {
@@ -117,8 +122,18 @@ struct Search {
       correct += (Logits(valid[b], w).argmax(1) == labels).sum().item<int64_t>();
       seen += labels.size(0);
     }
-    net.module.train();
+    size_t i = 0;
+    for (const at::Tensor& b : net.module.buffers()) b.copy_(saved[i++]);
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+  }
+
+  // Running statistics of `arch`'s path, from training batches (the exported network's).
+  void RecalibrateBatchNorm(const Architecture& arch) {
+    torch::NoGradGuard no_grad;
+    net.module.train();
+    at::Tensor w = PathWeights(net, arch);
+    for (size_t b = 0; b < train.size() && b < 30; ++b) Logits(train[b], w);
+    net.module.eval();
   }
 
   Architecture Derived() { return ArchitectureFromWeights(net, alpha, true); }
@@ -254,6 +269,7 @@ StatusOr<OneShotResult> SearchOneShot(const ModelSpace& space, const compress::I
         std::vector<at::Tensor>{s.alpha},
         torch::optim::AdamOptions(opt.arch_lr).betas({beta1, 0.999}).weight_decay(opt.strategy == OneShotStrategy::kEnas ? 0.0 : 1e-3));
     OneShotResult result = RunEpochs(s);
+    s.RecalibrateBatchNorm(result.arch);
     auto model = ExtractArchitecture(s.net, space, result.arch);
     if (!model.ok()) return model.status();
     result.model = *model;

@@ -75,7 +75,9 @@ struct OneShotResult {
   nlohmann::json config;
   std::vector<OneShotEpoch> history;
   std::string stopped;  // why the search stopped before its last epoch; empty otherwise
-  std::optional<compress::ScriptModel> model;  // the architecture with the supernet's weights
+  // The architecture with the supernet's weights, its batch norms' statistics measured on
+  // its own path over training batches.
+  std::optional<compress::ScriptModel> model;
 };
 
 // Errors: a space one-shot search does not support, invalid options, data too small for
