@@ -13,5 +13,6 @@ void SetupEvaluateCommand(CLI::App& app, Status* result);  // evaluate: a model'
 void SetupZooCommand(CLI::App& app, Status* result);       // zoo: list or emit zoo models
 void SetupProfileCommand(CLI::App& app, Status* result);   // profile: per-layer shapes, params, FLOPs, latency
 void SetupPruneCommand(CLI::App& app, Status* result);     // prune: masks from a config list
+void SetupQuantizeCommand(CLI::App& app, Status* result);  // quantize: int8 and lower-bit models from a config list
 
 }  // namespace hone::compress

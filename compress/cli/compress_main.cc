@@ -30,7 +30,7 @@ std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
   const std::string near = hone::DidYouMean(word, known);
   if (!near.empty()) {
     msg += "; did you mean '" + near + "'?";
-  } else if (word == "quantize" || word == "speedup" || word == "amc") {
+  } else if (word == "speedup" || word == "amc") {
     msg += word == "speedup" ? "; speedup is part of prune: set speedup: true in the pruning configuration"
                              : "; hone compress does not offer " + word + " yet";
   }
@@ -41,7 +41,7 @@ std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   hone::compress::KeepTensorBuffersInHeap();
-  CLI::App app{"hone compress: train, evaluate, profile and prune TorchScript models"};
+  CLI::App app{"hone compress: train, evaluate, profile, prune and quantize TorchScript models"};
   app.name("hone compress");
   app.require_subcommand(1);
   hone::Status result;
@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   hone::compress::SetupZooCommand(app, &result);
   hone::compress::SetupProfileCommand(app, &result);
   hone::compress::SetupPruneCommand(app, &result);
+  hone::compress::SetupQuantizeCommand(app, &result);
   if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
     std::fprintf(stderr, "hone compress: error: %s\nRun `hone compress --help` for the commands.\n", unknown.c_str());
     return 2;

@@ -14,6 +14,10 @@ namespace hone::compress {
 
 std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module);
 
+// Replaces the body of `module`'s forward with `graph` (an EvalGraph, rewritten: the same
+// inputs and one output), so that the module saves and runs with the rewritten code.
+void InstallForwardGraph(torch::jit::Module& module, torch::jit::Graph& graph);
+
 // The attribute path of a value read from `self` in such a graph ("layer1.b0.conv1.weight"),
 // or "" when it is not read from `self`.
 std::string AttrPath(const torch::jit::Value* v, const torch::jit::Value* self);

@@ -128,6 +128,15 @@ std::string AttrPath(const torch::jit::Value* v, const torch::jit::Value* self) 
   return path;
 }
 
+void InstallForwardGraph(torch::jit::Module& module, torch::jit::Graph& graph) {
+  std::shared_ptr<torch::jit::Graph> forward = module.get_method("forward").graph();
+  std::vector<torch::jit::Node*> old(forward->nodes().begin(), forward->nodes().end());
+  torch::jit::WithInsertPoint guard(forward->return_node());
+  std::vector<torch::jit::Value*> outputs = torch::jit::insertGraph(*forward, graph, forward->inputs());
+  forward->return_node()->replaceInput(0, outputs.at(0));
+  for (auto it = old.rbegin(); it != old.rend(); ++it) (*it)->destroy();
+}
+
 std::shared_ptr<torch::jit::Graph> EvalGraph(torch::jit::Module& module) {
   auto g = module.get_method("forward").graph()->copy();
   torch::jit::Inline(*g);

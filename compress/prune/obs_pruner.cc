@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "compress/model/script_model_torch.h"
-#include "compress/prune/graph_probe_torch.h"
+#include "compress/prune/layer_inputs_torch.h"
 #include "compress/prune/obs_solver_torch.h"
 #include "compress/train/image_batches_torch.h"
 #include "compress/train/trainer.h"
@@ -26,20 +26,6 @@ struct LayerStats {
   int64_t columns = 0;
 };
 
-// The layer's input as d x columns per group: a convolution's unfolded patches, a
-// linear layer's rows.
-std::vector<at::Tensor> InputColumns(const LayerNode& n, const at::Tensor& x) {
-  if (n.kind == OpKind::kLinear) return {x.reshape({-1, x.size(-1)}).t()};
-  namespace F = torch::nn::functional;
-  at::Tensor u = F::unfold(x, F::UnfoldFuncOptions(n.kernel).dilation(n.dilation).padding(n.padding).stride(n.stride));
-  const int64_t per_group = u.size(1) / n.groups;  // (in_channels / groups) x kernel area
-  std::vector<at::Tensor> out;
-  for (int64_t g = 0; g < n.groups; ++g) {
-    out.push_back(u.slice(1, g * per_group, (g + 1) * per_group).transpose(0, 1).reshape({per_group, -1}));
-  }
-  return out;
-}
-
 void Accumulate(at::Tensor& sum, const at::Tensor& term) {
   at::Tensor d = term.to(torch::kDouble);
   sum = sum.defined() ? sum + d : d;
@@ -51,24 +37,9 @@ void Accumulate(at::Tensor& sum, const at::Tensor& term) {
 StatusOr<std::unique_ptr<torch::jit::GraphFunction>> LayerInputs(const torch::jit::Module& module,
                                                                   const LayerGraph& graph,
                                                                   const std::vector<SelectedLayer>& layers) {
-  GraphProbe probe(module);
-  std::vector<torch::jit::Value*> inputs;
-  for (const SelectedLayer& l : layers) {
-    const LayerNode& layer = graph.nodes[static_cast<size_t>(l.node)];
-    torch::jit::Value* v = probe.Find(layer.value);
-    if (v == nullptr || v->node()->inputs().empty()) {
-      return InvalidArgument("obs cannot observe the input of layer " + layer.name + " (" + layer.value + ")");
-    }
-    inputs.push_back(v->node()->input(0));
-  }
-  return probe.Returning(inputs, "hone_layer_inputs");
-}
-
-// Layer `index`'s input on `images`.
-at::Tensor LayerInput(torch::jit::GraphFunction& fn, torch::jit::Module& module, const at::Tensor& images,
-                      size_t index) {
-  c10::IValue result = fn({module._ivalue(), images});
-  return result.toTupleRef().elements()[index].toTensor().to(torch::kFloat);
+  std::vector<int> nodes;
+  for (const SelectedLayer& l : layers) nodes.push_back(l.node);
+  return LayerInputsProbe(module, graph, nodes, "obs");
 }
 
 // solver auto: the exact solver where a group's rows x d^3 steps and rows x d^2 inverses
@@ -196,8 +167,9 @@ StatusOr<PruneResult> PruneWeightsObs(ScriptModel& model, const LayerGraph& grap
       LayerStats stats;
       for (const at::Tensor& idx : batches) {
         at::Tensor x = images->Images(idx);
-        std::vector<at::Tensor> now = InputColumns(node, LayerInput(*probe, module, x, it->second));
-        std::vector<at::Tensor> before = InputColumns(node, LayerInput(*reference_probe, reference, x, it->second));
+        std::vector<at::Tensor> now = InputColumns(node, ProbedLayerInput(*probe, module, x, it->second));
+        std::vector<at::Tensor> before =
+            InputColumns(node, ProbedLayerInput(*reference_probe, reference, x, it->second));
         stats.pruned.resize(now.size());
         stats.cross.resize(now.size());
         for (size_t g = 0; g < now.size(); ++g) {

@@ -10,17 +10,33 @@ namespace {
 
 bool Quantizable(const LayerNode& n) { return n.kind == OpKind::kConv2d || n.kind == OpKind::kLinear; }
 
-// The relu that is the only reader of node `id`, or -1.
+bool IsClampAtZero(const std::string& op) {
+  return op == "aten::relu" || op == "aten::relu_" || op == "aten::hardtanh" || op == "aten::hardtanh_" ||
+         op == "aten::relu6";
+}
+
+// The relu (or relu6: a hardtanh from 0) that is the only reader of node `id`, or -1.
+// A hardtanh from 0 to M fuses like a relu: its output grid covers [0, at most M], so the
+// quantized layer's saturation is the clamp at M.
 int FusedRelu(const LayerGraph& graph, int id) {
   int relu = -1, readers = 0;
   for (const LayerNode& n : graph.nodes) {
     for (int in : n.inputs) {
       if (in != id) continue;
       ++readers;
-      if (n.op == "aten::relu" || n.op == "aten::relu_") relu = n.id;
+      if (IsClampAtZero(n.op)) relu = n.id;
     }
   }
   return readers == 1 && graph.output != id ? relu : -1;
+}
+
+// Whether `v` is a relu, a relu6, or a hardtanh whose lower bound is exactly 0.
+bool ClampsAtZero(torch::jit::Value* v) {
+  torch::jit::Node* n = v->node();
+  if (n->kind() == c10::aten::relu || n->kind() == c10::aten::relu_ || n->kind() == c10::aten::relu6) return true;
+  if (n->kind() != c10::aten::hardtanh && n->kind() != c10::aten::hardtanh_) return false;
+  auto low = torch::jit::toIValue(n->input(1));
+  return low && low->isDouble() && low->toDouble() == 0.0;
 }
 
 }  // namespace
@@ -38,10 +54,13 @@ StatusOr<std::vector<ActivationPoint>> CalibrateActivations(const ScriptModel& m
     std::vector<torch::jit::Value*> values;
     for (const LayerNode& n : graph.nodes) {
       if (!Quantizable(n)) continue;
-      const int relu = FusedRelu(graph, n.id);
-      const LayerNode& out = relu >= 0 ? graph.nodes[static_cast<size_t>(relu)] : n;
+      int relu = FusedRelu(graph, n.id);
       torch::jit::Value* v = probe.Find(n.value);
-      torch::jit::Value* o = probe.Find(out.value);
+      torch::jit::Value* o = probe.Find(relu >= 0 ? graph.nodes[static_cast<size_t>(relu)].value : n.value);
+      if (relu >= 0 && o != nullptr && !ClampsAtZero(o)) {
+        relu = -1;
+        o = v;
+      }
       if (v == nullptr || o == nullptr || v->node()->inputs().empty()) {
         return InvalidArgument("calibration: cannot observe layer " + n.name + " (" + n.value + ")");
       }

@@ -2,7 +2,8 @@
 // batches of the user's images and an observer per quantization point learns its range.
 // The points are where a quantized convolution or linear layer meets activations: its
 // input, and its output, taken after the relu that follows it when that relu is its only
-// reader (the relu is fused, as PyTorch's ConvReLU2d). Torch-free.
+// reader (the relu is fused, as PyTorch's ConvReLU2d; a relu6, or any hardtanh from 0, fuses
+// the same way: the output grid's saturation is its upper clamp). Torch-free.
 //
 //   auto graph = BuildLayerGraph(folded, {1, 1, 28, 28});
 //   auto points = CalibrateActivations(folded, *graph, train_images, norm,

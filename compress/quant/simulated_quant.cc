@@ -24,16 +24,6 @@ void InsertFakeQuant(Graph& graph, Value* v, const QuantParams& p) {
   v->replaceAllUsesAfterNodeWith(q->node(), q);
 }
 
-// Replaces the body of `module`'s forward with `graph` (same inputs and one output).
-void InstallForward(torch::jit::Module& module, Graph& graph) {
-  std::shared_ptr<Graph> forward = module.get_method("forward").graph();
-  std::vector<Node*> old(forward->nodes().begin(), forward->nodes().end());
-  torch::jit::WithInsertPoint guard(forward->return_node());
-  std::vector<Value*> outputs = torch::jit::insertGraph(*forward, graph, forward->inputs());
-  forward->return_node()->replaceInput(0, outputs.at(0));
-  for (auto it = old.rbegin(); it != old.rend(); ++it) (*it)->destroy();
-}
-
 }  // namespace
 
 StatusOr<ScriptModel> SimulateQuantization(const ScriptModel& model, const std::vector<ActivationPoint>& points,
@@ -58,7 +48,7 @@ StatusOr<ScriptModel> SimulateQuantization(const ScriptModel& model, const std::
       }
       InsertFakeQuant(*graph, it->second, p.params);
     }
-    InstallForward(module, *graph);
+    InstallForwardGraph(module, *graph);
     return WrapModule(module);
   } catch (const std::exception& e) {
     return InvalidArgument("simulate quantization: " + TorchErrorMessage(e));

@@ -25,6 +25,9 @@ struct LayerWeightError {
   float max_scale = 0.0f;
   double mse = 0.0;             // mean squared weight error
   double relative_error = 0.0;  // ||W_q - W|| / ||W||
+  // Measured on calibration inputs X by data-driven methods (QuantizeWeightsObq); 0 elsewhere.
+  double output_error = 0.0;      // ||(W_q - W) X||^2 / ||W X||^2
+  double rtn_output_error = 0.0;  // the same for round-to-nearest on the same grid and inputs
 };
 
 struct WeightQuantResult {

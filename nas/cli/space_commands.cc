@@ -1,12 +1,14 @@
 // `hone nas spaces`, `hone nas search-space` and `hone nas describe`: torch-free views of
 // model spaces and architectures.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
 #include "nas/cli/nas_commands.h"
 #include "nas/space/arch_file.h"
 #include "nas/space/builtin_spaces.h"
+#include "nas/space/cell_svg.h"
 #include "nas/space/space_reader.h"
 
 namespace hone::nas {
@@ -55,12 +57,32 @@ Status RunSearchSpace(const std::string& name, const std::string& out) {
   return Status::Ok();
 }
 
-Status RunDescribe(const std::string& path) {
+Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  if (!file.flush()) return IoError("cannot write " + path);
+  std::printf("wrote %s\n", path.c_str());
+  return Status::Ok();
+}
+
+// The cell pictures: `svg` for the (normal) cell, and for DARTS-style cells the reduction
+// cell beside it with "-reduce" before the extension.
+Status WriteCellPictures(const ArchitectureFile& file, const std::string& svg) {
+  if (file.space.kind != SpaceKind::kCell) return InvalidArgument("--svg draws cells; space '" + file.space.name + "' is a chain");
+  bool darts = file.space.cell.style == CellStyle::kDarts;
+  HONE_RETURN_IF_ERROR(WriteText(svg, CellSvg(file.space, file.arch.normal, darts ? "normal cell" : "cell")));
+  if (!darts || file.arch.reduce.edges.empty()) return Status::Ok();
+  std::filesystem::path p(svg);
+  std::string reduce = (p.parent_path() / (p.stem().string() + "-reduce" + p.extension().string())).string();
+  return WriteText(reduce, CellSvg(file.space, file.arch.reduce, "reduction cell"));
+}
+
+Status RunDescribe(const std::string& path, const std::string& svg) {
   auto file = ReadArchitectureFile(path);
   if (!file.ok()) return file.status();
   std::printf("space %s (%s)\n%s", file->space.name.c_str(), SpaceKindName(file->space.kind),
               DescribeArchitecture(file->space, file->arch).c_str());
-  return Status::Ok();
+  return svg.empty() ? Status::Ok() : WriteCellPictures(*file, svg);
 }
 
 }  // namespace
@@ -84,9 +106,11 @@ void SetupSearchSpaceCommand(CLI::App& app, Status* result) {
 
 void SetupDescribeCommand(CLI::App& app, Status* result) {
   auto path = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("describe", "Print an architecture file's cells or blocks as text");
+  auto svg = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("describe", "Print an architecture file's cells or blocks as text, or draw its cells");
   cmd->add_option("arch", *path, "Architecture file (ARCH.yaml)")->required();
-  cmd->callback([path, result] { *result = RunDescribe(*path); });
+  cmd->add_option("--svg", *svg, "Also draw the cell as an SVG picture here (DARTS cells: and FILE-reduce.svg)");
+  cmd->callback([path, svg, result] { *result = RunDescribe(*path, *svg); });
 }
 
 }  // namespace hone::nas

@@ -57,5 +57,28 @@ TEST(NasMultiTrialTest, TrainOutsideAnExperimentNeedsAnArchitecture) {
   EXPECT_NE(r.err.find("arch.yaml:2:26: error: architecture.edge_1_0: \"conv_3x5\" is not one of"), std::string::npos) << r.err;
 }
 
+TEST(NasMultiTrialTest, DescribeDrawsTheCells) {
+  if (!std::filesystem::exists(std::string(HONE_BUILD_DIR) + "/hone-nas")) GTEST_SKIP() << "built without libtorch";
+  HoneEnv env;
+  std::string arch = env.WriteFile("arch.yaml",
+                                   "space: darts\narchitecture:\n"
+                                   "  normal.node2.op0: sep_conv_3x3\n  normal.node2.op1: skip_connect\n"
+                                   "  normal.node3.inputs: '0+2'\n  normal.node3.op0: dil_conv_5x5\n  normal.node3.op1: sep_conv_5x5\n"
+                                   "  normal.node4.inputs: '1+3'\n  normal.node4.op0: max_pool_3x3\n  normal.node4.op1: skip_connect\n"
+                                   "  normal.node5.inputs: '2+4'\n  normal.node5.op0: sep_conv_3x3\n  normal.node5.op1: avg_pool_3x3\n"
+                                   "  reduce.node2.op0: max_pool_3x3\n  reduce.node2.op1: max_pool_3x3\n"
+                                   "  reduce.node3.inputs: '0+1'\n  reduce.node3.op0: skip_connect\n  reduce.node3.op1: none\n"
+                                   "  reduce.node4.inputs: '0+1'\n  reduce.node4.op0: skip_connect\n  reduce.node4.op1: none\n"
+                                   "  reduce.node5.inputs: '0+1'\n  reduce.node5.op0: skip_connect\n  reduce.node5.op1: none\n");
+  RunResult r = env.Run({"nas", "describe", arch, "--svg", env.work() + "/cell.svg"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("node 4 <- max_pool_3x3(1) + skip_connect(3)"), std::string::npos) << r.out;
+  std::string normal = ReadFile(env.work() + "/cell.svg");
+  std::string reduce = ReadFile(env.work() + "/cell-reduce.svg");
+  EXPECT_NE(normal.find(">dil_conv_5x5</text>"), std::string::npos);
+  EXPECT_NE(reduce.find(">reduction cell</text>"), std::string::npos);
+  EXPECT_EQ(reduce.find(">none</text>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hone::e2e
