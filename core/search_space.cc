@@ -53,6 +53,10 @@ void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& sp
         diag.Error(name->mark(), item_path + "._name", "must be a string or number, but got " + name->Describe());
         continue;
       }
+      if (name->ToJson().is_number_float() && !std::isfinite(name->ToJson().get<double>())) {
+        diag.Error(name->mark(), item_path + "._name", "must be finite, but got " + name->scalar());
+        continue;
+      }
       std::vector<std::pair<std::string, ConfigNode>> rest;
       std::vector<SourceMark> marks;
       for (size_t j = 0; j < item.entries().size(); ++j) {
@@ -75,6 +79,12 @@ void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& sp
       continue;
     }
     nlohmann::json v = item.ToJson();
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) {
+      diag.Error(item.mark(), item_path,
+                 "choice options must be finite (JSON, where search spaces are stored, has no infinity or NaN), "
+                 "but got " + item.scalar());
+      continue;
+    }
     if (!seen.insert(v.dump()).second) {
       diag.Error(item.mark(), item_path, "duplicate choice option " + v.dump());
       continue;

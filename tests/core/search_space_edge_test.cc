@@ -74,6 +74,20 @@ TEST(SearchSpaceEdgeTest, PointRangeStillNeedsWhatItsTypeNeeds) {
   EXPECT_NE(errors.find("[4, 5] holds just 4"), std::string::npos) << errors;
 }
 
+// YAML can write infinity and NaN, JSON (where spaces are stored) cannot: such an option
+// would come back as null. Found by fuzz_search_space.
+TEST(SearchSpaceEdgeTest, ChoiceOptionsMustBeFinite) {
+  std::string errors;
+  EXPECT_FALSE(ParseYaml("b: {_type: choice, _value: [-.Inf, 32, 64]}\n", &errors));
+  EXPECT_NE(errors.find("space.yaml:1:29: error: searchSpace.b._value[0]: choice options must be finite"),
+            std::string::npos)
+      << errors;
+  errors.clear();
+  EXPECT_FALSE(ParseYaml("b: {_type: choice, _value: [{_name: .nan}]}\n", &errors));
+  EXPECT_NE(errors.find("searchSpace.b._value[0]._name: must be finite, but got .nan"), std::string::npos) << errors;
+  EXPECT_TRUE(ParseYaml("b: {_type: choice, _value: ['-.Inf', 32]}\n"));  // a string
+}
+
 TEST(SearchSpaceEdgeTest, NullIsAChoiceOption) {
   std::string errors;
   auto space = ParseYaml("act: {_type: choice, _value: [relu, null, ~, 2.0]}\n", &errors);
