@@ -26,11 +26,36 @@ torch::jit::Value* GraphProbe::Find(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+
+// Whether the graph has an in-place ATen op (relu_, add_, ...), which may change a probed
+// tensor after it is defined.
+bool HasInPlaceOps(const torch::jit::Graph& graph) {
+  for (const torch::jit::Node* n : graph.nodes()) {
+    const c10::Symbol k = n->kind();
+    const std::string name = k.is_aten() ? k.toUnqualString() : "";
+    if (!name.empty() && name.back() == '_') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::unique_ptr<torch::jit::GraphFunction> GraphProbe::Returning(const std::vector<torch::jit::Value*>& values,
                                                                  const std::string& function_name) {
+  // With in-place ops in the graph, each value is copied where it is defined, so the
+  // caller sees it as it was then and not as a later relu_ or add_ left it.
+  std::vector<torch::jit::Value*> returned = values;
+  if (HasInPlaceOps(*graph_)) {
+    for (torch::jit::Value*& v : returned) {
+      torch::jit::Node* at = v->node()->kind() == c10::prim::Param ? *graph_->nodes().begin() : v->node()->next();
+      torch::jit::WithInsertPoint guard(at);
+      v = graph_->insert(c10::aten::clone, {v});
+    }
+  }
   {
     torch::jit::WithInsertPoint guard(graph_->return_node());
-    torch::jit::Node* tuple = graph_->insertNode(graph_->createTuple(values));
+    torch::jit::Node* tuple = graph_->insertNode(graph_->createTuple(returned));
     graph_->eraseOutput(0);
     graph_->registerOutput(tuple->output());
   }

@@ -36,7 +36,8 @@ std::string CheckPoints(const LayerOp& op, Value* x, Value* y, const ActivationP
   if (op.node->input(0) != x) return "its calibrated input is not the value it reads";
   if (out.after_relu) {
     const c10::Symbol k = y->node()->kind();
-    const bool clamp = k == c10::aten::relu || k == c10::aten::relu6 || k == c10::aten::hardtanh;
+    const bool clamp = k == c10::aten::relu || k == c10::aten::relu_ || k == c10::aten::relu6 ||
+                       k == c10::aten::hardtanh || k == c10::aten::hardtanh_;
     if (!clamp || y->node()->input(0) != op.node->output() ||
         op.node->output()->uses().size() != 1) {
       return "its calibrated output is not its fused relu";

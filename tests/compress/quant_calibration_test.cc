@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "compress/quant/int8_model.h"
 #include "compress/train/image_batches_torch.h"
 #include "torch_test_util.h"
 
@@ -40,6 +43,62 @@ TEST(ActivationCalibrationTest, MinMaxRangesAreThoseOfTheModelOnTheImages) {
   QuantParams expected = ChooseQuantParams(last.range, ActivationSpec(8));
   EXPECT_EQ(last.params.scale, expected.scale);
   EXPECT_EQ(last.params.zero_point, expected.zero_point);
+}
+
+// A Python model with in-place ops (nn.ReLU(inplace=True), `y += x`, relu_): each point
+// holds the value as its layer computed it, not as a later in-place op left it, and an
+// in-place relu fuses into the int8 layer like a relu.
+constexpr const char* kInPlaceModel = R"(import sys, torch
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv1 = nn.Conv2d(4, 4, 3, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4, 10)
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.relu(self.conv1(x))
+        y = self.conv2(y)
+        y += x
+        y = torch.relu_(y)
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(y, 1), 1))
+torch.manual_seed(0)
+torch.jit.script(Net().eval()).save(sys.argv[1] + '/m.pt')
+)";
+
+TEST(ActivationCalibrationTest, InPlaceOpsDoNotChangeWhatWasObserved) {
+  testing::ScratchDir dir("quant_calib_inplace");
+  std::ofstream(dir / "make.py") << kInPlaceModel;
+  ASSERT_EQ(testing::RunShell(std::string(HONE_PYTHON) + " " + (dir / "make.py") + " " + dir.path().string()), 0);
+  auto net = testing::WithGraph(ScriptModel::Load(dir / "m.pt"), {1, 1, 8, 8});
+  ASSERT_TRUE(net.has_value());
+  ImageSet data = testing::Noise(32, 8);
+  CalibrationOptions options;
+  options.batches = 2;
+  options.batch_size = 16;
+  auto points = CalibrateActivations(net->model, net->graph, data, kNorm, options);
+  ASSERT_TRUE(points.ok()) << points.status().message();
+  const ActivationPoint* conv1_out = nullptr;
+  const ActivationPoint* conv2_out = nullptr;
+  for (const ActivationPoint& p : *points) {
+    if (!p.is_input && p.layer == "conv1") conv1_out = &p;
+    if (!p.is_input && p.layer == "conv2") conv2_out = &p;
+  }
+  ASSERT_TRUE(conv1_out && conv2_out);
+  EXPECT_TRUE(conv1_out->after_relu);
+  EXPECT_EQ(conv1_out->range.min, 0.0f);
+  // conv2's own output has negative values; the later `y += x` and relu_ must not hide them.
+  EXPECT_LT(conv2_out->range.min, 0.0f);
+  auto int8 = ConvertToInt8(net->model, *points, {});
+  ASSERT_TRUE(int8.ok()) << int8.status().message();
+  for (const Int8Layer& line : int8->layers) {
+    if (line.layer == "conv1") {
+      EXPECT_TRUE(line.quantized) << line.reason;
+    }
+  }
 }
 
 TEST(ActivationCalibrationTest, EntropyRangesLieInsideMinMaxRanges) {
