@@ -1,5 +1,6 @@
 #include "nas/model/nas_ops_torch.h"
 
+#include <cctype>
 #include <cmath>
 
 #include "compress/zoo/script_layers_torch.h"

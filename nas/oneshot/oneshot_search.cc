@@ -127,12 +127,19 @@ struct Search {
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
   }
 
-  // Running statistics of `arch`'s path, from training batches (the exported network's).
+  // Running statistics of `arch`'s path (the exported network's), from training batches:
+  // reset, then 60 batches (cycling) at the batch norms' momentum 0.1, so that what the
+  // supernet's mixture left weighs 0.9^60 (< 0.2%).
   void RecalibrateBatchNorm(const Architecture& arch) {
     torch::NoGradGuard no_grad;
+    for (const auto& m : net.module.named_modules()) {
+      if (!m.value.hasattr("running_mean")) continue;
+      m.value.attr("running_mean").toTensor().zero_();
+      m.value.attr("running_var").toTensor().fill_(1.0);
+    }
     net.module.train();
     at::Tensor w = PathWeights(net, arch);
-    for (size_t b = 0; b < train.size() && b < 30; ++b) Logits(train[b], w);
+    for (size_t b = 0; b < 60; ++b) Logits(train[b % train.size()], w);
     net.module.eval();
   }
 
@@ -199,6 +206,7 @@ OneShotResult RunEpochs(Search& s) {
   const OneShotOptions& opt = s.opt;
   const ModelSpace& space = s.space;
   OneShotResult result;
+  int kept = 0;  // the epoch whose cell result holds
   int64_t step = 0, total = static_cast<int64_t>(s.train.size()) * opt.epochs;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
@@ -215,16 +223,24 @@ OneShotResult RunEpochs(Search& s) {
     Report(s, e);
     bool collapse = opt.max_skip >= 0 && e.skips > opt.max_skip &&
                     (opt.strategy == OneShotStrategy::kDarts || opt.strategy == OneShotStrategy::kGdas);
-    if (collapse && !result.history.empty()) {
+    result.history.push_back(e);
+    if (collapse && kept > 0) {
       result.stopped = "stopped after epoch " + std::to_string(epoch) + ": the derived cell has " +
                        std::to_string(e.skips) + " skip connections (more than max_skip " +
-                       std::to_string(opt.max_skip) + "); kept the cell of epoch " + std::to_string(epoch - 1);
-      result.history.push_back(e);
+                       std::to_string(opt.max_skip) + "); kept the cell of epoch " + std::to_string(kept);
       break;
     }
-    result.history.push_back(e);
-    result.arch = derived;
-    result.config = e.config;
+    if (!collapse || epoch == opt.epochs) {
+      // Early epochs that collapse are not kept (a later one may not); the last is kept
+      // when no epoch had few enough skips.
+      if (collapse) {
+        result.stopped = "every epoch's cell had more than max_skip " + std::to_string(opt.max_skip) +
+                         " skip connections; kept the last";
+      }
+      kept = epoch;
+      result.arch = derived;
+      result.config = e.config;
+    }
   }
   return result;
 }

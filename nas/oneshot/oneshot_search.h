@@ -74,7 +74,9 @@ struct OneShotResult {
   Architecture arch;
   nlohmann::json config;
   std::vector<OneShotEpoch> history;
-  std::string stopped;  // why the search stopped before its last epoch; empty otherwise
+  // Why the search stopped before its last epoch, or that every epoch's cell collapsed;
+  // empty otherwise.
+  std::string stopped;
   // The architecture with the supernet's weights, its batch norms' statistics measured on
   // its own path over training batches.
   std::optional<compress::ScriptModel> model;
