@@ -57,6 +57,10 @@ void ParseChoice(const ConfigNode& value, const std::string& path, ParamSpec& sp
         diag.Error(name->mark(), item_path + "._name", "must be finite, but got " + name->scalar());
         continue;
       }
+      if (!seen.insert(name->ToJson().dump()).second) {
+        diag.Error(name->mark(), item_path + "._name", "duplicate nested choice option " + name->ToJson().dump());
+        continue;
+      }
       std::vector<std::pair<std::string, ConfigNode>> rest;
       std::vector<SourceMark> marks;
       for (size_t j = 0; j < item.entries().size(); ++j) {

@@ -86,6 +86,12 @@ TEST(SearchSpaceEdgeTest, ChoiceOptionsMustBeFinite) {
   EXPECT_FALSE(ParseYaml("b: {_type: choice, _value: [{_name: .nan}]}\n", &errors));
   EXPECT_NE(errors.find("searchSpace.b._value[0]._name: must be finite, but got .nan"), std::string::npos) << errors;
   EXPECT_TRUE(ParseYaml("b: {_type: choice, _value: ['-.Inf', 32]}\n"));  // a string
+  // Two nested options of one name: a draw of the second would read back as the first.
+  errors.clear();
+  EXPECT_FALSE(ParseYaml("m: {_type: choice, _value: [{_name: cnn, k: {_type: randint, _value: [0, 4]}}, {_name: cnn}]}\n",
+                         &errors));
+  EXPECT_NE(errors.find("searchSpace.m._value[1]._name: duplicate nested choice option \"cnn\""), std::string::npos)
+      << errors;
 }
 
 TEST(SearchSpaceEdgeTest, NullIsAChoiceOption) {
