@@ -1,5 +1,6 @@
 #include "core/search_space.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -413,8 +414,11 @@ bool SearchSpace::Contains(const nlohmann::json& config, std::string* why) const
         if ((p.type == ParamType::kLognormal || p.type == ParamType::kQlognormal) && x < 0)
           return Fail(why, n + ": " + v.dump() + " is negative");
         if (IsQuantized(p.type)) {
+          // round(x/q)*q is rounded to a double, and so is x/q: far from zero the quotient
+          // misses an integer by a few ulps of k, so the tolerance grows with |k|.
           double k = x / p.q;
-          bool on_grid = std::fabs(k - std::nearbyint(k)) < 1e-6 || x == p.a || x == p.b;
+          double tolerance = std::max(1e-6, std::fabs(k) * 1e-13);
+          bool on_grid = std::fabs(k - std::nearbyint(k)) <= tolerance || x == p.a || x == p.b;
           if (!on_grid) return Fail(why, n + ": " + v.dump() + " is not a multiple of q=" + Fmt(p.q));
         }
       }

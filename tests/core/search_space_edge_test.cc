@@ -94,6 +94,24 @@ TEST(SearchSpaceEdgeTest, ChoiceOptionsMustBeFinite) {
       << errors;
 }
 
+// Far from zero, round(x/q)*q and x/q are both rounded to doubles, so the quotient of a
+// grid value misses an integer by a few of its ulps. Found by fuzz_search_space.
+TEST(SearchSpaceEdgeTest, LargeGridValuesAreOnTheirGrid) {
+  std::string errors;
+  auto space = ParseYaml("x: {_type: qnormal, _value: [1.9e20, 1e18, 2.54741e8]}\n", &errors);
+  ASSERT_TRUE(space) << errors;
+  const double q = 2.54741e8;
+  const double on_grid = 740000000000.0 * q;  // x/q is 740000000000 - 1.2e-4 in doubles
+  std::string why;
+  EXPECT_TRUE(space->Contains({{"x", on_grid}}, &why)) << why;
+  EXPECT_FALSE(space->Contains({{"x", on_grid + q / 2}}));
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) {
+    const auto draw = space->Sample(rng);
+    EXPECT_TRUE(space->Contains(draw, &why)) << draw.dump() << ": " << why;
+  }
+}
+
 TEST(SearchSpaceEdgeTest, NullIsAChoiceOption) {
   std::string errors;
   auto space = ParseYaml("act: {_type: choice, _value: [relu, null, ~, 2.0]}\n", &errors);
