@@ -117,7 +117,15 @@ StatusOr<Int8Result> ConvertToInt8(const ScriptModel& folded, const std::vector<
                                    const Int8Options& options) {
   HONE_RETURN_IF_ERROR(UseQuantEngine(options.engine));
   std::map<std::string, LayerPoints> by_layer;
-  for (const ActivationPoint& p : points) (p.is_input ? by_layer[p.layer].input : by_layer[p.layer].output) = &p;
+  for (const ActivationPoint& p : points) {
+    // quint8 tensors hold codes 0..255: a narrower grid would not saturate where it should.
+    if (p.params.qmin != 0 || p.params.qmax != 255) {
+      return InvalidArgument("int8 conversion: the " + std::string(p.is_input ? "input" : "output") + " of layer " +
+                             p.layer + " has codes [" + std::to_string(p.params.qmin) + ", " +
+                             std::to_string(p.params.qmax) + "]; real int8 layers need unsigned 8-bit activations [0, 255]");
+    }
+    (p.is_input ? by_layer[p.layer].input : by_layer[p.layer].output) = &p;
+  }
   try {
     torch::jit::Module module = ModuleOf(folded).clone();
     module.eval();

@@ -60,7 +60,7 @@ struct Int8Result {
 // REQUIRES: `points` come from CalibrateActivations on `folded` (FoldBatchNorms' output).
 // Sets the process-global quantized engine to options.engine (UseQuantEngine); run the
 // result with that engine. The input model is not changed. Errors: the engine is not
-// available, a point names no value of the model's forward, libtorch failing on the rewrite.
+// available, a point whose grid is not unsigned 8-bit ([0, 255]), a point names no value of the model's forward, libtorch failing on the rewrite.
 StatusOr<Int8Result> ConvertToInt8(const ScriptModel& folded, const std::vector<ActivationPoint>& points,
                                    const Int8Options& options);
 

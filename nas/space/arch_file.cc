@@ -38,15 +38,17 @@ void CheckDecisions(const ModelSpace& space, const ConfigNode& n, Diagnostics& d
   nlohmann::json config = n.ToJson();
   for (size_t i = 0; i < n.entries().size(); ++i) {
     const auto& [key, value] = n.entries()[i];
+    // The key alone on a template of the space's decisions; a decision with one
+    // candidate is not in the template but may still be written (as that candidate).
     nlohmann::json one = ConfigOf(space, Architecture{});
-    if (!one.contains(key)) {
-      diag.Error(n.KeyMarkAt(i), "architecture." + key, "not a decision of space '" + space.name + "'");
-      continue;
-    }
     one[key] = value.ToJson();
     auto arch = ArchitectureOf(space, one);
     if (!arch.ok()) {
       std::string why = arch.status().message();
+      if (why.find("'" + key + "' is not a decision of space") != std::string::npos) {
+        diag.Error(n.KeyMarkAt(i), "architecture." + key, "not a decision of space '" + space.name + "'");
+        continue;
+      }
       const std::string prefix = "architecture: " + key + " = ";
       if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
       diag.Error(value.mark(), "architecture." + key, why);

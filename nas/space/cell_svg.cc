@@ -1,5 +1,6 @@
 #include "nas/space/cell_svg.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -35,6 +36,9 @@ std::string NodeLabel(const ModelSpace& space, int node) {
   return std::to_string(node - 2);
 }
 
+// How far above the nodes an arc over `span` nodes peaks.
+int Lift(int span) { return span == 1 ? 0 : 30 + 28 * span; }
+
 struct Layout {
   std::map<int, int> x;  // node -> centre x
   int y = 0;
@@ -43,10 +47,13 @@ struct Layout {
 
 Layout Place(const ModelSpace& space, const CellGenotype& cell) {
   Layout l;
-  int last = 0;
-  for (const CellEdge& e : cell.edges) last = std::max(last, e.to);
+  int last = 0, span = 1;
+  for (const CellEdge& e : cell.edges) {
+    last = std::max(last, e.to);
+    if (e.op != Operation::kNone) span = std::max(span, e.to - e.from);
+  }
   for (int n = 0; n <= last; ++n) l.x[n] = 50 + n * kStep;
-  l.y = kTop + 130;
+  l.y = kTop + std::max(130, Lift(span) + 30);  // the longest arc's label stays below the title
   l.width = 100 + (last + (space.cell.style == CellStyle::kDarts ? 1 : 0)) * kStep;
   return l;
 }
@@ -54,8 +61,7 @@ Layout Place(const ModelSpace& space, const CellGenotype& cell) {
 // An arc above the nodes from `a` to `b`, higher for longer edges, with a label at its top.
 void Edge(std::ostringstream& out, const Layout& l, const CellEdge& e) {
   int x1 = l.x.at(e.from) + kRadius, x2 = l.x.at(e.to) - kRadius;
-  int span = e.to - e.from;
-  int lift = span == 1 ? 0 : 30 + 28 * span;
+  int lift = Lift(e.to - e.from);
   int mid = (x1 + x2) / 2;
   out << "<path d=\"M" << x1 << " " << l.y << " Q" << mid << " " << l.y - 2 * lift << " " << x2 << " " << l.y
       << "\" fill=\"none\" stroke=\"" << Colour(e.op) << "\" stroke-width=\"2.5\" marker-end=\"url(#arrow)\"/>\n";

@@ -204,11 +204,19 @@ TEST(Int8ModelTest, ExcludedAndUncalibratedLayersStayFloatWithAReason) {
   at::Tensor x = ImageBatches(testing::FashionMnist(Split::kTest, 32), kFashionNorm).Range(0, 32);
   at::Tensor y = Forward(c.folded, x);
   EXPECT_LT((Forward(r->model, x) - y).abs().max().item<double>(), 0.1 * y.abs().max().item<double>());
+  const std::string kept_value = c.points[2].value;
   c.points[2].value = "%no_such_value";
   auto bad = ConvertToInt8(c.folded, c.points, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("no value %no_such_value (of layer "), std::string::npos)
       << bad.status().message();
+  c.points[2].value = kept_value;
+  c.points[1].params.qmax = 15;  // a 4-bit activation grid
+  auto four_bit = ConvertToInt8(c.folded, c.points, {});
+  ASSERT_FALSE(four_bit.ok());
+  EXPECT_NE(four_bit.status().message().find("has codes [0, 15]; real int8 layers need unsigned 8-bit"),
+            std::string::npos)
+      << four_bit.status().message();
 }
 
 TEST(Int8ModelTest, SavedModelIsAboutFourTimesSmaller) {

@@ -37,6 +37,19 @@ TEST(ArchFileTest, SpacesByPathRelativeToTheFileAndInline) {
       "space: {type: chain, stages: [{width: 8, depth: [1, 2]}]}\narchitecture: {stage0.depth: 2}\n", "a.yaml");
   ASSERT_TRUE(inline_space.ok()) << inline_space.status().message();
   EXPECT_EQ(inline_space->arch.stages.at(0).size(), 2u);
+  // A decision with one candidate is left out of the search space, but a file may name it.
+  auto written = ParseArchitectureFile(
+      "space: {type: chain, stages: [{width: 8, depth: [1, 2]}]}\narchitecture: {stage0.depth: 1, stage0.width: 8}\n",
+      "a.yaml");
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->arch.stages.at(0).at(0).width, 8);
+  auto wrong = ParseArchitectureFile(
+      "space: {type: chain, stages: [{width: 8, depth: [1, 2]}]}\narchitecture: {stage0.depth: 1, stage0.width: 16}\n",
+      "a.yaml");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("a.yaml:2:47: error: architecture.stage0.width: 16 is not one of [8]"),
+            std::string::npos)
+      << wrong.status().message();
   std::filesystem::remove_all(dir);
 }
 

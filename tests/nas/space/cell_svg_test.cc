@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "nas/space/space_reader.h"
 
 namespace hone::nas {
@@ -44,6 +46,31 @@ TEST(CellSvgTest, DartsCellsShowTheirInputsAndTheConcatenation) {
   EXPECT_NE(svg.find(">concat</text>"), std::string::npos);
   EXPECT_EQ(Count(svg, "<circle"), 6);
   EXPECT_EQ(Count(svg, "stroke-dasharray"), 4) << "each intermediate node feeds the output";
+}
+
+// Arcs over many nodes rise higher: their labels must stay inside the picture, below
+// the title.
+TEST(CellSvgTest, LongArcsOfLargeCellsStayInsideThePicture) {
+  auto space = ParseModelSpace("type: cell\ncell: {nodes: 8, operations: [conv_3x3, skip_connect]}\nstages: [{channels: 8}]\n",
+                               "big.yaml");
+  ASSERT_TRUE(space.ok()) << space.status().message();
+  std::mt19937_64 rng(5);
+  auto arch = ArchitectureOf(*space, ToSearchSpace(*space).Sample(rng));
+  ASSERT_TRUE(arch.ok());
+  std::string svg = CellSvg(*space, arch->normal, "eight nodes");
+  std::regex height_re("height=\"([0-9]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, height_re));
+  const int height = std::stoi(m[1]);
+  std::regex text_y("<text x=\"-?[0-9]+\" y=\"(-?[0-9]+)\"");
+  int texts = 0;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), text_y); it != std::sregex_iterator(); ++it, ++texts) {
+    const int y = std::stoi((*it)[1]);
+    if (texts == 0) continue;  // the title
+    EXPECT_GT(y, 30) << "a label above the title: " << it->str();
+    EXPECT_LT(y, height) << it->str();
+  }
+  EXPECT_EQ(texts, 1 + 28 + 8) << "title, 28 edge labels, 8 node labels";
 }
 
 }  // namespace
