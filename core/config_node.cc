@@ -206,6 +206,26 @@ void CheckSingleDocument(const std::string& text, const std::string& file, Diagn
   }
 }
 
+// yaml-cpp decodes the escapes \N and \_ of double-quoted scalars into the single bytes
+// 0x85 and 0xA0 rather than the UTF-8 of U+0085 and U+00A0. The text was checked to be
+// UTF-8 (CheckUtf8), so a byte of a scalar that is not part of a UTF-8 character came
+// from such an escape: it is the code point of its value.
+std::string Decoded(const std::string& scalar) {
+  if (IsValidUtf8(scalar)) return scalar;
+  std::string out;
+  for (size_t pos = 0; pos < scalar.size();) {
+    size_t n = Utf8SequenceLength(scalar, pos);
+    if (n == 0) {
+      AppendUtf8(&out, static_cast<unsigned char>(scalar[pos]));
+      ++pos;
+    } else {
+      out.append(scalar, pos, n);
+      pos += n;
+    }
+  }
+  return out;
+}
+
 ConfigNode Convert(const YAML::Node& node, const std::string& file, const std::string& path,
                    Diagnostics& diag) {
   SourceMark mark = ToMark(node.Mark(), file);
@@ -215,7 +235,7 @@ ConfigNode Convert(const YAML::Node& node, const std::string& file, const std::s
       return ConfigNode::Null(mark);
     case YAML::NodeType::Scalar:
       // Tag "!" marks a quoted scalar; plain scalars have tag "?".
-      return ConfigNode::Scalar(node.Scalar(), node.Tag() == "!", mark);
+      return ConfigNode::Scalar(Decoded(node.Scalar()), node.Tag() == "!", mark);
     case YAML::NodeType::Sequence: {
       std::vector<ConfigNode> items;
       int i = 0;
@@ -235,7 +255,7 @@ ConfigNode Convert(const YAML::Node& node, const std::string& file, const std::s
           diag.Error(key_mark, path, "map keys must be plain strings");
           continue;
         }
-        std::string key = kv.first.Scalar();
+        std::string key = Decoded(kv.first.Scalar());
         std::string child_path = path.empty() ? key : path + "." + key;
         if (!seen.insert(key).second) {
           diag.Error(key_mark, child_path, "duplicate key (each key may appear once per map)");

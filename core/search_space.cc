@@ -231,6 +231,9 @@ void CheckRandint(const std::vector<ConfigNode>& items, const ConfigNode& value_
     fail(value_node, "", "randint needs lower < upper (upper is exclusive), but got " + got);
 }
 
+// exp(x) is a finite double for x up to about 709.78.
+constexpr double kMaxLogDraw = 709.0;
+
 // A numeric parameter's `_value`: the right count of finite numbers, then the bounds
 // its type needs. Returns whether `spec` holds a valid parameter.
 bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamSpec& spec, Diagnostics& diag) {
@@ -270,7 +273,18 @@ bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamS
   if (type == ParamType::kRandint) {
     CheckRandint(items, value_node, fail);
   } else if (IsNormalKind(type)) {
-    if (!(spec.b > 0)) fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
+    // Draws reach a few sigma from mu (10 sigma: once in 10^23 draws); they, and for the
+    // log kinds their exponentials, must be finite doubles.
+    if (!(spec.b > 0)) {
+      fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
+    } else if (!std::isfinite(std::fabs(spec.a) + 10 * spec.b)) {
+      fail(value_node, "", "|mu| + 10 sigma must be a finite number (it overflows a double here), but got mu=" +
+                               Fmt(spec.a) + ", sigma=" + Fmt(spec.b));
+    } else if (IsLogKind(type) && spec.a + 10 * spec.b > kMaxLogDraw) {
+      fail(value_node, "", tname + " draws exp(mu + z sigma), which overflows a double past " +
+                               Fmt(kMaxLogDraw) + ": mu + 10 sigma must be at most that, but got mu=" + Fmt(spec.a) +
+                               ", sigma=" + Fmt(spec.b));
+    }
   } else {
     // low == high is one value (NNI's tuners take it): Parse turns it into a constant.
     if (!(spec.a <= spec.b))

@@ -108,6 +108,18 @@ TEST(ConfigNodeTest, ScalarsAreTypedOnlyWhenPlain) {
   EXPECT_FALSE(root.Find("word")->AsBool().has_value());
 }
 
+// YAML's escapes of double-quoted scalars give code points, kept as UTF-8 (in keys too):
+// \N is U+0085 and \_ is U+00A0, which yaml-cpp hands over as single non-UTF-8 bytes.
+// Found by fuzz_search_space.
+TEST(ConfigNodeTest, EscapesOfQuotedScalarsAreUtf8) {
+  ConfigNode root = ParseOk("a: \"x\\Ny\\_z\\L\\x41\\u00e9\"\n\"k\\N\": 1\nb: \"\u00e0\\_\"\n");
+  json j = root.ToJson();
+  EXPECT_EQ(j["a"], "x\u0085y\u00a0z\u2028A\u00e9");
+  EXPECT_EQ(j["k\u0085"], 1);
+  EXPECT_EQ(j["b"], "\u00e0\u00a0") << "a character whose UTF-8 holds byte 0xA0 stays as it is";
+  EXPECT_NO_THROW(j.dump());
+}
+
 TEST(ConfigNodeTest, DescribeNamesKindAndValue) {
   ConfigNode root = ParseOk("i: 3\nf: 2.5\nb: false\ns: abc\nq: \"3\"\nl: [1]\nm: {a: 1}\nn: ~\n");
   EXPECT_EQ(root.Find("i")->Describe(), "the integer 3");

@@ -1,6 +1,7 @@
 // Search-space edge cases NNI's tuners take: a range with low == high (one value), null
 // as a choice option, and floats such as 2.0 that must stay floats from the YAML or JSON
 // text through the stored config (ToJson, FromJson) to the configuration a trial gets.
+#include <cmath>
 #include <optional>
 #include <random>
 #include <set>
@@ -109,6 +110,27 @@ TEST(SearchSpaceEdgeTest, LargeGridValuesAreOnTheirGrid) {
   for (int i = 0; i < 50; ++i) {
     const auto draw = space->Sample(rng);
     EXPECT_TRUE(space->Contains(draw, &why)) << draw.dump() << ": " << why;
+  }
+}
+
+// Draws of a normal kind must be finite doubles, and so must exp of a log kind's.
+// Found by fuzz_search_space (qlognormal with mu 5422494 drew null).
+TEST(SearchSpaceEdgeTest, NormalKindsWhoseDrawsOverflowAreErrors) {
+  std::string errors;
+  EXPECT_FALSE(ParseYaml("qln: {_type: qlognormal, _value: [5422494, 0.3, 0.5]}\n", &errors));
+  EXPECT_NE(errors.find("searchSpace.qln._value: qlognormal draws exp(mu + z sigma), which overflows a double past "
+                        "709: mu + 10 sigma must be at most that, but got mu=5.42249e+06, sigma=0.3"),
+            std::string::npos)
+      << errors;
+  errors.clear();
+  EXPECT_FALSE(ParseYaml("n: {_type: normal, _value: [1e308, 1e308]}\n", &errors));
+  EXPECT_NE(errors.find("|mu| + 10 sigma must be a finite number"), std::string::npos) << errors;
+  auto edge = ParseYaml("ln: {_type: lognormal, _value: [600, 10]}\nn: {_type: normal, _value: [-1e300, 1e298]}\n");
+  ASSERT_TRUE(edge);
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 200; ++i) {
+    const auto draw = edge->Sample(rng);
+    EXPECT_TRUE(std::isfinite(draw["ln"].get<double>()) && std::isfinite(draw["n"].get<double>())) << draw.dump();
   }
 }
 
