@@ -122,7 +122,12 @@ void SetupTrainCommand(CLI::App& app, Status* result) {
   cmd->add_option("--threads", a->train.threads, "libtorch threads (0: one per core)")->capture_default_str();
   cmd->add_option("--device", a->train.device, "cpu, cuda or auto (cuda when libtorch sees a GPU)")
       ->capture_default_str();
-  cmd->add_option("--seed", a->train.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
+  cmd->add_option("--crop-padding", a->train.crop_padding,
+                  "Augment: random crops of the images padded with N black pixels (0: none)")
+      ->capture_default_str();
+  cmd->add_flag("--flip", a->train.flip, "Augment: mirror images left-right at random");
+  cmd->add_option("--seed", a->train.seed, "Seed of initialisation, shuffling, augmentation and dropout")
+      ->capture_default_str();
   cmd->add_option("--width", a->zoo.base_width, "Channels of the first layer (0: the model's default)");
   cmd->add_option("--depth", a->zoo.depth, "cnn2: conv stages (0: 2)");
   cmd->add_option("--dropout", a->zoo.dropout, "Dropout before the last layer");

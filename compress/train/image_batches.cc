@@ -42,6 +42,24 @@ at::Tensor ImageBatches::Images(const at::Tensor& indices) const {
   return Normalize(pixels_.index_select(0, indices));
 }
 
+at::Tensor ImageBatches::AugmentedImages(const at::Tensor& indices, int64_t padding, bool flip,
+                                         std::mt19937_64& rng) const {
+  at::Tensor bytes = pixels_.index_select(0, indices);
+  const int64_t n = bytes.size(0), h = bytes.size(2), w = bytes.size(3);
+  at::Tensor padded = padding > 0 ? torch::constant_pad_nd(bytes, {padding, padding, padding, padding}, 0) : bytes;
+  std::uniform_int_distribution<int64_t> offset(0, 2 * std::max<int64_t>(padding, 0));
+  std::bernoulli_distribution mirror(0.5);
+  std::vector<at::Tensor> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t dy = offset(rng), dx = offset(rng);
+    at::Tensor image = padded[i].narrow(1, dy, h).narrow(2, dx, w);
+    if (flip && mirror(rng)) image = image.flip({2});
+    out.push_back(image);
+  }
+  return Normalize(torch::stack(out));
+}
+
 at::Tensor ImageBatches::Range(int64_t begin, int64_t end) const {
   return Normalize(pixels_.slice(0, begin, end));
 }

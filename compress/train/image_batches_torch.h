@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <random>
+
 #include "compress/data/image_set.h"
 
 namespace hone::compress {
@@ -21,6 +23,11 @@ class ImageBatches {
   // Images at `indices` (int64 tensor), normalised.
   at::Tensor Images(const at::Tensor& indices) const;
   at::Tensor Labels(const at::Tensor& indices) const { return labels_.index_select(0, indices); }
+  // Images at `indices`, each shifted by a random crop of the image padded with
+  // `padding` black pixels on every side (the padded image's size back), and mirrored
+  // left-right with probability 1/2 when `flip`; then normalised. The draws come from
+  // `rng` (two per image for the crop, one for the flip), so a seeded run repeats.
+  at::Tensor AugmentedImages(const at::Tensor& indices, int64_t padding, bool flip, std::mt19937_64& rng) const;
   // Images [begin, end) in order.
   at::Tensor Range(int64_t begin, int64_t end) const;
   at::Tensor LabelRange(int64_t begin, int64_t end) const { return labels_.slice(0, begin, end); }

@@ -157,7 +157,9 @@ class EpochRunner {
     double lr = o_.lr;
     for (int64_t b = 0; b < batches_; ++b) {
       at::Tensor idx = perm.slice(0, b * o_.batch_size, std::min(n_, (b + 1) * o_.batch_size));
-      at::Tensor x = data_.Images(idx).to(device_);
+      at::Tensor x = (o_.crop_padding > 0 || o_.flip ? data_.AugmentedImages(idx, o_.crop_padding, o_.flip, rng_)
+                                                     : data_.Images(idx))
+                         .to(device_);
       at::Tensor y = data_.Labels(idx).to(device_);
       lr = ScheduledLr(o_, step_++, batches_ * o_.epochs);
       SetLearningRate(optimizer_, lr);
@@ -232,6 +234,7 @@ Status ValidateTrainOptions(const TrainOptions& o) {
   if (o.weight_decay < 0) return InvalidArgument("weight_decay must be >= 0, but got " + std::to_string(o.weight_decay));
   if (o.epochs < 1) return InvalidArgument("epochs must be >= 1, but got " + std::to_string(o.epochs));
   if (o.batch_size < 1 || o.eval_batch_size < 1) return InvalidArgument("batch sizes must be >= 1");
+  if (o.crop_padding < 0) return InvalidArgument("crop_padding must be >= 0, but got " + std::to_string(o.crop_padding));
   return CheckDevice(o.device);
 }
 

@@ -38,7 +38,12 @@ struct TrainOptions {
   // model trains there and comes back to the CPU at the end; the hooks below run while it
   // is there.
   std::string device = "cpu";
-  uint64_t seed = 0;              // shuffling, dropout and any other randomness
+  // Augmentation of training batches (torchvision's RandomCrop(padding) and
+  // RandomHorizontalFlip): a random crop of each image padded with `crop_padding` black
+  // pixels (0: none), and a left-right mirror with probability 1/2 when `flip`.
+  int crop_padding = 0;
+  bool flip = false;
+  uint64_t seed = 0;              // shuffling, dropout, augmentation and any other randomness
   std::FILE* progress = nullptr;  // a progress bar and one line per epoch go here
   // Per-batch hooks: after the backward pass, before the optimizer step (a penalty's
   // subgradient added to the gradients), and after the step (pruning masks re-applied).

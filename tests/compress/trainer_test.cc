@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+#include <string>
+
 #include "compress/model/script_model_torch.h"
+#include "compress/train/image_batches_torch.h"
 #include "compress/zoo/model_zoo.h"
 #include "compress_test_util.h"
 
@@ -99,6 +104,62 @@ TEST(TrainerTest, ReportsAShapeTheModelCannotTake) {
   auto history = Train(*model, data, nullptr, kNorm, TrainOptions{});
   ASSERT_FALSE(history.ok());
   EXPECT_NE(history.status().message().find("training failed"), std::string::npos);
+}
+
+// Each augmented image is a window of the image padded with black, possibly mirrored:
+// a 4x4 image with distinct pixels shows where the window was, and the same seed draws
+// the same windows.
+TEST(TrainerTest, AugmentedImagesAreShiftedMirroredCopies) {
+  ImageSet set{.count = 1, .channels = 1, .height = 4, .width = 4, .num_classes = 2, .pixels = {}, .labels = {0}};
+  for (int k = 0; k < 16; ++k) set.pixels.push_back(static_cast<uint8_t>(10 + k));
+  ImageBatches batches(set, {{0.0f}, {1.0f / 255.0f}});  // normalised values are the bytes
+  at::Tensor plain = batches.Images(torch::zeros({1}, torch::kLong))[0][0];
+  at::Tensor padded = torch::constant_pad_nd(plain, {2, 2, 2, 2}, 0);
+  std::mt19937_64 rng(11), again(11);
+  std::set<std::string> windows;
+  int mirrored = 0;
+  for (int t = 0; t < 200; ++t) {
+    at::Tensor idx = torch::zeros({1}, torch::kLong);
+    at::Tensor a = batches.AugmentedImages(idx, 2, true, rng)[0][0];
+    EXPECT_TRUE(a.equal(batches.AugmentedImages(idx, 2, true, again)[0][0]));
+    bool found = false;
+    for (int64_t dy = 0; dy <= 4 && !found; ++dy) {
+      for (int64_t dx = 0; dx <= 4 && !found; ++dx) {
+        at::Tensor window = padded.narrow(0, dy, 4).narrow(1, dx, 4);
+        if (a.equal(window)) {
+          found = true;
+        } else if (a.equal(window.flip({1}))) {
+          found = true;
+          ++mirrored;
+        }
+        if (found) windows.insert(std::to_string(dy) + "," + std::to_string(dx));
+      }
+    }
+    EXPECT_TRUE(found) << a;
+  }
+  EXPECT_EQ(windows.size(), 25u) << "every offset of a padding of 2 is drawn";
+  EXPECT_GT(mirrored, 60);
+  EXPECT_LT(mirrored, 140);
+  at::Tensor idx = torch::zeros({1}, torch::kLong);
+  EXPECT_TRUE(batches.AugmentedImages(idx, 0, false, rng).equal(batches.Images(idx)));
+}
+
+TEST(TrainerTest, TrainsWithAugmentationAndRefusesNegativePadding) {
+  TrainOptions o;
+  o.crop_padding = -1;
+  EXPECT_NE(ValidateTrainOptions(o).message().find("crop_padding must be >= 0"), std::string::npos);
+  ImageSet data = BrightnessSet(200);
+  auto model = BuildZooModel({.name = "cnn2", .channels = 1, .height = 8, .width = 8, .classes = 2, .base_width = 4});
+  ASSERT_TRUE(model.ok());
+  o = {};
+  o.epochs = 3;
+  o.batch_size = 20;
+  o.threads = 1;
+  o.crop_padding = 1;
+  o.flip = true;
+  auto history = Train(*model, data, &data, {{0.5f}, {0.3f}}, o);
+  ASSERT_TRUE(history.ok()) << history.status().message();
+  EXPECT_GT(history->back().test.accuracy, 0.9);
 }
 
 TEST(TrainerSlowTest, SameSeedSameResultOnFashionMnist) {
