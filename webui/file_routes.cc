@@ -45,27 +45,19 @@ StatusOr<std::shared_ptr<Fd>> OpenLog(const ExperimentEntry& e, int64_t seq, con
   return fd;
 }
 
-// The experiment and an existing trial seq of the request, or an error reply.
-struct TrialTarget {
+// The experiment, an existing trial seq and the log stream of the request, or an error reply.
+struct LogTarget {
   ExperimentEntry entry;
   int64_t seq = 0;
   std::string stream;
 };
 
-std::optional<TrialTarget> ResolveTrial(ServerState& state, const httplib::Request& req, httplib::Response& res) {
-  auto entry = ResolveOrReply(state, req, res);
-  if (!entry) return std::nullopt;
-  auto seq = ParseSeq(req.matches[2].str());
-  if (!seq.ok()) return ReplyStatus(res, seq.status()), std::nullopt;
+std::optional<LogTarget> ResolveTrial(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  auto target = ResolveTrialOrReply(state, req, res);
+  if (!target) return std::nullopt;
   auto stream = ChoiceParam(req, "stream", "stdout", {"stdout", "stderr"});
   if (!stream.ok()) return ReplyStatus(res, stream.status()), std::nullopt;
-  auto query = state.catalog.Query(*entry);
-  if (!query.ok()) return ReplyStatus(res, query.status()), std::nullopt;
-  auto trial = (*query)->Get(*seq);
-  if (!trial.ok()) return ReplyStatus(res, trial.status()), std::nullopt;
-  if (!*trial)
-    return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq)), std::nullopt;
-  return TrialTarget{*entry, *seq, *stream};
+  return LogTarget{target->entry, target->seq, *stream};
 }
 
 // Invalid UTF-8 becomes U+FFFD (json::dump with replace does it on the way out).

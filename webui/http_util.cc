@@ -94,4 +94,19 @@ std::optional<ExperimentEntry> ResolveOrReply(ServerState& state, const httplib:
   return *entry;
 }
 
+std::optional<TrialTarget> ResolveTrialOrReply(ServerState& state, const httplib::Request& req,
+                                               httplib::Response& res) {
+  auto entry = ResolveOrReply(state, req, res);
+  if (!entry) return std::nullopt;
+  auto seq = ParseSeq(req.matches[2].str());
+  if (!seq.ok()) return ReplyStatus(res, seq.status()), std::nullopt;
+  auto query = state.catalog.Query(*entry);
+  if (!query.ok()) return ReplyStatus(res, query.status()), std::nullopt;
+  auto trial = (*query)->Get(*seq);
+  if (!trial.ok()) return ReplyStatus(res, trial.status()), std::nullopt;
+  if (!*trial)
+    return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq)), std::nullopt;
+  return TrialTarget{*entry, *seq};
+}
+
 }  // namespace hone::webui

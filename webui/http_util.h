@@ -53,4 +53,13 @@ StatusOr<int64_t> ParseSeq(const std::string& text);
 std::optional<ExperimentEntry> ResolveOrReply(ServerState& state, const httplib::Request& req,
                                               httplib::Response& res);
 
+// The experiment (req.matches[1]) and an existing trial seq (req.matches[2]); replies
+// with the error (400 bad seq, 404 unknown experiment or trial) and returns nullopt.
+struct TrialTarget {
+  ExperimentEntry entry;
+  int64_t seq = 0;
+};
+std::optional<TrialTarget> ResolveTrialOrReply(ServerState& state, const httplib::Request& req,
+                                               httplib::Response& res);
+
 }  // namespace hone::webui

@@ -189,6 +189,7 @@ StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& op
   InstallGuards(*impl);
   AddReadRoutes(server, state);
   AddFileRoutes(server, state);
+  AddOutputRoutes(server, state);
   AddSeriesRoutes(server, state);
   AddLiveRoutes(server, state);
   AddActionRoutes(server, state);

@@ -2,8 +2,14 @@
 // architecture comes from an architecture file, or, with --space and no file, from the
 // parameters hone gives a trial: so `hone nas train --space nb201-small ...` is the trial
 // command of a multi-trial search over that space, reporting the test accuracy after
-// every epoch (for assessors and Hyperband/BOHB) and at the end.
+// every epoch (for assessors and Hyperband/BOHB) and at the end. As a trial it also
+// leaves the architecture in the trial's output directory (HONE_OUTPUT_DIR, which the web
+// UI shows on the trial's page): cell.svg (DARTS cells: and cell-reduce.svg), arch.txt
+// (the text description; chain spaces have no picture) and arch.yaml, which
+// `hone nas train arch.yaml` trains again.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -14,6 +20,8 @@
 #include "nas/cli/nas_commands.h"
 #include "nas/model/arch_model.h"
 #include "nas/space/arch_file.h"
+#include "nas/space/builtin_spaces.h"
+#include "nas/space/cell_svg.h"
 #include "nas/space/space_reader.h"
 
 namespace hone::nas {
@@ -51,13 +59,24 @@ struct Chosen {
   ModelSpace space;
   Architecture arch;
   std::string origin;
+  std::string space_ref;  // how an architecture file written elsewhere names the space; "" = inline
 };
+
+// A space reference that still reads from another directory: built-in names as they are,
+// paths made absolute (relative ones are taken from `base_dir`).
+std::string PortableSpaceRef(const std::string& ref, const std::filesystem::path& base_dir) {
+  if (ref.empty() || BuiltinSpaceText(ref) || std::filesystem::path(ref).is_absolute()) return ref;
+  std::error_code ec;
+  auto path = std::filesystem::absolute(base_dir / ref, ec);
+  return ec ? ref : path.lexically_normal().string();
+}
 
 StatusOr<Chosen> ChooseArchitecture(TrainArgs& a) {
   if (!a.arch_file.empty()) {
     auto file = ReadArchitectureFile(a.arch_file);
     if (!file.ok()) return file.status();
-    return Chosen{file->space, file->arch, a.arch_file};
+    std::string ref = PortableSpaceRef(file->space_ref, std::filesystem::path(a.arch_file).parent_path());
+    return Chosen{file->space, file->arch, a.arch_file, ref};
   }
   if (a.space.empty()) return InvalidArgument("give an architecture file, or --space when running as a hone trial");
   auto space = LoadModelSpace(a.space);
@@ -70,7 +89,34 @@ StatusOr<Chosen> ChooseArchitecture(TrainArgs& a) {
   HONE_RETURN_IF_ERROR(ApplyTrainingParams(params, a.train, a));
   auto arch = ArchitectureOf(*space, params);
   if (!arch.ok()) return arch.status();
-  return Chosen{*space, *arch, "trial " + hone::trial::TrialId()};
+  return Chosen{*space, *arch, "trial " + hone::trial::TrialId(), PortableSpaceRef(a.space, ".")};
+}
+
+Status WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  return file.flush() ? Status::Ok() : IoError("cannot write " + path.string());
+}
+
+// The architecture's files in the trial's output directory (see the top of this file).
+Status WriteTrialOutputs(const TrainArgs& a, const Chosen& chosen) {
+  const std::filesystem::path dir = hone::trial::OutputDir();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("cannot create the trial's output directory " + dir.string() + ": " + ec.message());
+  const ModelSpace& space = chosen.space;
+  HONE_RETURN_IF_ERROR(WriteFile(dir / "arch.txt", DescribeArchitecture(space, chosen.arch)));
+  if (chosen.space_ref.empty()) {  // an inline space: the architecture file as it is
+    std::filesystem::copy_file(a.arch_file, dir / "arch.yaml", std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return IoError("cannot copy " + a.arch_file + " to " + (dir / "arch.yaml").string() + ": " + ec.message());
+  } else {
+    HONE_RETURN_IF_ERROR(WriteFile(dir / "arch.yaml", ArchitectureFileText(chosen.space_ref, space, ConfigOf(space, chosen.arch))));
+  }
+  if (space.kind != SpaceKind::kCell) return Status::Ok();
+  const bool darts = space.cell.style == CellStyle::kDarts;
+  HONE_RETURN_IF_ERROR(WriteFile(dir / "cell.svg", CellSvg(space, chosen.arch.normal, darts ? "normal cell" : "cell")));
+  if (!darts || chosen.arch.reduce.edges.empty()) return Status::Ok();
+  return WriteFile(dir / "cell-reduce.svg", CellSvg(space, chosen.arch.reduce, "reduction cell"));
 }
 
 Status RunTrain(TrainArgs& a) {
@@ -93,6 +139,10 @@ Status RunTrain(TrainArgs& a) {
   std::fprintf(log, "%s of space %s: %lld parameters\n%s", chosen->origin.c_str(), space.name.c_str(),
                static_cast<long long>(model->NumParameters()), DescribeArchitecture(space, chosen->arch).c_str());
   a.train.progress = log;
+  if (trial) {
+    Status written = WriteTrialOutputs(a, *chosen);
+    if (!written.ok()) std::fprintf(stderr, "warning: %s\n", written.message().c_str());
+  }
   auto name = compress::ParseDatasetSpec(a.data);
   auto norm = compress::DatasetNormalization(name.ok() ? name->name : a.data, train->channels);
   auto history = compress::Train(*model, *train, &*test, norm, a.train, [trial](const compress::EpochStats& s) {
@@ -126,7 +176,13 @@ void SetupTrainCommand(CLI::App& app, Status* result) {
   cmd->add_option("--weight-decay", a->train.weight_decay, "Weight decay")->capture_default_str();
   cmd->add_option("--batch-size", a->train.batch_size, "Training batch size")->capture_default_str();
   cmd->add_option("--threads", a->train.threads, "libtorch threads (0: one per core)")->capture_default_str();
-  cmd->add_option("--seed", a->train.seed, "Seed of initialisation and shuffling")->capture_default_str();
+  cmd->add_option("--crop-padding", a->train.crop_padding,
+                  "Augment: random crops of the images padded with N black pixels (0: none)")
+      ->capture_default_str();
+  cmd->add_flag("--flip", a->train.flip, "Augment: mirror images left-right at random");
+  cmd->add_option("--device", a->train.device, "cpu, cuda or auto (cuda when libtorch sees a GPU)")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->train.seed, "Seed of initialisation, shuffling and augmentation")->capture_default_str();
   cmd->add_option("--train-subset", a->train_subset, "Use only the first N training images (0: all)");
   cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
   cmd->callback([a, result] { *result = RunTrain(*a); });

@@ -1,5 +1,6 @@
 // Browser test of hone's web UI: a real experiment run by the real hone binary, the UI in
 // Debian's headless Chromium. Checks live updates, sorting, a trial's curve and log,
+// the pictures a trial wrote to its output directory (shown, their scripts never run),
 // killing a trial from the UI, that a parameter holding HTML is shown as text with no
 // dialog, and writes screenshots of every page (light and dark, 1280x800 and 390x844).
 //   HONE_BINARY=build/hone HONE_ARTIFACTS=out/ node --test tests/browser/webui.test.mjs
@@ -169,6 +170,33 @@ test('a trial shows its curve and log', async () => {
   await page.waitForFunction(() => document.querySelector('#trial-log')?.textContent?.includes('step 14 value'));
   const fin = await page.locator('#trial-final').textContent();
   assert.ok(Math.abs(Number(fin) - Number(done.final)) < 1e-4, `${fin} vs ${done.final}`);
+});
+
+test('a trial shows the pictures it wrote and their scripts never run', async () => {
+  const done = await until(async () =>
+    (await api(`/experiments/${expId}/trials?param_eq=tag:plain&state=succeeded&limit=1`)).trials[0], 90000,
+  'a succeeded trial tagged plain');
+  await goto(`/experiments/${expId}/trials/${done.seq}`);
+  const img = page.locator('#trial-outputs img[alt="cell.svg"]');
+  await img.waitFor({ timeout: 15000 });
+  await page.waitForFunction(() => {
+    const i = document.querySelector('#trial-outputs img[alt="cell.svg"]');
+    return i?.complete && i.naturalWidth > 0;
+  }, null, { timeout: 15000 });
+  assert.equal(await img.evaluate((i) => i.naturalWidth), 120);
+  const notes = page.locator('#trial-outputs a[download="notes.txt"]');
+  assert.equal(await notes.count(), 1);
+  const res = await fetch(`${server.origin}${await notes.getAttribute('href')}`);
+  assert.equal(await res.text(), `lr ${done.params.lr}\n`);
+  // Opened on its own, the SVG is a sandboxed document: its script does not run.
+  const svgUrl = await img.getAttribute('src');
+  const svg = await fetch(`${server.origin}${svgUrl}`);
+  assert.equal(svg.headers.get('content-type'), 'image/svg+xml');
+  assert.match(svg.headers.get('content-security-policy') ?? '', /\bsandbox\b/);
+  await page.goto(`${server.origin}${svgUrl}`);
+  await page.waitForLoadState('load');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(dialogs, []);
 });
 
 test('overview, hyperparameters and compare pages render their data', async () => {

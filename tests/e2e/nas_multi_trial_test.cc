@@ -1,7 +1,8 @@
 // End-to-end: a multi-trial architecture search is an ordinary experiment. `hone nas
 // search-space` writes a model space's decisions as the search space, and `hone nas train
 // --space` is the trial command that builds each sampled architecture, trains it on real
-// Fashion-MNIST images and reports its test accuracy per epoch.
+// Fashion-MNIST images and reports its test accuracy per epoch; each trial leaves its cell
+// as a picture (cell.svg), as text and as an architecture file in its output directory.
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,21 @@ TEST(NasMultiTrialTest, EvolutionOverACellSpaceTrainsRealArchitectures) {
     EXPECT_LE(accuracy, 1.0);
     std::string log = ReadFile(env.ExperimentDir(id) + "/trials/" + t["seq"] + "/stderr.log");
     EXPECT_NE(log.find("of space nb201-small"), std::string::npos) << log;
+    // The output directory: the cell's picture, its text and an architecture file that
+    // holds the trial's decisions and reads back.
+    std::string output = env.ExperimentDir(id) + "/trials/" + t["seq"] + "/output";
+    std::string svg = ReadFile(output + "/cell.svg");
+    EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 200);
+    EXPECT_NE(svg.find(">cell</text>"), std::string::npos);
+    EXPECT_NE(ReadFile(output + "/arch.txt").find("node 3 <-"), std::string::npos);
+    std::string arch = ReadFile(output + "/arch.yaml");
+    EXPECT_NE(arch.find("space: nb201-small\n"), std::string::npos) << arch;
+    nlohmann::json params = nlohmann::json::parse(t["params"]);
+    for (auto it = params.begin(); it != params.end(); ++it)
+      EXPECT_NE(arch.find("  " + it.key() + ": " + it.value().dump() + "\n"), std::string::npos) << it.key() << "\n" << arch;
+    RunResult again = env.Run({"nas", "describe", output + "/arch.yaml"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find(ReadFile(output + "/arch.txt")), std::string::npos) << again.out;
   }
 }
 

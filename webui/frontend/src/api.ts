@@ -49,6 +49,8 @@ export interface TrialPage {
   cursor: string; trials: Trial[];
 }
 
+export interface OutputFile { name: string; size: number; type: string }
+export interface OutputList { files: OutputFile[]; truncated: boolean }
 export interface LogTail { stream: string; size: number; offset: number; truncated: boolean; text: string }
 export interface BestSeries { metric: string; mode: string; finished: number; points: { seq: number; ended: number; value: Num; best: Num }[] }
 export interface Durations { count: number; min: number | null; max: number | null; bins: { lo: number; hi: number; count: number }[] }

@@ -35,6 +35,13 @@ export function fmtTime(t: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** A file size: 512 B, 3.4 KiB, 12.0 MiB. */
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
 /** A parameter value as plain text (objects as compact JSON). */
 export function fmtValue(v: unknown): string {
   if (v === undefined) return '';

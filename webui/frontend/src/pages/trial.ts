@@ -1,9 +1,10 @@
-// One trial: summary, parameters, the intermediate curve (live), events and a log viewer.
-import { expPath, get, url, type Experiment, type LogTail, type TrialDetail } from '../api';
+// One trial: summary, parameters, the intermediate curve (live), the files the trial wrote
+// to its output directory (pictures shown, others linked), events and a log viewer.
+import { expPath, get, url, type Experiment, type LogTail, type OutputList, type TrialDetail } from '../api';
 import type { Ctx } from '../app';
 import { LazyChart } from '../lazy_chart';
 import { h, replace } from '../dom';
-import { fmtDuration, fmtMetric, fmtTime, fmtValue, flatten, num } from '../format';
+import { fmtBytes, fmtDuration, fmtMetric, fmtTime, fmtValue, flatten, num } from '../format';
 import { subscribe, throttle } from '../live';
 import { cssVar } from '../theme';
 import { badge, card, errorBox, expHeader, isActive, killButton, loading } from '../widgets';
@@ -30,6 +31,8 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
   const chartEl = h('div', { class: 'chart tall', id: 'trial-curve' });
   const metricSel = h('select', { ariaLabel: 'metric', id: 'curve-metric' });
   const eventsBox = h('div');
+  const outputsCard = card('Output files', h('div', { id: 'trial-outputs' }));
+  outputsCard.hidden = true;
   const logPre = h('pre', { class: 'log', id: 'trial-log' });
   const logInfo = h('span', { class: 'muted' });
   let stream: 'stdout' | 'stderr' = 'stdout';
@@ -49,6 +52,7 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
       card('Summary', summary),
       card('Parameters', paramsBox)),
     card('Intermediate results', h('div', { class: 'toolbar' }, metricSel), chartEl),
+    outputsCard,
     card('Log', h('div', { class: 'toolbar' }, streamBtns, refreshBtn, download, logInfo), logPre),
     card('Events', eventsBox));
 
@@ -121,10 +125,33 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
     }
   }
 
+  // Pictures are <img> elements: a browser never runs script in an image.
+  let shownOutputs = '';
+  async function loadOutputs(): Promise<void> {
+    const base = `${expPath(exp.id)}/trials/${seq}/outputs`;
+    try {
+      const list = await get<OutputList>(base);
+      const key = JSON.stringify(list);
+      if (ctx.gone() || key === shownOutputs) return;
+      shownOutputs = key;
+      const fileUrl = (f: { name: string; size: number }) => url(`${base}/${encodeURIComponent(f.name)}`, { v: f.size });
+      const pictures = list.files.filter((f) => /^image\//.test(f.type));
+      const others = list.files.filter((f) => !/^image\//.test(f.type));
+      outputsCard.hidden = list.files.length === 0;
+      replace(outputsCard.lastElementChild!,
+        h('div', { class: 'outputs' }, pictures.map((f) => h('figure', { class: 'output-picture' },
+          h('img', { attrs: { src: fileUrl(f), alt: f.name, loading: 'lazy' } }), h('figcaption', { class: 'muted' }, f.name)))),
+        others.length ? h('ul', { class: 'output-files' }, others.map((f) => h('li', null,
+          h('a', { href: fileUrl(f), attrs: { download: f.name } }, f.name), ' ', h('span', { class: 'muted' }, fmtBytes(f.size))))) : null,
+        list.truncated ? h('p', { class: 'muted' }, 'Only the first files are listed.') : null);
+    } catch { /* keep what is shown */ }
+  }
+
   renderSummary();
   renderMetricSel();
   renderChart();
   void loadLog();
+  void loadOutputs();
 
   // Live: new results extend the curve; a state change re-reads the whole trial.
   const refetch = throttle(async () => {
@@ -134,10 +161,11 @@ export async function renderTrial(main: HTMLElement, ctx: Ctx, id: string, seq: 
       renderSummary();
       renderMetricSel();
       renderChart();
+      void loadOutputs();
     } catch { /* keep what is shown */ }
   }, 1000);
   const redraw = throttle(renderChart, 300);
-  const relog = throttle(() => void loadLog(), 2000);
+  const relog = throttle(() => { void loadLog(); void loadOutputs(); }, 2000);
   ctx.onDispose(() => { refetch.cancel(); redraw.cancel(); relog.cancel(); });
   ctx.onDispose(subscribe(exp.id, exp.cursor, (u) => {
     if (u.experiment) exp = { ...exp, ...u.experiment } as Experiment;
