@@ -6,6 +6,8 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/train/image_batches_torch.h"
+#include "nas/oneshot/chain_search.h"
+#include "nas/oneshot/path_sampler_torch.h"
 #include "nas/oneshot/supernet_torch.h"
 
 namespace hone::nas {
@@ -37,9 +39,6 @@ struct Search {
   at::Tensor Logits(const at::Tensor& idx, const at::Tensor& w) {
     return net.module.forward({images.Images(idx), w}).toTensor();
   }
-  at::Tensor OneHot(const at::Tensor& choice) { return F::one_hot(choice, Ops()).to(torch::kFloat); }
-  at::Tensor UniformPath() { return OneHot(torch::randint(0, Ops(), {Edges()}, torch::kLong)); }
-  at::Tensor SampledPath() { return OneHot(torch::multinomial(torch::softmax(alpha.detach(), 1), 1).squeeze(1)); }
 
   // The weights of a training step, by strategy.
   at::Tensor TrainWeights(double tau) {
@@ -47,20 +46,13 @@ struct Search {
       case OneShotStrategy::kDarts:
         return torch::softmax(alpha, 1).detach();
       case OneShotStrategy::kGdas:
-        return GumbelPath(tau).detach();
+        return GumbelPath(net, alpha, tau).detach();
       case OneShotStrategy::kEnas:
-        return SampledPath();
+        return SampledPath(net, alpha);
       case OneShotStrategy::kSpos:
-        return UniformPath();
+        return UniformPath(net);
     }
-    return UniformPath();
-  }
-
-  at::Tensor GumbelPath(double tau) {
-    at::Tensor g = -torch::log(-torch::log(torch::rand_like(alpha).clamp(1e-10, 1.0 - 1e-7)));
-    at::Tensor soft = torch::softmax((alpha + g) / tau, 1);
-    at::Tensor hard = OneHot(soft.argmax(1));
-    return hard - soft.detach() + soft;
+    return UniformPath(net);
   }
 
   void ArchStep(double tau) {
@@ -68,19 +60,19 @@ struct Search {
     at::Tensor labels = images.Labels(idx);
     adam->zero_grad();
     if (opt.strategy == OneShotStrategy::kEnas) {
-      at::Tensor choice = torch::multinomial(torch::softmax(alpha.detach(), 1), 1).squeeze(1);
+      at::Tensor path = SampledPath(net, alpha);
       double reward;
       {
         torch::NoGradGuard no_grad;
-        reward = (Logits(idx, OneHot(choice)).argmax(1) == labels).to(torch::kFloat).mean().item<double>();
+        reward = (Logits(idx, path).argmax(1) == labels).to(torch::kFloat).mean().item<double>();
       }
       baseline = have_baseline ? 0.95 * baseline + 0.05 * reward : reward;
       have_baseline = true;
-      at::Tensor log_p = torch::log_softmax(alpha, 1).gather(1, choice.unsqueeze(1)).sum();
-      at::Tensor entropy = -(torch::softmax(alpha, 1) * torch::log_softmax(alpha, 1)).sum();
+      at::Tensor log_p = PathLogProb(net, alpha, path);
+      at::Tensor entropy = PathEntropy(net, alpha);
       (-(reward - baseline) * log_p - 1e-4 * entropy).backward();
     } else {
-      at::Tensor w = opt.strategy == OneShotStrategy::kDarts ? torch::softmax(alpha, 1) : GumbelPath(tau);
+      at::Tensor w = opt.strategy == OneShotStrategy::kDarts ? torch::softmax(alpha, 1) : GumbelPath(net, alpha, tau);
       F::cross_entropy(Logits(idx, w), labels).backward();
     }
     adam->step();
@@ -151,21 +143,18 @@ Architecture PathArchitecture(const Search& s, const at::Tensor& path) {
 }
 
 // SPOS's search over the trained supernet: random architectures, then one round of
-// mutations (one edge changed) of the best quarter.
+// mutations (MutateArchitecture: one change each) of the best quarter.
 Architecture SposSelect(Search& s) {
   std::vector<std::pair<double, Architecture>> scored;
   int random = std::max(1, s.opt.candidates / 2);
   for (int i = 0; i < random; ++i) {
-    Architecture a = PathArchitecture(s, s.UniformPath());
+    Architecture a = PathArchitecture(s, UniformPath(s.net));
     scored.emplace_back(s.ValidAccuracy(a), a);
   }
   std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
   size_t parents = std::max<size_t>(1, scored.size() / 4);
   for (int i = 0; i < s.opt.candidates - random; ++i) {
-    Architecture child = scored[static_cast<size_t>(i) % parents].second;
-    int64_t edge = torch::randint(0, s.Edges(), {1}).item<int64_t>();
-    int64_t op = torch::randint(0, s.Ops(), {1}).item<int64_t>();
-    child.normal.edges[static_cast<size_t>(edge)].op = s.net.operations[static_cast<size_t>(op)];
+    Architecture child = MutateArchitecture(s.net, scored[static_cast<size_t>(i) % parents].second);
     scored.emplace_back(s.ValidAccuracy(child), child);
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
@@ -214,7 +203,7 @@ OneShotResult RunEpochs(Search& s) {
     e.epoch = epoch;
     e.train_accuracy = s.Epoch(epoch, &step, total);
     Architecture derived = opt.strategy == OneShotStrategy::kSpos && epoch == opt.epochs ? SposSelect(s)
-                           : opt.strategy == OneShotStrategy::kSpos ? PathArchitecture(s, s.UniformPath())
+                           : opt.strategy == OneShotStrategy::kSpos ? PathArchitecture(s, UniformPath(s.net))
                                                                     : s.Derived();
     e.valid_accuracy = s.ValidAccuracy(derived);
     e.skips = SkipCount(derived);
@@ -268,6 +257,13 @@ const char* OneShotStrategyName(OneShotStrategy strategy) {
 StatusOr<OneShotResult> SearchOneShot(const ModelSpace& space, const compress::ImageSet& data,
                                       const compress::Normalization& norm, const OneShotOptions& opt) {
   HONE_RETURN_IF_ERROR(CheckOptions(opt, data.count));
+  if (space.kind == SpaceKind::kChain) {
+    if (opt.strategy != OneShotStrategy::kSpos) {
+      return InvalidArgument("space '" + space.name + "': chain spaces search with spos (--strategy spos), not " +
+                             OneShotStrategyName(opt.strategy));
+    }
+    return SearchChainOneShot(space, data, norm, opt);
+  }
   auto net = BuildSupernet(space, opt.seed);
   if (!net.ok()) return net.status();
   try {

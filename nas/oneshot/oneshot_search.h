@@ -1,22 +1,27 @@
 // One-shot architecture search on a supernet (supernet_torch.h): the network's weights
 // and the architecture are learned in one training run over half of the training images,
-// the other half scoring architectures. Torch-free.
+// the other half scoring architectures. Cell spaces of both styles (nb201 and darts);
+// what differs between them (drawing, scoring and mutating paths) is in
+// path_sampler_torch.h. Torch-free.
 //
-//   darts  first-order DARTS: alpha (edges x operations) and the weights alternate, the
+//   darts  first-order DARTS: alpha (rows x operations) and the weights alternate, the
 //          weights on softmax(alpha) over the training half, alpha by Adam on the
-//          validation half; the cell is each edge's largest alpha without `none`.
-//   gdas   GDAS: each step one operation per edge sampled by Gumbel-softmax at a
-//          temperature annealed from tau_max to tau_min, straight-through to alpha.
-//   enas   ENAS: a controller (one softmax per edge) samples a path per step, the shared
-//          weights train on it, and the controller follows REINFORCE on the sampled path's
-//          validation accuracy with a moving-average baseline.
+//          validation half; the cell is derived from alpha without `none`
+//          (ArchitectureFromWeights: nb201 each edge's largest; darts each node's two
+//          strongest edges).
+//   gdas   GDAS: each step a Gumbel-softmax sample at a temperature annealed from
+//          tau_max to tau_min, straight-through to alpha (nb201: one operation per edge;
+//          darts: the two strongest perturbed edges per node, without `none`).
+//   enas   ENAS: a controller (logits rows x operations) samples a path per step, the
+//          shared weights train on it, and the controller follows REINFORCE on the
+//          sampled path's validation accuracy with a moving-average baseline.
 //   spos   single-path one-shot: the weights train on uniformly sampled paths; then
 //          `candidates` architectures (random, then mutations of the best) are scored on
 //          validation batches with the trained weights and the best is kept.
 //
 // Skip collapse (DARTS's cells degrade to skip connections as the search goes on): darts
-// and gdas stop early, DARTS+ style, when the derived cell has more than `max_skip` skip
-// connections, and return the cell of the epoch before; `stopped` says so.
+// and gdas stop early, DARTS+ style, when the derived (normal) cell has more than
+// `max_skip` skip connections, and return the cell of the epoch before; `stopped` says so.
 //
 //   auto result = SearchOneShot(space, train_images, norm, {.strategy = OneShotStrategy::kDarts, .epochs = 10});
 //   std::cout << DescribeArchitecture(space, result->arch);
