@@ -61,7 +61,7 @@ Status RunSearch(SearchArgs& a) {
 
 void SetupSearchCommand(CLI::App& app, Status* result) {
   auto a = std::make_shared<SearchArgs>();
-  auto* cmd = app.add_subcommand("search", "One-shot architecture search (darts, gdas, enas, spos) over a cell space");
+  auto* cmd = app.add_subcommand("search", "One-shot architecture search: darts, gdas, enas or spos over a cell space, spos over a chain space");
   cmd->add_option("space", a->space, "A built-in space's name or a YAML file")->required();
   cmd->add_option("--strategy", a->strategy, "darts, gdas, enas or spos")->capture_default_str();
   cmd->add_option("--data", a->data, "fashion-mnist[:DIR], mnist:DIR or cifar10:DIR")->capture_default_str();
@@ -76,6 +76,10 @@ void SetupSearchCommand(CLI::App& app, Status* result) {
       ->capture_default_str();
   cmd->add_option("--candidates", a->options.candidates, "spos: architectures scored after training")
       ->capture_default_str();
+  cmd->add_option("--max-params", a->options.max_parameters,
+                  "spos on chain spaces: pick only networks with at most this many parameters (0: any)");
+  cmd->add_option("--max-macs", a->options.max_macs,
+                  "spos on chain spaces: pick only networks with at most this many multiply-accumulates per image (0: any)");
   cmd->add_option("--train-subset", a->train_subset, "Use only the first N training images (0: all)");
   cmd->add_option("--threads", a->options.threads, "libtorch threads")->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "Seed")->capture_default_str();

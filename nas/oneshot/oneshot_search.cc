@@ -262,7 +262,7 @@ StatusOr<OneShotResult> SearchOneShot(const ModelSpace& space, const compress::I
       return InvalidArgument("space '" + space.name + "': chain spaces search with spos (--strategy spos), not " +
                              OneShotStrategyName(opt.strategy));
     }
-    return SearchChainOneShot(space, data, norm, opt);
+    return SearchChainOneShot(space, data, norm, opt, {.max_parameters = opt.max_parameters, .max_macs = opt.max_macs});
   }
   auto net = BuildSupernet(space, opt.seed);
   if (!net.ok()) return net.status();

@@ -2,7 +2,8 @@
 // and the architecture are learned in one training run over half of the training images,
 // the other half scoring architectures. Cell spaces of both styles (nb201 and darts);
 // what differs between them (drawing, scoring and mutating paths) is in
-// path_sampler_torch.h. Torch-free.
+// path_sampler_torch.h. Chain spaces search with spos only, on the once-for-all
+// supernet of chain_search.h (SearchOneShot hands them over). Torch-free.
 //
 //   darts  first-order DARTS: alpha (rows x operations) and the weights alternate, the
 //          weights on softmax(alpha) over the training half, alpha by Adam on the
@@ -61,6 +62,10 @@ struct OneShotOptions {
   double tau_max = 10.0, tau_min = 0.1;  // gdas
   int candidates = 60;    // spos: architectures scored after training
   int valid_batches = 8;  // batches that score an architecture
+  // spos on chain spaces: the evolution picks only architectures within these (0: no
+  // bound), counted on the stand-alone network (chain_search.h's ChainCostOf).
+  int64_t max_parameters = 0;
+  int64_t max_macs = 0;
   uint64_t seed = 0;
   int threads = 1;
   std::FILE* progress = nullptr;  // a line per epoch
