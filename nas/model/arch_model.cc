@@ -4,6 +4,7 @@
 
 #include "compress/model/script_model_torch.h"
 #include "compress/zoo/script_layers_torch.h"
+#include "nas/model/cell_networks_torch.h"
 #include "nas/model/nas_ops_torch.h"
 
 namespace hone::nas {
@@ -47,11 +48,6 @@ Module Nb201Cell(const std::string& path, const CellGenotype& g, int nodes, int6
   return cell;
 }
 
-struct DartsCellShape {
-  int64_t prev_prev = 0, prev = 0, channels = 0;
-  bool reduction = false, reduction_prev = false;
-};
-
 Module DartsCell(const std::string& path, const CellGenotype& g, int nodes, const DartsCellShape& s) {
   Module cell = ops::NewModule(s.reduction ? "DartsReductionCell" : "DartsCell", path);
   cell.register_module("pre0", s.reduction_prev ? ops::FactorizedReduce(path + ".pre0", s.prev_prev, s.channels)
@@ -67,11 +63,11 @@ Module DartsCell(const std::string& path, const CellGenotype& g, int nodes, cons
   return cell;
 }
 
-// Registers the stem on `m` and returns its forward line.
-std::string Stem(Module& m, const ModelSpace& space, bool relu6) {
+// Registers a chain network's stem (conv-bn-relu6) on `m` and returns its forward line.
+std::string ChainStem(Module& m, const ModelSpace& space) {
   m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
   m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
-  return relu6 ? "    x = torch.hardtanh(self.stem_bn(self.stem(x)), 0.0, 6.0)\n" : "    x = self.stem_bn(self.stem(x))\n";
+  return "    x = torch.hardtanh(self.stem_bn(self.stem(x)), 0.0, 6.0)\n";
 }
 
 std::string Classifier(Module& m, const ModelSpace& space, int64_t features) {
@@ -80,60 +76,20 @@ std::string Classifier(Module& m, const ModelSpace& space, int64_t features) {
 }
 
 Module Nb201Network(const ModelSpace& space, const Architecture& arch) {
-  Module m = ops::NewModule("Nb201Network", "");
-  std::string code = "def forward(self, x):\n" + Stem(m, space, false);
-  int64_t in = space.stem_channels;
-  int index = 0;
-  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
-    const CellStage& stage = space.cell.stages[s];
-    if (s > 0) {
-      std::string name = "reduce" + std::to_string(s);
-      m.register_module(name, ops::ReductionBlock(name, in, stage.channels));
-      code += "    x = self." + name + "(x)\n";
-    } else if (in != stage.channels) {
-      m.register_module("widen", ops::ReluConvBn("widen", in, stage.channels, 1, 1));
-      code += "    x = self.widen(x)\n";
-    }
-    in = stage.channels;
-    for (int c = 0; c < stage.cells; ++c, ++index) {
-      std::string name = "cell" + std::to_string(index);
-      m.register_module(name, Nb201Cell(name, arch.normal, space.cell.nodes, in));
-      code += "    x = self." + name + "(x)\n";
-    }
-  }
-  m.register_module("last_bn", layers::BatchNorm2d("last_bn", in));
-  code += "    x = torch.relu(self.last_bn(x))\n";
-  layers::Define(m, code + Classifier(m, space, in));
-  return m;
+  return Nb201Body("Nb201Network", space, "", [&](const std::string& name, int64_t channels) {
+    return Nb201Cell(name, arch.normal, space.cell.nodes, channels);
+  });
 }
 
 Module DartsNetwork(const ModelSpace& space, const Architecture& arch) {
-  Module m = ops::NewModule("DartsNetwork", "");
-  std::string code = "def forward(self, x):\n" + Stem(m, space, false) + "    s0 = x\n    s1 = x\n";
-  DartsCellShape shape{space.stem_channels, space.stem_channels, 0, false, false};
-  const int nodes = space.cell.nodes;
-  int index = 0;
-  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
-    const CellStage& stage = space.cell.stages[s];
-    for (int c = 0; c < stage.cells + (s > 0 ? 1 : 0); ++c, ++index) {
-      shape.channels = stage.channels;
-      shape.reduction = s > 0 && c == 0;
-      std::string name = "cell" + std::to_string(index);
-      m.register_module(name, DartsCell(name, shape.reduction ? arch.reduce : arch.normal, nodes, shape));
-      code += "    s0, s1 = s1, self." + name + "(s0, s1)\n";
-      shape.reduction_prev = shape.reduction;
-      shape.prev_prev = shape.prev;
-      shape.prev = nodes * stage.channels;
-    }
-  }
-  code += "    x = s1\n";
-  layers::Define(m, code + Classifier(m, space, shape.prev));
-  return m;
+  return DartsBody("DartsNetwork", space, "", [&](const std::string& name, int, const DartsCellShape& shape) {
+    return DartsCell(name, shape.reduction ? arch.reduce : arch.normal, space.cell.nodes, shape);
+  });
 }
 
 Module ChainNetwork(const ModelSpace& space, const Architecture& arch) {
   Module m = ops::NewModule("ChainNetwork", "");
-  std::string code = "def forward(self, x):\n" + Stem(m, space, true);
+  std::string code = "def forward(self, x):\n" + ChainStem(m, space);
   int64_t in = space.stem_channels;
   for (size_t s = 0; s < arch.stages.size(); ++s) {
     for (size_t b = 0; b < arch.stages[s].size(); ++b) {

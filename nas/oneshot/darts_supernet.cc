@@ -3,6 +3,7 @@
 #include <map>
 
 #include "compress/zoo/script_layers_torch.h"
+#include "nas/model/cell_networks_torch.h"
 #include "nas/model/nas_ops_torch.h"
 #include "nas/oneshot/supernet_modules_torch.h"
 
@@ -12,13 +13,8 @@ namespace {
 using torch::jit::Module;
 namespace layers = compress::layers;
 
-struct CellShape {
-  int64_t prev_prev = 0, prev = 0, channels = 0;
-  bool reduction = false, reduction_prev = false;
-};
-
 // A cell over the weight rows [first, end) of `net`; forward(s0, s1, w) takes all rows.
-Module DartsSuperCell(const std::string& path, const Supernet& net, int nodes, const CellShape& s, size_t first,
+Module DartsSuperCell(const std::string& path, const Supernet& net, int nodes, const DartsCellShape& s, size_t first,
                       size_t end) {
   Module cell = ops::NewModule(s.reduction ? "DartsReductionSuperCell" : "DartsSuperCell", path);
   cell.register_module("pre0", s.reduction_prev ? ops::FactorizedReduce(path + ".pre0", s.prev_prev, s.channels)
@@ -46,34 +42,13 @@ Module DartsSuperCell(const std::string& path, const Supernet& net, int nodes, c
 }  // namespace
 
 Module DartsSuperNetwork(const ModelSpace& space, Supernet& net) {
-  Module m = ops::NewModule("DartsSupernet", "");
-  m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
-  m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
-  std::string code = "def forward(self, x, w):\n    x = self.stem_bn(self.stem(x))\n    s0 = x\n    s1 = x\n";
-  CellShape shape{space.stem_channels, space.stem_channels, 0, false, false};
-  const int nodes = space.cell.nodes;
   net.reduction_cells.clear();
-  int index = 0;
-  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
-    const CellStage& stage = space.cell.stages[s];
-    for (int c = 0; c < stage.cells + (s > 0 ? 1 : 0); ++c, ++index) {
-      shape.channels = stage.channels;
-      shape.reduction = s > 0 && c == 0;
-      std::string name = "cell" + std::to_string(index);
-      size_t first = shape.reduction ? net.normal_edges : 0;
-      size_t end = shape.reduction ? net.edges.size() : net.normal_edges;
-      m.register_module(name, DartsSuperCell(name, net, nodes, shape, first, end));
-      net.reduction_cells.push_back(shape.reduction);
-      code += "    s0, s1 = s1, self." + name + "(s0, s1, w)\n";
-      shape.reduction_prev = shape.reduction;
-      shape.prev_prev = shape.prev;
-      shape.prev = nodes * stage.channels;
-    }
-  }
-  m.register_module("classifier", layers::Linear("classifier", shape.prev, space.classes));
-  code += "    x = torch.flatten(torch.adaptive_avg_pool2d(s1, [1, 1]), 1)\n    return self.classifier(x)\n";
-  layers::Define(m, code);
-  return m;
+  return DartsBody("DartsSupernet", space, ", w", [&](const std::string& name, int, const DartsCellShape& shape) {
+    size_t first = shape.reduction ? net.normal_edges : 0;
+    size_t end = shape.reduction ? net.edges.size() : net.normal_edges;
+    net.reduction_cells.push_back(shape.reduction);
+    return DartsSuperCell(name, net, space.cell.nodes, shape, first, end);
+  });
 }
 
 }  // namespace hone::nas

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "compress/zoo/script_layers_torch.h"
+#include "nas/model/cell_networks_torch.h"
 #include "nas/model/nas_ops_torch.h"
 
 namespace hone::nas {
@@ -50,35 +51,9 @@ Module MixedEdge(const std::string& path, const std::vector<Operation>& ops, int
 }
 
 Module Nb201SuperNetwork(const ModelSpace& space, const Supernet& net) {
-  Module m = ops::NewModule("Nb201Supernet", "");
-  m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
-  m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
-  std::string code = "def forward(self, x, w):\n    x = self.stem_bn(self.stem(x))\n";
-  int64_t in = space.stem_channels;
-  int index = 0;
-  for (size_t s = 0; s < space.cell.stages.size(); ++s) {
-    const CellStage& stage = space.cell.stages[s];
-    if (s > 0) {
-      std::string name = "reduce" + std::to_string(s);
-      m.register_module(name, ops::ReductionBlock(name, in, stage.channels));
-      code += "    x = self." + name + "(x)\n";
-    } else if (in != stage.channels) {
-      m.register_module("widen", ops::ReluConvBn("widen", in, stage.channels, 1, 1));
-      code += "    x = self.widen(x)\n";
-    }
-    in = stage.channels;
-    for (int c = 0; c < stage.cells; ++c, ++index) {
-      std::string name = "cell" + std::to_string(index);
-      m.register_module(name, SuperCell(name, net, space.cell.nodes, in));
-      code += "    x = self." + name + "(x, w)\n";
-    }
-  }
-  m.register_module("last_bn", layers::BatchNorm2d("last_bn", in));
-  m.register_module("classifier", layers::Linear("classifier", in, space.classes));
-  code += "    x = torch.relu(self.last_bn(x))\n"
-          "    x = torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n    return self.classifier(x)\n";
-  layers::Define(m, code);
-  return m;
+  return Nb201Body("Nb201Supernet", space, ", w", [&](const std::string& name, int64_t channels) {
+    return SuperCell(name, net, space.cell.nodes, channels);
+  });
 }
 
 }  // namespace hone::nas
