@@ -11,6 +11,7 @@
 #include "compress/model/script_model_torch.h"
 #include "compress/train/image_batches_torch.h"
 #include "nas/oneshot/chain_supernet_torch.h"
+#include "nas/oneshot/weight_step_torch.h"
 
 namespace hone::nas {
 namespace {
@@ -82,15 +83,10 @@ struct ChainSearch {
     int64_t correct = 0, seen = 0;
     net.module.train();
     for (const at::Tensor& idx : train) {
-      double lr = 0.5 * opt.lr * (1 + std::cos(M_PI * static_cast<double>((*step)++) / static_cast<double>(total_steps)));
-      for (auto& group : sgd->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      sgd->zero_grad();
       at::Tensor labels = images.Labels(idx);
-      at::Tensor logits = ChainForward(net, images.Images(idx), ChainPath(space, Of(decisions.Sample(rng))));
-      F::cross_entropy(logits, labels).backward();
-      torch::nn::utils::clip_grad_norm_(sgd->param_groups()[0].params(), 5.0);
-      sgd->step();
-      correct += (logits.argmax(1) == labels).sum().item<int64_t>();
+      correct += WeightStep(*sgd, opt.lr, (*step)++, total_steps, labels, [&] {
+        return ChainForward(net, images.Images(idx), ChainPath(space, Of(decisions.Sample(rng))));
+      });
       seen += labels.size(0);
     }
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;

@@ -9,6 +9,7 @@
 #include "nas/oneshot/chain_search.h"
 #include "nas/oneshot/path_sampler_torch.h"
 #include "nas/oneshot/supernet_torch.h"
+#include "nas/oneshot/weight_step_torch.h"
 
 namespace hone::nas {
 namespace {
@@ -85,15 +86,8 @@ struct Search {
     net.module.train();
     for (const at::Tensor& idx : train) {
       if (opt.strategy != OneShotStrategy::kSpos) ArchStep(tau);
-      double lr = 0.5 * opt.lr * (1 + std::cos(M_PI * static_cast<double>((*step)++) / static_cast<double>(total_steps)));
-      for (auto& group : sgd->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      sgd->zero_grad();
       at::Tensor labels = images.Labels(idx);
-      at::Tensor logits = Logits(idx, TrainWeights(tau));
-      F::cross_entropy(logits, labels).backward();
-      torch::nn::utils::clip_grad_norm_(sgd->param_groups()[0].params(), 5.0);
-      sgd->step();
-      correct += (logits.argmax(1) == labels).sum().item<int64_t>();
+      correct += WeightStep(*sgd, opt.lr, (*step)++, total_steps, labels, [&] { return Logits(idx, TrainWeights(tau)); });
       seen += labels.size(0);
     }
     return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
