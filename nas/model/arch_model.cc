@@ -1,6 +1,7 @@
 #include "nas/model/arch_model.h"
 
 #include <map>
+#include <mutex>
 
 #include "compress/model/script_model_torch.h"
 #include "compress/zoo/script_layers_torch.h"
@@ -141,6 +142,19 @@ StatusOr<compress::ScriptModel> BuildArchitectureModel(const ModelSpace& space, 
   } catch (const std::exception& e) {
     return Internal("building the network of space '" + space.name + "' failed: " + compress::TorchErrorMessage(e));
   }
+}
+
+StatusOr<compress::ScriptModel> BuildArchitectureShell(const ModelSpace& space, const Architecture& arch) {
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  at::Tensor saved;
+  {
+    std::lock_guard<std::mutex> lock(global.mutex());
+    saved = global.get_state();
+  }
+  auto model = BuildArchitectureModel(space, arch, 0);
+  std::lock_guard<std::mutex> lock(global.mutex());
+  global.set_state(saved);
+  return model;
 }
 
 }  // namespace hone::nas

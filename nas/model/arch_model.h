@@ -30,4 +30,8 @@ namespace hone::nas {
 StatusOr<compress::ScriptModel> BuildArchitectureModel(const ModelSpace& space, const Architecture& arch,
                                                        uint64_t seed);
 
+// The same network for weights that will be overwritten (a supernet's path copied in):
+// libtorch's global generator is left as it was, so a caller's random stream goes on.
+StatusOr<compress::ScriptModel> BuildArchitectureShell(const ModelSpace& space, const Architecture& arch);
+
 }  // namespace hone::nas

@@ -211,7 +211,7 @@ void CalibrateChainBatchNorm(ChainSupernet& net, const std::vector<int64_t>& pat
 
 StatusOr<compress::ScriptModel> ExtractChainArchitecture(const ChainSupernet& net, const ModelSpace& space,
                                                          const Architecture& arch) {
-  auto model = BuildArchitectureModel(space, arch, 0);
+  auto model = BuildArchitectureShell(space, arch);
   if (!model.ok()) return model.status();
   std::map<std::string, at::Tensor> source;
   for (const auto& p : net.module.named_parameters()) source[p.name] = p.value;

@@ -136,7 +136,7 @@ Architecture ArchitectureFromWeights(const Supernet& net, const at::Tensor& weig
 
 StatusOr<compress::ScriptModel> ExtractArchitecture(const Supernet& net, const ModelSpace& space,
                                                     const Architecture& arch) {
-  auto model = BuildArchitectureModel(space, arch, 0);
+  auto model = BuildArchitectureShell(space, arch);
   if (!model.ok()) return model.status();
   std::map<std::string, Operation> edge_ops;  // "cell<i>.e<to>_<from>" -> operation
   for (size_t i = 0; i < net.reduction_cells.size(); ++i) {

@@ -43,6 +43,24 @@ TEST(SupernetTest, AFixedPathEqualsTheStandaloneArchitecture) {
   }
 }
 
+// Extraction builds a network whose weights are overwritten: it must not reseed the
+// random stream a caller (a search in progress) draws from.
+TEST(SupernetTest, ExtractingLeavesTheGlobalRandomStreamAlone) {
+  ModelSpace space = Small();
+  auto net = BuildSupernet(space, 1);
+  ASSERT_TRUE(net.ok());
+  std::mt19937_64 rng(2);
+  auto arch = ArchitectureOf(space, ToSearchSpace(space).Sample(rng));
+  ASSERT_TRUE(arch.ok());
+  torch::manual_seed(42);
+  (void)torch::rand({8});
+  at::Tensor expected = torch::rand({8});
+  torch::manual_seed(42);
+  (void)torch::rand({8});
+  ASSERT_TRUE(ExtractArchitecture(*net, space, *arch).ok());
+  EXPECT_TRUE(torch::rand({8}).equal(expected));
+}
+
 TEST(SupernetTest, WeightsPickThePathAndDerivationTakesTheLargest) {
   ModelSpace space = Small();
   auto net = BuildSupernet(space, 0);
