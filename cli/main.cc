@@ -13,6 +13,7 @@
 #include "platforms/builtin_platforms.h"
 #include "storage/experiment_registry.h"
 #include "tuners/builtin_tuners.h"
+#include "tuners/plugin/compress_tuners.h"
 #include "tuners/plugin/plugin_store.h"
 
 namespace fs = std::filesystem;
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
   ctx.hone_home = hone::DefaultHoneHome();
   ctx.exe_path = SelfPath(argv[0]);
   ctx.sdk_python_dir = FindSdkDir(ctx.exe_path);
+  // Tuners hone-compress carries out (amc): by name, run as a command beside hone.
+  hone::plugin::RegisterCompressTuners(registry, fs::path(ctx.exe_path).parent_path().string());
   // Plugins registered with `hone algo register` work by name, like the built-ins.
   auto plugins = hone::plugin::LoadPluginEntries(ctx.hone_home);
   if (!plugins.ok()) std::fprintf(stderr, "hone: warning: %s\n", plugins.status().message().c_str());

@@ -6,6 +6,7 @@
 #include "compress/model/script_model_torch.h"
 #include "compress/prune/filter_norms_torch.h"
 #include "compress/prune/speedup.h"
+#include "compress/train/batchnorm_calibration.h"
 #include "compress/train/image_batches_torch.h"
 
 namespace hone::compress {
@@ -19,6 +20,8 @@ struct PolicyEvaluator::State {
   std::vector<std::pair<at::Tensor, at::Tensor>> params;  // live parameter, its original values
   std::vector<at::Tensor> inputs, labels;  // normalised batches
   int64_t count = 0;
+  std::vector<std::pair<at::Tensor, at::Tensor>> buffers;  // live buffer, its original values
+  Normalization norm;
 };
 
 namespace {
@@ -55,6 +58,9 @@ StatusOr<PolicyEvaluator> PolicyEvaluator::Create(const ScriptModel& model, cons
     return InvalidArgument("amc: the base pruner must be l1, l2 or fpgm, but got '" + PrunerName(options.ranking) + "'");
   }
   if (images.count <= 0) return InvalidArgument("amc: the held-out image set is empty");
+  if (options.calibrate_bn > 0 && (options.calibration == nullptr || options.calibration->count <= 0)) {
+    return InvalidArgument("amc: batch-norm calibration needs calibration images");
+  }
   if (options.threads > 0) SetTorchThreads(options.threads);
   try {
     torch::NoGradGuard no_grad;
@@ -63,6 +69,8 @@ StatusOr<PolicyEvaluator> PolicyEvaluator::Create(const ScriptModel& model, cons
     module.eval();
     s->order = RankChannels(module, graph, groups, options.ranking);
     for (const auto& p : module.parameters(/*recurse=*/true)) s->params.emplace_back(p, p.detach().clone());
+    for (const auto& b : module.buffers(/*recurse=*/true)) s->buffers.emplace_back(b, b.detach().clone());
+    s->norm = norm;
     ImageBatches batches(images, norm);
     for (int64_t b = 0; b < batches.size(); b += options.batch_size) {
       const int64_t e = std::min(batches.size(), b + options.batch_size);
@@ -104,6 +112,7 @@ StatusOr<double> PolicyEvaluator::Accuracy(const std::vector<int64_t>& widths) {
   try {
     torch::NoGradGuard no_grad;
     for (auto& [live, original] : s.params) live.copy_(original);
+    for (auto& [live, original] : s.buffers) live.copy_(original);
     const std::vector<std::vector<int64_t>> kept = KeptChannels(widths);
     PruneResult unused;
     for (const ChannelGroup& g : s.groups.groups) {
@@ -114,6 +123,11 @@ StatusOr<double> PolicyEvaluator::Accuracy(const std::vector<int64_t>& widths) {
       std::sort(removed.begin(), removed.end());
       MaskProducers(s.model, s.graph, g, removed, kept[static_cast<size_t>(g.id)], 0, unused);
       HONE_RETURN_IF_ERROR(MaskFollowers(s.model, s.graph, g, removed));
+    }
+    if (s.options.calibrate_bn > 0) {
+      auto n = CalibrateBatchNorm(s.model, *s.options.calibration, s.norm,
+                                  {.batches = s.options.calibrate_bn, .threads = s.options.threads});
+      if (!n.ok()) return n.status();
     }
     torch::jit::Module& module = ModuleOf(s.model);
     int64_t correct = 0;

@@ -28,6 +28,11 @@ struct PolicyEvalOptions {
   PrunerKind ranking = PrunerKind::kL1;  // l1 | l2 | fpgm
   int64_t batch_size = 500;
   int threads = 0;  // libtorch intra-op threads for Create and Accuracy; <= 0: left as they are
+  // Batch-norm statistics re-estimated on each masked model before it is scored
+  // (batchnorm_calibration.h, the same seeded batches every time): this many batches of
+  // `calibration` images; 0: off (the dense model's statistics).
+  int64_t calibrate_bn = 0;
+  const ImageSet* calibration = nullptr;  // required with calibrate_bn > 0; outlives the evaluator
 };
 
 class PolicyEvaluator {
@@ -43,7 +48,8 @@ class PolicyEvaluator {
   PolicyEvaluator& operator=(PolicyEvaluator&&) noexcept;
 
   // Top-1 accuracy in [0, 1] with group g keeping its widths[g] best-ranked channels
-  // (one entry per group; a non-prunable group must stay at its full width).
+  // (one entry per group; a non-prunable group must stay at its full width), after the
+  // batch-norm calibration when the options ask for it.
   StatusOr<double> Accuracy(const std::vector<int64_t>& widths);
 
   // Per group, the channels `widths` keeps, ascending (empty: all), as Speedup takes them.

@@ -14,5 +14,8 @@ void SetupZooCommand(CLI::App& app, Status* result);       // zoo: list or emit 
 void SetupProfileCommand(CLI::App& app, Status* result);   // profile: per-layer shapes, params, FLOPs, latency
 void SetupPruneCommand(CLI::App& app, Status* result);     // prune: masks from a config list
 void SetupQuantizeCommand(CLI::App& app, Status* result);  // quantize: int8 and lower-bit models from a config list
+void SetupAmcCommands(CLI::App& app, Status* result);      // amc-space, amc-trial, amc-tuner: AMC as an experiment
+void SetupAmcTrialCommand(CLI::App& app, Status* result);  // (part of SetupAmcCommands)
+void SetupAmcTunerCommand(CLI::App& app, Status* result);  // (part of SetupAmcCommands)
 
 }  // namespace hone::compress

@@ -30,9 +30,11 @@ std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
   const std::string near = hone::DidYouMean(word, known);
   if (!near.empty()) {
     msg += "; did you mean '" + near + "'?";
-  } else if (word == "speedup" || word == "amc") {
-    msg += word == "speedup" ? "; speedup is part of prune: set speedup: true in the pruning configuration"
-                             : "; hone compress does not offer " + word + " yet";
+  } else if (word == "speedup") {
+    msg += "; speedup is part of prune: set speedup: true in the pruning configuration";
+  } else if (word == "amc") {
+    msg += "; AMC is `pruner: amc` in a prune configuration, or an experiment with amc-space, amc-trial and "
+           "tuner: amc";
   }
   return msg;
 }
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   hone::compress::SetupProfileCommand(app, &result);
   hone::compress::SetupPruneCommand(app, &result);
   hone::compress::SetupQuantizeCommand(app, &result);
+  hone::compress::SetupAmcCommands(app, &result);
   if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
     std::fprintf(stderr, "hone compress: error: %s\nRun `hone compress --help` for the commands.\n", unknown.c_str());
     return 2;

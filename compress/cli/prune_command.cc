@@ -4,7 +4,8 @@
 // data-driven pruners (obs, taylor, slim, apoz, mean_activation) and fine-tuning between
 // scheduled steps read --data's training split. With speedup, latency before and after is
 // timed after 5 warm-up runs on --latency-threads threads (1 by default) and shown as the
-// median with its p10-p90 spread.
+// median with its p10-p90 spread. `pruner: amc` searches per-group widths with AMC
+// (amc_prune.h) on held-out training images and writes the sped-up model.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compress/amc/amc_prune.h"
 #include "compress/cli/compress_commands.h"
 #include "compress/cli/model_input.h"
 #include "compress/data/dataset_catalog.h"
@@ -75,9 +77,10 @@ struct PruneDatasets {
 
 StatusOr<PruneDatasets> LoadPruneData(const PruneArgs& a, const PruneConfig& config) {
   const bool data_pruner = PrunerTraitsOf(config.pruner).needs_data;
-  const bool needs_train = data_pruner || config.schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
+  const bool needs_train = data_pruner || config.amc || config.schedule.finetune_epochs > 0 || a.calibrate_bn > 0;
   if (needs_train && a.data.empty()) {
-    return InvalidArgument(data_pruner                             ? PrunerDataUse(config.pruner) + ": give --data"
+    return InvalidArgument(config.amc    ? "the amc pruner rewards policies on held-out training images: give --data"
+                           : data_pruner ? PrunerDataUse(config.pruner) + ": give --data"
                            : config.schedule.finetune_epochs > 0 ? "schedule.finetune_epochs needs --data"
                                                                  : "--calibrate-bn needs --data");
   }
@@ -243,7 +246,9 @@ Status MeasureAfter(const PruneArgs& a, PruneInputs& in, const PruneDatasets& se
     std::printf("test accuracy %.2f%% before, %.2f%% after (%lld images, %s)\n",
                 100 * report["accuracy_before"].get<double>(), 100 * after->accuracy,
                 static_cast<long long>(sets.test->count),
-                config.schedule.finetune_epochs > 0 ? "fine-tuned between steps" : "no fine-tuning");
+                config.schedule.finetune_epochs <= 0 ? "no fine-tuning"
+                : config.amc                         ? "fine-tuned after speedup"
+                                                     : "fine-tuned between steps");
   }
   return Status::Ok();
 }
@@ -259,6 +264,24 @@ Status SaveOutputs(const PruneArgs& a, const ScriptModel& model, const nlohmann:
   return Status::Ok();
 }
 
+// pruner: amc: the search picks the widths and the model is always sped up (amc_prune.h).
+Status RunAmcPrune(const PruneArgs& a, PruneInputs& in, const PruneDatasets& sets, nlohmann::json& report) {
+  report["pruner"] = "amc";
+  AmcPruneData data{.train = &*sets.train, .norm = sets.norm, .threads = a.threads, .seed = a.seed, .progress = stdout};
+  auto fast = RunAmcPruning(in.net.model, in.net.graph, in.config, data, report);
+  if (!fast.ok()) return fast.status();
+  if (!in.config.finetuner.empty()) {
+    std::printf("fine-tuning the sped-up model with `%s`\n", in.config.finetuner.command.c_str());
+    std::fflush(stdout);
+    HONE_RETURN_IF_ERROR(FinetuneWithCommand(*fast, in.config.finetuner, 1, in.commands));
+  }
+  HONE_RETURN_IF_ERROR(MeasureSpeedup(a, in, *fast, report));
+  in.net.model = std::move(*fast);
+  HONE_RETURN_IF_ERROR(CalibrateBatchNorms(a, in.net.model, sets, report));
+  HONE_RETURN_IF_ERROR(MeasureAfter(a, in, sets, 1, report));
+  return SaveOutputs(a, in.net.model, report);
+}
+
 Status RunPrune(const PruneArgs& a) {
   auto in = LoadPruneInputs(a);
   if (!in.ok()) return in.status();
@@ -266,6 +289,7 @@ Status RunPrune(const PruneArgs& a) {
   if (!sets.ok()) return sets.status();
   nlohmann::json report = {{"model", a.model}, {"pruner", PrunerName(in->config.pruner)}};
   HONE_RETURN_IF_ERROR(MeasureBefore(a, *in, *sets, report));
+  if (in->config.amc) return RunAmcPrune(a, *in, *sets, report);
   auto run = Prune(a, *in, *sets);
   if (!run.ok()) return run.status();
   std::optional<ScriptModel> fast;
@@ -297,7 +321,7 @@ void SetupPruneCommand(CLI::App& app, Status* result) {
   cmd->add_option("--data", a->data, "Evaluate on this data set's test split; data-driven pruners and fine-tuning use its training split");
   cmd->add_option("--test-subset", a->test_subset, "Use only the first N test images (0: all)");
   cmd->add_option("--train-subset", a->train_subset,
-                  "Score (obs, taylor, slim, apoz, mean_activation) and fine-tune on the first N training images (0: all)");
+                  "Score (obs, taylor, slim, apoz, mean_activation), reward amc and fine-tune on the first N training images (0: all)");
   cmd->add_option("--seed", a->seed, "Seed of scoring batches and fine-tuning")->capture_default_str();
   cmd->add_option("--threads", a->threads, "libtorch threads (0: one per core)");
   cmd->add_option("--evaluator", a->evaluator.command,

@@ -343,6 +343,43 @@ void ParseConfigList(const YAML::Node& v, std::vector<PruneRule>& rules, Errors&
   }
 }
 
+bool IsAmc(const YAML::Node& v) {
+  if (!v.IsScalar()) return false;
+  std::string name = v.Scalar();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name == "amc" || name == "amcpruner";
+}
+
+// pruner: amc reads the amc block; config_list, multi-step schedules and speedup: false
+// have no meaning for it.
+void ParseAmc(const YAML::Node& root, PruneConfig& config, Errors& errors) {
+  const YAML::Node block = root["amc"];
+  if (!config.amc) {
+    if (block) errors.Add(block, "amc", "is read only with pruner: amc");
+    return;
+  }
+  if (!block) {
+    errors.Add(root, "amc", "is required with pruner: amc (total_sparsity, episodes, ...)");
+  } else {
+    ParseAmcBlock(block, *config.amc, [&](const YAML::Node& at, const std::string& path, const std::string& what) {
+      errors.Add(at, path, what);
+    });
+  }
+  config.pruner = config.amc->base_pruner;
+  config.speedup = true;
+  if (root["config_list"]) {
+    errors.Add(root["config_list"], "config_list",
+               "pruner amc chooses every layer's ratio itself: give its target in amc.total_sparsity");
+  }
+  if (root["speedup"] && root["speedup"].IsScalar() && root["speedup"].Scalar() == "false") {
+    errors.Add(root["speedup"], "speedup", "pruner amc always writes the sped-up model: remove speedup: false");
+  }
+  if (config.schedule.kind != "one-shot") {
+    errors.Add(root["schedule"]["kind"], "schedule.kind",
+               "must be one-shot with pruner amc (it searches once; finetune_epochs fine-tunes the sped-up model)");
+  }
+}
+
 }  // namespace
 
 double ScheduledRatio(const PruneSchedule& schedule, double target, int step) {
@@ -368,7 +405,11 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
-    if (key == "pruner") {
+    if (key == "pruner" && IsAmc(v)) {
+      config.amc.emplace();
+    } else if (key == "amc") {
+      continue;  // ParseAmc, once the pruner is known
+    } else if (key == "pruner") {
       PrunerLookup found = LookupPruner(v.IsScalar() ? v.Scalar() : "");
       if (found.kind) {
         config.pruner = *found.kind;
@@ -391,12 +432,13 @@ StatusOr<PruneConfig> ParsePruneConfig(const std::string& yaml_text, const std::
       ParseConfigList(v, config.rules, errors);
     } else {
       const std::string near = DidYouMean(key, {"pruner", "config_list", "speedup", "pruner_options", "schedule",
-                                                "evaluator", "finetuner"});
+                                                "evaluator", "finetuner", "amc"});
       errors.Add(kv.first, key, "is not a key of a pruning configuration (pruner, config_list, speedup, pruner_options, "
-                 "schedule, evaluator, finetuner)" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+                 "schedule, evaluator, finetuner, amc)" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
   }
-  if (!root["config_list"] && errors.empty()) errors.Add(root, "config_list", "is required");
+  ParseAmc(root, config, errors);
+  if (!root["config_list"] && !config.amc && errors.empty()) errors.Add(root, "config_list", "is required");
   CheckGranularityFitsPruner(root["config_list"], config.pruner, errors);
   if (!errors.empty()) return InvalidArgument(errors.text());
   return config;

@@ -41,12 +41,16 @@
 //     command: python3 ft.py   # or once at the end of a one-shot run
 //
 // A layer takes the last entry that matches it (NNI's rule); an `exclude` entry removes it.
+//
+// `pruner: amc` (or NNI's AMCPruner) takes an `amc:` block instead of config_list: an AMC
+// search picks every channel group's width under a FLOPs budget (amc_config.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "compress/amc/amc_config.h"
 #include "compress/external/model_command.h"
 #include "compress/prune/pruner_kind.h"
 #include "core/status.h"
@@ -99,6 +103,7 @@ struct PruneConfig {
   PruneSchedule schedule;
   ModelCommand evaluator;  // empty: none (the CLI's --evaluator overrides it)
   ModelCommand finetuner;  // empty: none (--finetuner overrides it)
+  std::optional<AmcConfig> amc;  // pruner: amc (then `pruner` is its base pruner)
 };
 
 // The sparse ratio of a rule whose target is `target` after step `step` (1..steps).

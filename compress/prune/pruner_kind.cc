@@ -62,20 +62,19 @@ constexpr std::array<NniPruner, 27> kNniPruners = {{
      "is not available in hone; the closest is level with schedule: {kind: iterative, finetune_epochs: 1}"},
     {"AutoCompressPruner", "",
      "is not available in hone; the closest is l1 with per-layer sparse_ratio entries (search them with `hone run`)"},
-    {"AMCPruner", "",
-     "is not available in hone; the closest is l1 with per-layer sparse_ratio entries (search them with `hone run`)"},
+    {"AMCPruner", "", "is `pruner: amc` in hone, with its settings in an `amc:` block"},
     {"SimulatedAnnealingPruner", "",
      "is not available in hone; the closest is l1 with per-layer sparse_ratio entries (search them with `hone run`)"},
     {"NetAdaptPruner", "",
      "is not available in hone; the closest is l1 with per-layer sparse_ratio entries (search them with `hone run`)"},
-    {"QAT_Quantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"QATQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"LsqQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"PtqQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"DoReFaQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"BNNQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"ObserverQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
-    {"NaiveQuantizer", "", "is a quantizer; hone compress does not quantize (yet)"},
+    {"QAT_Quantizer", "", "is a quantizer: use `hone compress quantize` with `quantizer: qat`"},
+    {"QATQuantizer", "", "is a quantizer: give it to `hone compress quantize --config` as `quantizer:`"},
+    {"LsqQuantizer", "", "is a quantizer: give it to `hone compress quantize --config` as `quantizer:`"},
+    {"PtqQuantizer", "", "is a quantizer: give it to `hone compress quantize --config` as `quantizer:`"},
+    {"DoReFaQuantizer", "", "is a quantizer hone does not have; `hone compress quantize` with `quantizer: lsq` learns low-bit steps"},
+    {"BNNQuantizer", "", "is a quantizer hone does not have (binary weights); `hone compress quantize` goes down to 3-bit weights"},
+    {"ObserverQuantizer", "", "is a quantizer: use `hone compress quantize` with `quantizer: ptq`"},
+    {"NaiveQuantizer", "", "is a quantizer: use `hone compress quantize` with `quantizer: rtn`"},
 }};
 
 std::string Lower(std::string_view s) {
@@ -113,7 +112,7 @@ PrunerLookup LookupPruner(std::string_view name) {
     if (near.empty() && lower.size() > p.name.size() && lower.compare(0, p.name.size(), p.name) == 0) near = p.name;
   }
   std::string error = "must be one of " + PrunerNameList() +
-                      " (or NNI's class name: L1NormPruner, FPGMPruner, ...), but got '" + std::string(name) + "'";
+                      ", amc (or NNI's class name: L1NormPruner, FPGMPruner, ...), but got '" + std::string(name) + "'";
   for (size_t i = 0; i < lowered.size() && !near.empty(); ++i) {
     if (lowered[i] == near) return {std::nullopt, error + "; did you mean '" + names[i] + "'?"};
   }

@@ -9,9 +9,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "compress/data/dataset_catalog.h"
+#include "core/status.h"
 
 namespace hone::compress::testing {
 
@@ -76,5 +82,34 @@ inline CommandResult Compress(const std::string& args) {
   return RunCommand(command);
 }
 #endif
+
+// Golden bad configurations: every NN_*.yaml in `dir` is rejected by `parse` (text, file
+// name -> the error) with kInvalidArgument, and each line of its NN_*.expected appears in
+// the message. Returns how many cases there were.
+inline int CheckGoldenBadConfigs(const std::filesystem::path& dir,
+                                 const std::function<Status(const std::string&, const std::string&)>& parse) {
+  int cases = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml") continue;
+    ++cases;
+    const std::string name = e.path().filename().string();
+    std::ifstream text(e.path());
+    std::stringstream yaml;
+    yaml << text.rdbuf();
+    Status st = parse(yaml.str(), name);
+    EXPECT_FALSE(st.ok()) << name << " was accepted";
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << name;
+    std::ifstream expected(dir / (e.path().stem().string() + ".expected"));
+    int lines = 0;
+    for (std::string line; std::getline(expected, line);) {
+      if (line.empty()) continue;
+      ++lines;
+      EXPECT_NE(st.message().find(line), std::string::npos)
+          << name << ": expected line not reported:\n  " << line << "\ngot:\n" << st.message();
+    }
+    EXPECT_GT(lines, 0) << name << ": no .expected lines";
+  }
+  return cases;
+}
 
 }  // namespace hone::compress::testing

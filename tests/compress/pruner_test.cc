@@ -53,8 +53,8 @@ config_list:
   - op_names: [a]
   - sparsee_ratio: 0.2
 )", "p.yaml");
-  EXPECT_NE(m.find("p.yaml:1:9: error: pruner: must be one of level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation "
-                   "(or NNI's class name: L1NormPruner, FPGMPruner, ...), but got 'magic'"), std::string::npos) << m;
+  EXPECT_NE(m.find("p.yaml:1:9: error: pruner: must be one of level, obs, l1, l2, fpgm, taylor, slim, apoz, mean_activation, "
+                   "amc (or NNI's class name: L1NormPruner, FPGMPruner, ...), but got 'magic'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[0].op_types: must list Conv2d, Linear or default, but got 'Conv3d'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[0].sparse_ratio: must be a number in [0, 1), but got '1.5'"), std::string::npos) << m;
   EXPECT_NE(m.find("config_list[1]: needs sparse_ratio"), std::string::npos) << m;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "compress/quant/quant_config.h"
+#include "compress_test_util.h"
 
 namespace hone::compress {
 namespace {
@@ -173,28 +174,10 @@ config_list:
 // Golden files: every NN_*.yaml is rejected and each line of its NN_*.expected is reported.
 TEST(QuantConfigTest, GoldenBadConfigs) {
   const fs::path dir = fs::path(HONE_SOURCE_DIR) / "tests/testdata/bad_quant_configs";
-  int cases = 0;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".yaml") continue;
-    ++cases;
-    const std::string name = e.path().filename().string();
-    std::ifstream text(e.path());
-    std::stringstream yaml;
-    yaml << text.rdbuf();
-    auto c = ParseQuantConfig(yaml.str(), name);
-    ASSERT_FALSE(c.ok()) << name << " was accepted";
-    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
-    std::ifstream expected(dir / (e.path().stem().string() + ".expected"));
-    int lines = 0;
-    for (std::string line; std::getline(expected, line);) {
-      if (line.empty()) continue;
-      ++lines;
-      EXPECT_NE(c.status().message().find(line), std::string::npos)
-          << name << ": expected line not reported:\n  " << line << "\ngot:\n" << c.status().message();
-    }
-    EXPECT_GT(lines, 0) << name << ": no .expected lines";
-  }
-  EXPECT_GE(cases, 6);
+  EXPECT_GE(testing::CheckGoldenBadConfigs(dir, [](const std::string& text, const std::string& name) {
+              return ParseQuantConfig(text, name).status();
+            }),
+            6);
 }
 
 }  // namespace
