@@ -19,6 +19,7 @@
 #include "compress/graph/model_profile.h"
 #include "compress/prune/pruner_kind.h"
 #include "compress/prune/speedup.h"
+#include "compress/train/batchnorm_calibration.h"
 
 namespace hone::compress {
 namespace {
@@ -33,6 +34,8 @@ struct TrialArgs {
   std::string params;  // a configuration file outside an experiment
   int threads = 1;
   int latency_repeats = 10;
+  std::string out;  // also save the sped-up model of the policy
+  int64_t calibrate_bn = 0;  // batches of the training images before the held-out ones
 };
 
 // The last `n` images of `set` (all when n <= 0 or n >= count).
@@ -59,10 +62,19 @@ StatusOr<json> ReadParams(const TrialArgs& a) {
   return hone::trial::GetParams();
 }
 
-StatusOr<double> Latency(const TrialArgs& a, AmcSetup& setup, const PolicyEvaluator& eval) {
-  if (a.latency_repeats <= 0) return -1.0;
+// The sped-up model's latency (-1 when not asked for), and the model saved to --out (its
+// batch norms re-estimated as the reward's were, with --calibrate-bn).
+StatusOr<double> LatencyAndSave(const TrialArgs& a, AmcSetup& setup, const PolicyEvaluator& eval,
+                                const ImageSet& calibration, const Normalization& norm) {
+  if (a.latency_repeats <= 0 && a.out.empty()) return -1.0;
   auto small = Speedup(setup.net.model, setup.net.graph, setup.groups, eval.KeptChannels(setup.env.Widths()));
   if (!small.ok()) return small.status();
+  if (!a.out.empty() && a.calibrate_bn > 0) {
+    auto n = CalibrateBatchNorm(*small, calibration, norm, {.batches = a.calibrate_bn, .threads = a.threads});
+    if (!n.ok()) return n.status();
+  }
+  if (!a.out.empty()) HONE_RETURN_IF_ERROR(small->Save(a.out));
+  if (a.latency_repeats <= 0) return -1.0;
   return MeasureLatencyMs(*small, setup.net.shape, {.repeats = a.latency_repeats, .threads = a.threads});
 }
 
@@ -81,14 +93,17 @@ Status RunAmcTrial(const TrialArgs& a) {
   if (!spec.ok()) return spec.status();
   auto images = LoadDataset(*spec, Split::kTrain);
   if (!images.ok()) return images.status();
+  ImageSet calibration = *images;  // the images before the held-out ones, as pruner: amc splits them
+  if (a.held_out > 0 && a.held_out < images->count) TruncateImageSet(calibration, images->count - a.held_out);
   KeepLast(*images, a.held_out);
-  auto eval = PolicyEvaluator::Create(setup->net.model, setup->net.graph, setup->groups, *images,
-                                      DatasetNormalization(spec->name, images->channels),
-                                      {.ranking = *kind, .threads = a.threads});
+  const Normalization norm = DatasetNormalization(spec->name, images->channels);
+  auto eval = PolicyEvaluator::Create(setup->net.model, setup->net.graph, setup->groups, *images, norm,
+                                      {.ranking = *kind, .threads = a.threads, .calibrate_bn = a.calibrate_bn,
+                                       .calibration = a.calibrate_bn > 0 ? &calibration : nullptr});
   if (!eval.ok()) return eval.status();
   auto accuracy = eval->Accuracy(setup->env.Widths());
   if (!accuracy.ok()) return accuracy.status();
-  auto latency = Latency(a, *setup, *eval);
+  auto latency = LatencyAndSave(a, *setup, *eval, calibration, norm);
   if (!latency.ok()) return latency.status();
   const double ratio = static_cast<double>(setup->env.Flops()) / static_cast<double>(setup->env.DenseFlops());
   std::fprintf(stderr, "amc trial: accuracy %.4f on %lld held-out images, FLOPs %lld (%.3f of dense, budget %.3f)%s\n",
@@ -120,6 +135,11 @@ void SetupAmcTrialCommand(CLI::App& app, Status* result) {
   cmd->add_option("--params", a->params, "A configuration file (JSON) when not running as a hone trial");
   cmd->add_option("--threads", a->threads, "libtorch threads")->capture_default_str();
   cmd->add_option("--latency-repeats", a->latency_repeats, "Timed runs of the sped-up model (0: no latency)")
+      ->capture_default_str();
+  cmd->add_option("--out", a->out, "Also save the model pruned to this policy (sped up, TorchScript .pt)");
+  cmd->add_option("--calibrate-bn", a->calibrate_bn,
+                  "Re-estimate batch norms on N batches of the training images before the held-out ones, as "
+                  "pruner: amc's calibrate_bn (0: off)")
       ->capture_default_str();
   cmd->callback([a, result] { *result = RunAmcTrial(*a); });
 }

@@ -113,11 +113,25 @@ TEST(AmcExperimentTest, AgentSearchesPoliciesAsTrialsAndResumesAfterAKill) {
   for (auto it = space_json.begin(); it != space_json.end(); ++it)
     policy += std::string(it == space_json.begin() ? "" : ",") + "\"" + it.key() + "\": 0.8";
   RunResult mild = env.Run({"compress", "amc-trial", model, "--flops-ratio", "0.7", "--round-to", "4", "--held-out",
-                            "500", "--latency-repeats", "0", "--params", env.WriteFile("p.json", policy + "}")});
+                            "500", "--latency-repeats", "0", "--params", env.WriteFile("p.json", policy + "}"),
+                            "--out", env.work() + "/mild.pt"});
   ASSERT_EQ(mild.exit_code, 0) << mild.err;
+  // --out saves the policy's sped-up model: physically smaller than the dense one.
+  ASSERT_TRUE(std::filesystem::exists(env.work() + "/mild.pt"));
+  EXPECT_LT(std::filesystem::file_size(env.work() + "/mild.pt"), std::filesystem::file_size(model));
   nlohmann::json report = nlohmann::json::parse(mild.out);
   EXPECT_GT(report["default"].get<double>(), 0.3) << mild.out;
   EXPECT_LE(report["flops_ratio"].get<double>(), 0.7) << mild.out;
+  // --calibrate-bn re-estimates the pruned model's batch norms on the images before the
+  // held-out ones, as pruner: amc's calibrate_bn does: the same policy scores otherwise.
+  RunResult calibrated = env.Run({"compress", "amc-trial", model, "--flops-ratio", "0.7", "--round-to", "4",
+                                  "--held-out", "500", "--latency-repeats", "0", "--calibrate-bn", "20", "--params",
+                                  env.work() + "/p.json"});
+  ASSERT_EQ(calibrated.exit_code, 0) << calibrated.err;
+  nlohmann::json with_bn = nlohmann::json::parse(calibrated.out);
+  EXPECT_GT(with_bn["default"].get<double>(), 0.3) << calibrated.out;
+  EXPECT_NE(with_bn["default"].get<double>(), report["default"].get<double>()) << calibrated.out;
+  EXPECT_EQ(with_bn["keeps"], report["keeps"]);
 }
 
 }  // namespace

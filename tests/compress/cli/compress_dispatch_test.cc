@@ -56,10 +56,13 @@ TEST(CompressDispatchTest, HelpIsCompresssOwn) {
 
 TEST(CompressDispatchTest, UnknownCommandSaysSoWithTheKnownOnes) {
   if (!HONE_COMPRESS_BUILT) GTEST_SKIP() << "hone-compress is not built (no libtorch)";
-  const std::string known = "(known: train, evaluate, zoo, profile, prune, quantize)";
+  const std::string known = "(known: train, evaluate, zoo, profile, prune, quantize, amc-space, amc-trial, amc-tuner)";
   Result amc = Shell(std::string(HONE_BINARY) + " compress amc model.pt");
   EXPECT_EQ(amc.code, 2) << amc.output;
   EXPECT_NE(amc.output.find("hone compress: error: unknown compress command 'amc' " + known), std::string::npos)
+      << amc.output;
+  EXPECT_NE(amc.output.find("AMC is `pruner: amc` in a prune configuration, or an experiment with amc-space"),
+            std::string::npos)
       << amc.output;
   EXPECT_EQ(amc.output.find("A subcommand is required"), std::string::npos) << amc.output;
   Result typo = Shell(std::string(HONE_BINARY) + " compress prun m.pt");

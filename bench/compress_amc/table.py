@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Writes bench/compress_amc's table (markdown) from OUT/<model>/<method>.json, with the
+AMC issue's goals as PASS/FAIL lines.   table.py OUT
+"""
+import json
+import os
+import sys
+
+NAMES = {"amc": "AMC (`pruner: amc`)", "amc_exp": "AMC as an experiment (`tuner: amc`)", "random": "random search",
+         "tpe": "`tpe`", "anneal": "`anneal`", "uniform": "uniform keep ratio"}
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def fmt(x, spec="{:.2f}"):
+    return "-" if x is None else spec.format(x)
+
+
+def main():
+    out = sys.argv[1]
+    s = load(os.path.join(out, "settings.json")) or {}
+    print(f"FLOPs budget {s.get('flops_ratio')} of dense; {s.get('episodes')} evaluations per search "
+          f"(AMC: {s.get('warmup')} random warm-up episodes); reward: accuracy on the last {s.get('held_out')} "
+          f"training images, batch norms re-estimated on {s.get('calibrate_bn')} batches; fine-tuning "
+          f"{s.get('ft_epochs')} epochs at lr {s.get('ft_lr')}; test accuracy on "
+          f"{s.get('test_subset') or 10000} test images.\n")
+    goals = []
+    for model in s.get("models", "").split():
+        d = os.path.join(out, model)
+        dense = load(os.path.join(d, "dense.json"))
+        if not dense:
+            continue
+        print(f"**{model}** (dense {fmt(dense['test'])}%)\n")
+        print("| method | evaluations | search | best reward | FLOPs | parameters | test, no fine-tuning | "
+              "test, fine-tuned |")
+        print("|---|---|---|---|---|---|---|---|")
+        results = {}
+        for m in s.get("methods", "").split():
+            r = load(os.path.join(d, f"{m}.json"))
+            if not r:
+                continue
+            results[m] = r
+            print(f"| {NAMES.get(m, m)} | {r['evaluations']} | {fmt(r.get('seconds'), '{:.0f} s')} | "
+                  f"{r['reward']:.4f} | {fmt(r.get('flops_ratio'), '{:.3f}')} | {r.get('params', '-'):,} | "
+                  f"{fmt(r.get('test'))}% | {fmt(r.get('test_ft'))}% |")
+        print()
+        amc = results.get("amc")
+        if amc:
+            for other in ("uniform", "random"):
+                if other in results:
+                    o = results[other]
+                    goals.append((f"{model}: AMC beats {NAMES[other]} before fine-tuning "
+                                  f"({amc['test']:.2f}% vs {o['test']:.2f}% on the test set)", amc["test"] > o["test"]))
+            if amc.get("test_ft") is not None:
+                goals.append((f"{model}: AMC after fine-tuning within 0.5 points of dense "
+                              f"({amc['test_ft']:.2f}% vs {dense['test']:.2f}%)", amc["test_ft"] >= dense["test"] - 0.5))
+            for other in ("tpe", "anneal"):
+                if other in results:
+                    o = results[other]
+                    better = "AMC" if amc["reward"] > o["reward"] else NAMES[other]
+                    print(f"- {NAMES[other]} vs AMC, best reward: {o['reward']:.4f} vs {amc['reward']:.4f} "
+                          f"({better} ahead)")
+            print()
+    for text, ok in goals:
+        print(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    print("- not measured: the latency mode's goal (1.6x at batch 256 within 1 point of dense)")
+
+
+if __name__ == "__main__":
+    main()
