@@ -63,9 +63,10 @@ def main():
             for other in ("tpe", "anneal"):
                 if other in results:
                     o = results[other]
-                    better = "AMC" if amc["reward"] > o["reward"] else NAMES[other]
+                    verdict = ("a tie" if amc["reward"] == o["reward"] else
+                               "AMC ahead" if amc["reward"] > o["reward"] else f"{NAMES[other]} ahead")
                     print(f"- {NAMES[other]} vs AMC, best reward: {o['reward']:.4f} vs {amc['reward']:.4f} "
-                          f"({better} ahead)")
+                          f"({verdict})")
             print()
     for text, ok in goals:
         print(f"- {'PASS' if ok else 'FAIL'}: {text}")
