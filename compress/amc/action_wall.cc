@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 namespace hone::compress {
@@ -42,33 +43,41 @@ std::vector<int64_t> WidthRange(int64_t channels, const WallOptions& o) {
 
 StatusOr<ActionWall> ActionWall::Create(const GroupFlopsModel& flops, std::vector<int> decisions,
                                         const WallOptions& options) {
+  return Create(std::make_shared<FlopsCostModel>(flops), std::move(decisions), options);
+}
+
+StatusOr<ActionWall> ActionWall::Create(std::shared_ptr<const AmcCostModel> cost, std::vector<int> decisions,
+                                        const WallOptions& options) {
   HONE_RETURN_IF_ERROR(ValidateWallOptions(options));
-  ActionWall wall(flops, std::move(decisions), options);
-  for (int g : wall.decisions_) wall.widths_.push_back(WidthRange(flops.DenseWidths()[static_cast<size_t>(g)], options));
-  wall.target_ = static_cast<int64_t>(std::floor(options.flops_ratio * static_cast<double>(flops.DenseFlops())));
-  std::vector<int64_t> lowest = flops.DenseWidths();
+  const bool flops = dynamic_cast<const FlopsCostModel*>(cost.get()) != nullptr;
+  ActionWall wall(std::move(cost), std::move(decisions), options);
+  const AmcCostModel& c = *wall.cost_;
+  for (int g : wall.decisions_) wall.widths_.push_back(WidthRange(c.DenseWidths()[static_cast<size_t>(g)], options));
+  wall.target_ = options.flops_ratio * c.Dense();
+  if (flops) wall.target_ = std::floor(wall.target_);
+  std::vector<int64_t> lowest = c.DenseWidths();
   for (size_t t = 0; t < wall.decisions_.size(); ++t) lowest[static_cast<size_t>(wall.decisions_[t])] = wall.widths_[t][0];
-  const int64_t min_flops = flops.Flops(lowest);
-  if (min_flops > wall.target_) {
-    return InvalidArgument("amc: the target of " + std::to_string(wall.target_) + " FLOPs (" +
-                           std::to_string(options.flops_ratio) + " of " + std::to_string(flops.DenseFlops()) +
-                           ") is below " + std::to_string(min_flops) +
-                           ", the FLOPs with every layer at its lowest width; raise the ratio or lower the "
-                           "per-layer lower bound");
+  const double min_cost = c.Cost(lowest);
+  if (min_cost > wall.target_) {
+    const std::string unit = c.Unit();
+    return InvalidArgument("amc: the target of " + c.Amount(wall.target_) + " " + unit + " (" +
+                           std::to_string(options.flops_ratio) + " of " + c.Amount(c.Dense()) + ") is below " +
+                           c.Amount(min_cost) + ", the " + (flops ? unit : "estimated " + unit) +
+                           " with every layer at its lowest width; raise the ratio or lower the per-layer lower bound");
   }
   return wall;
 }
 
 int64_t ActionWall::Channels(int t) const {
-  return flops_.DenseWidths()[static_cast<size_t>(decisions_[static_cast<size_t>(t)])];
+  return cost_->DenseWidths()[static_cast<size_t>(decisions_[static_cast<size_t>(t)])];
 }
 
-int64_t ActionWall::FlopsWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const {
+double ActionWall::CostWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const {
   kept[static_cast<size_t>(decisions_[static_cast<size_t>(t)])] = width;
   for (size_t u = static_cast<size_t>(t) + 1; u < decisions_.size(); ++u) {
     kept[static_cast<size_t>(decisions_[u])] = widths_[u][0];
   }
-  return flops_.Flops(kept);
+  return cost_->Cost(kept);
 }
 
 int64_t ActionWall::Clip(const std::vector<int64_t>& kept, int t, double action) const {
@@ -80,7 +89,7 @@ int64_t ActionWall::Clip(const std::vector<int64_t>& kept, int t, double action)
   for (size_t j = 1; j < widths.size(); ++j) {
     if (std::abs(static_cast<double>(widths[j]) - want) <= std::abs(static_cast<double>(widths[i]) - want)) i = j;
   }
-  while (i > 0 && FlopsWithRestLowest(kept, t, widths[i]) > target_) --i;
+  while (i > 0 && CostWithRestLowest(kept, t, widths[i]) > target_) --i;
   return widths[i];
 }
 

@@ -1,5 +1,7 @@
 // AMC's action wall: turns the agent's keep ratio for one decision into a channel count
-// that keeps the FLOPs budget reachable. Torch-free.
+// that keeps the budget reachable. The budget is in the units of an AmcCostModel
+// (amc_cost_model.h): FLOPs, or the milliseconds of a measured latency table; "FLOPs"
+// below reads as that cost. Torch-free.
 //
 // Widths a group may keep are the multiples of `round_to` up to its channels, plus its
 // full width (a group narrower than round_to has only its full width, and is no
@@ -16,22 +18,25 @@
 // decision t met the budget when decision t-1 was clipped), so a finished policy never
 // misses the budget, and rounding never pushes it over (the rounded width is checked).
 //
-//   auto wall = ActionWall::Create(flops, {g0, g1, g2}, {.flops_ratio = 0.5});
+//   auto wall = ActionWall::Create(flops, {g0, g1, g2}, {.flops_ratio = 0.5});  // or a cost model
 //   std::vector<int64_t> kept = flops.DenseWidths();
 //   for (int t = 0; t < 3; ++t) kept[decision_group[t]] = wall->Clip(kept, t, agent_action[t]);
-//   assert(flops.Flops(kept) <= wall->TargetFlops());
+//   assert(flops.Flops(kept) <= wall->TargetFlops());   // wall->cost().Cost(kept) <= wall->Target()
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include <memory>
+
+#include "compress/amc/amc_cost_model.h"
 #include "compress/amc/group_flops.h"
 #include "core/status.h"
 
 namespace hone::compress {
 
 struct WallOptions {
-  double flops_ratio = 0.5;  // the target: at most this fraction of the dense FLOPs
+  double flops_ratio = 0.5;  // the target: at most this fraction of the dense FLOPs (dense cost)
   double lower_keep = 0.2;   // every decision keeps at least this fraction of its channels
   double upper_keep = 1.0;
   int64_t round_to = 8;      // widths are multiples of this (or the full width); >= 1
@@ -53,8 +58,15 @@ class ActionWall {
   // width (the message gives both).
   static StatusOr<ActionWall> Create(const GroupFlopsModel& flops, std::vector<int> decisions,
                                      const WallOptions& options);
+  // The same with any cost model (REQUIRES: cost not null); the target is
+  // floor(flops_ratio x cost->Dense()) for FLOPs, flops_ratio x cost->Dense() otherwise.
+  static StatusOr<ActionWall> Create(std::shared_ptr<const AmcCostModel> cost, std::vector<int> decisions,
+                                     const WallOptions& options);
 
-  int64_t TargetFlops() const { return target_; }
+  // The budget in the cost model's unit, and as an integer (the FLOPs budget).
+  double Target() const { return target_; }
+  int64_t TargetFlops() const { return static_cast<int64_t>(target_); }
+  const AmcCostModel& cost() const { return *cost_; }
   const WallOptions& options() const { return options_; }
   // Decision t's widths between its lowest and highest, ascending.
   const std::vector<int64_t>& Widths(int t) const { return widths_[static_cast<size_t>(t)]; }
@@ -65,19 +77,19 @@ class ActionWall {
   // decisions 0..t-1, in order.
   int64_t Clip(const std::vector<int64_t>& kept, int t, double action) const;
 
-  // The FLOPs with decisions before t at `kept`, decision t at `width` and every later
+  // The cost with decisions before t at `kept`, decision t at `width` and every later
   // decision at its lowest width.
-  int64_t FlopsWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const;
+  double CostWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const;
 
  private:
-  ActionWall(const GroupFlopsModel& flops, std::vector<int> decisions, const WallOptions& options)
-      : flops_(flops), decisions_(std::move(decisions)), options_(options) {}
+  ActionWall(std::shared_ptr<const AmcCostModel> cost, std::vector<int> decisions, const WallOptions& options)
+      : cost_(std::move(cost)), decisions_(std::move(decisions)), options_(options) {}
 
-  GroupFlopsModel flops_;
+  std::shared_ptr<const AmcCostModel> cost_;
   std::vector<int> decisions_;
   WallOptions options_;
   std::vector<std::vector<int64_t>> widths_;  // per decision
-  int64_t target_ = 0;
+  double target_ = 0;
 };
 
 }  // namespace hone::compress

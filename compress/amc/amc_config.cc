@@ -56,12 +56,12 @@ void ParseBasePruner(const YAML::Node& v, AmcConfig& c, const AmcErrorSink& erro
 
 void ParseTarget(const YAML::Node& v, AmcConfig& c, const AmcErrorSink& error) {
   const std::string t = v.IsScalar() ? v.Scalar() : "";
-  if (t == "flops") {
+  if (t == "flops" || t == "latency") {
     c.target = t;
-  } else if (t == "latency") {
-    error(v, "amc.target", "latency is not available yet (a measured per-layer latency table); use flops");
   } else {
-    error(v, "amc.target", "must be flops, but got " + Got(v));
+    const std::string near = DidYouMean(t, {"flops", "latency"});
+    error(v, "amc.target",
+          "must be flops or latency, but got " + Got(v) + (near.empty() ? "" : "; did you mean '" + near + "'?"));
   }
 }
 
@@ -72,6 +72,14 @@ bool ParseKey(const std::string& k, const YAML::Node& v, AmcConfig& c, const Amc
     if (auto s = Number(v, path, error, 0, false, 1, false)) c.wall.flops_ratio = 1 - *s;
   } else if (k == "flops_ratio") {
     if (auto r = Number(v, path, error, 0, false, 1, true)) c.wall.flops_ratio = *r;
+  } else if (k == "latency_ratio") {
+    if (auto r = Number(v, path, error, 0, false, 1, true)) c.wall.flops_ratio = *r;
+  } else if (k == "latency_batch") {
+    if (auto n = Integer(v, path, error, 1)) c.latency.batch = *n;
+  } else if (k == "latency_repeats") {
+    if (auto n = Integer(v, path, error, 1)) c.latency.repeats = static_cast<int>(*n);
+  } else if (k == "latency_threads") {
+    if (auto n = Integer(v, path, error, 0)) c.latency.threads = static_cast<int>(*n);
   } else if (k == "max_sparsity_per_layer") {
     if (auto s = Number(v, path, error, 0, true, 1, false)) c.wall.lower_keep = 1 - *s;
   } else if (k == "round_to") {
@@ -98,12 +106,37 @@ bool ParseKey(const std::string& k, const YAML::Node& v, AmcConfig& c, const Amc
   return true;
 }
 
+// The budget: total_sparsity or flops_ratio with target flops, latency_ratio with
+// target latency (and the latency_* keys only then).
+void CheckBudgetKeys(const YAML::Node& block, const AmcConfig& c, const AmcErrorSink& error) {
+  const bool sparsity = static_cast<bool>(block["total_sparsity"]);
+  const bool ratio = static_cast<bool>(block["flops_ratio"]);
+  if (c.target == "latency") {
+    for (const char* k : {"total_sparsity", "flops_ratio"}) {
+      if (block[k]) error(block[k], std::string("amc.") + k, "is a FLOPs budget: with target latency give latency_ratio");
+    }
+    if (!block["latency_ratio"]) {
+      error(block, "amc.latency_ratio", "is required with target latency (the fraction of the dense latency kept)");
+    }
+    return;
+  }
+  for (const char* k : {"latency_ratio", "latency_batch", "latency_repeats", "latency_threads"}) {
+    if (block[k]) error(block[k], std::string("amc.") + k, "is read only with target: latency");
+  }
+  if (sparsity && ratio) {
+    error(block["flops_ratio"], "amc.flops_ratio", "give total_sparsity or flops_ratio, not both");
+  } else if (!sparsity && !ratio) {
+    error(block, "amc.total_sparsity", "is required (the fraction of FLOPs to remove; or flops_ratio, the fraction kept)");
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& AmcKeys() {
   static const std::vector<std::string> kKeys = {
-      "total_sparsity", "flops_ratio", "target", "max_sparsity_per_layer", "round_to", "episodes",
-      "warmup_episodes", "base_pruner", "held_out", "batch_size", "calibrate_bn", "seed"};
+      "total_sparsity", "flops_ratio", "target", "latency_ratio", "latency_batch", "latency_repeats",
+      "latency_threads", "max_sparsity_per_layer", "round_to", "episodes", "warmup_episodes", "base_pruner",
+      "held_out", "batch_size", "calibrate_bn", "seed"};
   return kKeys;
 }
 
@@ -117,17 +150,12 @@ void ParseAmcBlock(const YAML::Node& block, AmcConfig& c, const AmcErrorSink& er
     if (ParseKey(k, e.second, c, error)) continue;
     const std::string near = DidYouMean(k, AmcKeys());
     error(e.first, "amc." + k,
-          "is not a key of amc (total_sparsity, flops_ratio, target, max_sparsity_per_layer, round_to, episodes, "
-          "warmup_episodes, base_pruner, held_out, batch_size, calibrate_bn, seed)" +
+          "is not a key of amc (total_sparsity, flops_ratio, target, latency_ratio, latency_batch, latency_repeats, "
+          "latency_threads, max_sparsity_per_layer, round_to, episodes, warmup_episodes, base_pruner, held_out, "
+          "batch_size, calibrate_bn, seed)" +
               (near.empty() ? "" : "; did you mean '" + near + "'?"));
   }
-  const bool sparsity = static_cast<bool>(block["total_sparsity"]);
-  const bool ratio = static_cast<bool>(block["flops_ratio"]);
-  if (sparsity && ratio) {
-    error(block["flops_ratio"], "amc.flops_ratio", "give total_sparsity or flops_ratio, not both");
-  } else if (!sparsity && !ratio) {
-    error(block, "amc.total_sparsity", "is required (the fraction of FLOPs to remove; or flops_ratio, the fraction kept)");
-  }
+  CheckBudgetKeys(block, c, error);
 }
 
 }  // namespace hone::compress

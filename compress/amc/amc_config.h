@@ -5,7 +5,12 @@
 //   pruner: amc
 //   amc:
 //     total_sparsity: 0.5          # FLOPs to remove (or flops_ratio: 0.5, FLOPs to keep)
-//     target: flops                # the budget's cost (latency: not available yet)
+//     target: flops                # the budget's cost: flops | latency
+//     # target: latency takes latency_ratio instead of total_sparsity / flops_ratio:
+//     # latency_ratio: 0.6         # keep at most 60% of the dense model's measured ms
+//     # latency_batch: 256         # images per timed run of the latency table
+//     # latency_repeats: 5         # timed runs per table entry (median), after 2 warm-up
+//     # latency_threads: 1         # libtorch threads while timing (0: one per core)
 //     max_sparsity_per_layer: 0.8  # no group keeps fewer than 20% of its channels
 //     round_to: 8                  # widths are multiples of this (or the full width)
 //     episodes: 300
@@ -36,13 +41,15 @@
 #include <vector>
 
 #include "compress/amc/action_wall.h"
+#include "compress/amc/latency_table.h"
 #include "compress/prune/pruner_kind.h"
 
 namespace hone::compress {
 
 struct AmcConfig {
-  std::string target = "flops";       // flops (latency: rejected for now)
-  WallOptions wall;                   // flops_ratio, lower_keep (upper_keep 1), round_to
+  std::string target = "flops";       // flops | latency
+  WallOptions wall;                   // flops_ratio (latency: latency_ratio), lower_keep, round_to
+  LatencyTableOptions latency;        // target latency: the table's batch, repeats, threads
   int episodes = 300;
   int warmup_episodes = 100;
   PrunerKind base_pruner = PrunerKind::kL1;

@@ -7,6 +7,11 @@ namespace hone::compress {
 
 StatusOr<AmcEnvironment> AmcEnvironment::Create(const LayerGraph& graph, const ChannelAnalysis& groups,
                                                 const AmcOptions& options) {
+  return Create(graph, groups, options, nullptr);
+}
+
+StatusOr<AmcEnvironment> AmcEnvironment::Create(const LayerGraph& graph, const ChannelAnalysis& groups,
+                                                const AmcOptions& options, std::shared_ptr<const AmcCostModel> cost) {
   HONE_RETURN_IF_ERROR(ValidateWallOptions(options));
   GroupFlopsModel flops(graph, groups);
   std::vector<AmcLayer> layers;
@@ -21,9 +26,14 @@ StatusOr<AmcEnvironment> AmcEnvironment::Create(const LayerGraph& graph, const C
                            std::to_string(options.round_to) + ", keep ratios " + std::to_string(options.lower_keep) +
                            " to " + std::to_string(options.upper_keep) + ")");
   }
-  auto wall = ActionWall::Create(flops, decisions, options);
+  if (cost == nullptr) cost = std::make_shared<FlopsCostModel>(flops);
+  const bool flops_budget = dynamic_cast<const FlopsCostModel*>(cost.get()) != nullptr;
+  if (cost->DenseWidths() != flops.DenseWidths()) {
+    return InvalidArgument("amc: the cost model's channel groups are not the model's");
+  }
+  auto wall = ActionWall::Create(std::move(cost), decisions, options);
   if (!wall.ok()) return wall.status();
-  AmcEnvironment env(std::move(flops), std::move(*wall));
+  AmcEnvironment env(std::move(flops), std::move(*wall), flops_budget);
   env.features_ = NormalizedStaticFeatures(layers);
   env.layers_ = std::move(layers);
   env.Reset();

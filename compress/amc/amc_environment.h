@@ -1,5 +1,6 @@
 // AMC (He et al., ECCV 2018): the environment an agent walks through, one channel group
-// per step, choosing each group's keep ratio under a FLOPs budget. Torch-free.
+// per step, choosing each group's keep ratio under a FLOPs budget, or under any cost
+// model's budget (amc_cost_model.h: a measured latency table). Torch-free.
 //
 //   auto env = AmcEnvironment::Create(graph, AnalyzeChannels(graph), {.flops_ratio = 0.5});
 //   env->Reset();
@@ -9,10 +10,15 @@
 //   }
 //   env->Widths();   // channels kept per group: masked (amc_episode.h) or sped up (speedup.h)
 //
+//   // A latency budget: 60% of the table's dense milliseconds.
+//   auto table = std::make_shared<LatencyTable>(*MeasureLatencyTable(model, graph, groups, wall, {}));
+//   auto fast = AmcEnvironment::Create(graph, groups, {.flops_ratio = 0.6}, table);
+//
 // State (kStateSize = 11): the 8 static features of amc_layers.h (min-max normalised),
 // then FLOPs removed by the decisions so far / dense FLOPs, dense output-side FLOPs of
 // the later decisions / dense FLOPs, and the previous decision's keep ratio (1 at the
-// first) -- the dynamic features as AMC's reference code scales them.
+// first) -- the dynamic features as AMC's reference code scales them. The state speaks
+// FLOPs whatever the cost model: the budget is the cost model's, the features are not.
 //
 // Design, and how the rest of AMC plugs in:
 //   - group_flops.h is the cost model, action_wall.h the budget, amc_layers.h the state,
@@ -25,9 +31,9 @@
 //     reward, and hands the best episode's widths, through PolicyEvaluator::KeptChannels
 //     (the base pruner's ranking), to Speedup and the optional fine-tuning, as `prune`
 //     does with PruneChannelGroups' kept channels.
-//   - latency target: a table of measured per-layer milliseconds at each allowed width
-//     replaces GroupFlopsModel behind the same Flops(widths) shape (a cost model
-//     interface with two implementations); ActionWall only needs "cost of widths".
+//   - latency target: latency_table.h's table of measured per-layer milliseconds at each
+//     allowed width replaces the FLOPs model behind AmcCostModel; ActionWall only needs
+//     the cost of widths.
 //   - `tuner: amc`: a hone tuner proposes a whole policy as one configuration (one keep
 //     ratio per AmcLayer, the search space written by a `hone compress` command); it
 //     replays RunPolicy on this environment to get the states and clipped actions of
@@ -35,10 +41,13 @@
 //     stored trials in order (the agent is deterministic given its seed and history).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "compress/amc/action_wall.h"
+#include "compress/amc/amc_cost_model.h"
 #include "compress/amc/amc_layers.h"
 #include "compress/amc/group_flops.h"
 #include "compress/graph/layer_graph.h"
@@ -58,10 +67,21 @@ class AmcEnvironment {
   // with every decision at its lowest width.
   static StatusOr<AmcEnvironment> Create(const LayerGraph& graph, const ChannelAnalysis& groups,
                                          const AmcOptions& options);
+  // The budget is options.flops_ratio x cost->Dense() in the cost's unit (null: FLOPs, as
+  // above).
+  static StatusOr<AmcEnvironment> Create(const LayerGraph& graph, const ChannelAnalysis& groups,
+                                         const AmcOptions& options, std::shared_ptr<const AmcCostModel> cost);
 
   const std::vector<AmcLayer>& layers() const { return layers_; }
   int64_t DenseFlops() const { return flops_.DenseFlops(); }
-  int64_t TargetFlops() const { return wall_.TargetFlops(); }
+  // The FLOPs budget; with another cost model, the dense FLOPs (no FLOPs limit).
+  int64_t TargetFlops() const { return flops_budget_ ? wall_.TargetFlops() : flops_.DenseFlops(); }
+  // The budget's cost model, its dense cost, the budget and the current widths' cost.
+  const AmcCostModel& cost_model() const { return wall_.cost(); }
+  bool flops_budget() const { return flops_budget_; }
+  double DenseCost() const { return wall_.cost().Dense(); }
+  double Budget() const { return wall_.Target(); }
+  double Cost() const { return wall_.cost().Cost(widths_); }
   const GroupFlopsModel& flops_model() const { return flops_; }
   const ActionWall& wall() const { return wall_; }
 
@@ -87,10 +107,12 @@ class AmcEnvironment {
   int64_t Flops() const { return flops_.Flops(widths_); }
 
  private:
-  AmcEnvironment(GroupFlopsModel flops, ActionWall wall) : flops_(std::move(flops)), wall_(std::move(wall)) {}
+  AmcEnvironment(GroupFlopsModel flops, ActionWall wall, bool flops_budget)
+      : flops_(std::move(flops)), wall_(std::move(wall)), flops_budget_(flops_budget) {}
 
   GroupFlopsModel flops_;
   ActionWall wall_;
+  bool flops_budget_ = true;
   std::vector<AmcLayer> layers_;
   std::vector<std::array<double, kStaticFeatures>> features_;
   std::vector<int64_t> widths_;

@@ -1,12 +1,15 @@
 #include "compress/amc/amc_prune.h"
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "compress/amc/amc_environment.h"
 #include "compress/amc/amc_progress.h"
 #include "compress/amc/amc_search.h"
+#include "compress/amc/latency_table.h"
 #include "compress/amc/policy_evaluator.h"
 #include "compress/prune/speedup.h"
 #include "compress/train/batchnorm_calibration.h"
@@ -114,6 +117,56 @@ Status Finetune(ScriptModel& model, const ImageSet& rest, const PruneConfig& con
   return Status::Ok();
 }
 
+// target latency: the measured table the budget is in (null for target flops).
+StatusOr<std::shared_ptr<const LatencyTable>> LatencyCost(const ScriptModel& model, const LayerGraph& graph,
+                                                          const ChannelAnalysis& groups, const AmcConfig& amc,
+                                                          std::FILE* out) {
+  if (amc.target != "latency") return std::shared_ptr<const LatencyTable>();
+  const auto start = std::chrono::steady_clock::now();
+  auto table = MeasureLatencyTable(model, graph, groups, amc.wall, amc.latency);
+  if (!table.ok()) return table.status();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (out != nullptr) {
+    std::fprintf(out, "amc: latency table: %d entries at batch %lld, dense %.3f ms, measured in %.1f s\n",
+                 table->Entries(), static_cast<long long>(table->batch()), table->Dense(), s);
+  }
+  return std::make_shared<const LatencyTable>(std::move(*table));
+}
+
+// target latency: the best policy's estimated and the sped-up model's measured ms.
+Status LatencyReport(const ScriptModel& fast, const LayerGraph& graph, const AmcConfig& amc, const AmcEnvironment& env,
+                     const AmcEpisode& best, std::FILE* out, nlohmann::json& summary) {
+  if (env.flops_budget()) return Status::Ok();
+  auto measured = MeasureModelMs(fast, graph, amc.latency);
+  if (!measured.ok()) return measured.status();
+  const double estimated = env.cost_model().Cost(best.widths);
+  if (out != nullptr) {
+    std::fprintf(out,
+                 "amc: latency at batch %lld: %.3f ms dense, budget %.3f ms, estimated %.3f ms, measured %.3f ms "
+                 "(%.2fx)\n",
+                 static_cast<long long>(amc.latency.batch), env.DenseCost(), env.Budget(), estimated, *measured,
+                 env.DenseCost() / *measured);
+  }
+  summary["latency"] = {{"batch", amc.latency.batch}, {"threads", amc.latency.threads},
+                        {"repeats", amc.latency.repeats}, {"latency_ratio", amc.wall.flops_ratio},
+                        {"dense_ms", env.DenseCost()}, {"budget_ms", env.Budget()},
+                        {"estimated_ms", estimated}, {"measured_ms", *measured},
+                        {"measured_speedup", env.DenseCost() / *measured}};
+  return Status::Ok();
+}
+
+std::string BudgetText(const AmcConfig& amc, const AmcEnvironment& env) {
+  char buf[128];
+  if (env.flops_budget()) {
+    std::snprintf(buf, sizeof buf, "FLOPs budget %.3f of %lld", amc.wall.flops_ratio,
+                  static_cast<long long>(env.DenseFlops()));
+  } else {
+    std::snprintf(buf, sizeof buf, "latency budget %.3f of %.3f ms (batch %lld)", amc.wall.flops_ratio,
+                  env.DenseCost(), static_cast<long long>(amc.latency.batch));
+  }
+  return buf;
+}
+
 }  // namespace
 
 StatusOr<ScriptModel> RunAmcPruning(const ScriptModel& model, const LayerGraph& graph, const PruneConfig& config,
@@ -124,7 +177,10 @@ StatusOr<ScriptModel> RunAmcPruning(const ScriptModel& model, const LayerGraph& 
   ImageSet rest, held_out;
   SplitHeldOut(*data.train, amc.held_out, rest, held_out);
   const ChannelAnalysis groups = AnalyzeChannels(graph);
-  auto env = AmcEnvironment::Create(graph, groups, amc.wall);
+  std::FILE* out = data.progress;
+  auto cost = LatencyCost(model, graph, groups, amc, out);
+  if (!cost.ok()) return cost.status();
+  auto env = AmcEnvironment::Create(graph, groups, amc.wall, *cost);
   if (!env.ok()) return env.status();
   auto eval = PolicyEvaluator::Create(model, graph, groups, held_out, data.norm,
                                       {.ranking = amc.base_pruner, .batch_size = amc.batch_size, .threads = data.threads,
@@ -132,12 +188,11 @@ StatusOr<ScriptModel> RunAmcPruning(const ScriptModel& model, const LayerGraph& 
   if (!eval.ok()) return eval.status();
   auto dense = eval->Accuracy(env->flops_model().DenseWidths());
   if (!dense.ok()) return dense.status();
-  std::FILE* out = data.progress;
   if (out != nullptr) {
     std::fprintf(out,
-                 "amc: %zu decisions, FLOPs budget %.3f of %lld, %d episodes (%d warm-up), reward: accuracy on %lld "
+                 "amc: %zu decisions, %s, %d episodes (%d warm-up), reward: accuracy on %lld "
                  "held-out training images (dense %.4f), base pruner %s\n",
-                 env->layers().size(), amc.wall.flops_ratio, static_cast<long long>(env->DenseFlops()), amc.episodes,
+                 env->layers().size(), BudgetText(amc, *env).c_str(), amc.episodes,
                  amc.warmup_episodes, static_cast<long long>(held_out.count), *dense,
                  PrunerName(amc.base_pruner).c_str());
   }
@@ -154,6 +209,7 @@ StatusOr<ScriptModel> RunAmcPruning(const ScriptModel& model, const LayerGraph& 
   nlohmann::json summary = SummaryJson(amc, seed, *env, *result, held_out.count, *dense);
   auto fast = Speedup(model, graph, groups, eval->KeptChannels(best.widths));
   if (!fast.ok()) return fast.status();
+  HONE_RETURN_IF_ERROR(LatencyReport(*fast, graph, amc, *env, best, out, summary));
   if (amc.calibrate_bn > 0) {  // as the reward saw it
     auto n = CalibrateBatchNorm(*fast, rest, data.norm, {.batches = amc.calibrate_bn, .threads = data.threads});
     if (!n.ok()) return n.status();

@@ -1,5 +1,7 @@
 // `pruner: amc` in `hone compress prune`, end to end: an AMC search (amc_search.h) over the
-// model's channel groups under the config's FLOPs budget, each episode rewarded by the
+// model's channel groups under the config's FLOPs budget (or, with amc.target latency, a
+// budget in the milliseconds of a latency table measured first: latency_table.h), each
+// episode rewarded by the
 // masked model's accuracy on held-out TRAINING images (never the test set); the best
 // policy's widths, through the base pruner's ranking (PolicyEvaluator::KeptChannels), go
 // to Speedup; the small model is then fine-tuned in process when
@@ -12,7 +14,9 @@
 //   nlohmann::json report;
 //   auto small = RunAmcPruning(model, graph, config, data, report);   // config.amc set
 //   // report["amc"]: episodes, best reward and episode, keep ratios and widths per
-//   // decision, FLOPs before and after, held-out size, fine-tuning epochs.
+//   // decision, FLOPs before and after, held-out size, fine-tuning epochs; with target
+//   // latency, report["amc"]["latency"]: batch, dense, budget, the best policy's
+//   // estimated ms and the sped-up model's measured ms at that batch.
 //
 // The held-out images are the LAST amc.held_out images of `train` (Fashion-MNIST's and
 // CIFAR's training files are in no class order); fine-tuning uses the ones before them.
