@@ -21,17 +21,10 @@ using nlohmann::json;
 constexpr int64_t kMaxTail = 1 << 20;
 constexpr int kExportBatch = 1000;
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // Opens trials/<seq>/<stream>.log of the experiment; fd -1 when it does not exist.
-StatusOr<std::shared_ptr<Fd>> OpenLog(const ExperimentEntry& e, int64_t seq, const std::string& stream, int64_t* size) {
+StatusOr<std::shared_ptr<OpenFile>> OpenLog(const ExperimentEntry& e, int64_t seq, const std::string& stream, int64_t* size) {
   auto path = std::filesystem::path(e.dir) / "trials" / std::to_string(seq) / (stream + ".log");
-  auto fd = std::make_shared<Fd>();
+  auto fd = std::make_shared<OpenFile>();
   *size = 0;
   fd->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd->fd < 0) {
@@ -150,15 +143,7 @@ void AddFileRoutes(httplib::Server& server, ServerState& state) {
     res.set_header("Content-Disposition", "attachment; filename=\"" + target->entry.id + "-trial-" +
                                               std::to_string(target->seq) + "-" + target->stream + ".log\"");
     if ((*fd)->fd < 0 || size == 0) return res.set_content("", "text/plain; charset=utf-8");
-    std::shared_ptr<Fd> file = *fd;
-    res.set_content_provider(static_cast<size_t>(size), "text/plain; charset=utf-8",
-                             [file](size_t offset, size_t length, httplib::DataSink& sink) {
-                               char buf[65536];
-                               ssize_t n = ::pread(file->fd, buf, std::min(length, sizeof(buf)), static_cast<off_t>(offset));
-                               if (n <= 0) return false;  // the file shrank: end the answer
-                               sink.write(buf, static_cast<size_t>(n));
-                               return true;
-                             });
+    StreamFile(res, *fd, size, "text/plain; charset=utf-8");
   });
 
   server.Get(R"(/api/v1/experiments/([^/]+)/export)", [&state](const httplib::Request& req, httplib::Response& res) {

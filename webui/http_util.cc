@@ -1,5 +1,8 @@
 #include "webui/http_util.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -107,6 +110,21 @@ std::optional<TrialTarget> ResolveTrialOrReply(ServerState& state, const httplib
   if (!*trial)
     return ReplyError(res, 404, "experiment " + entry->id + " has no trial " + std::to_string(*seq)), std::nullopt;
   return TrialTarget{*entry, *seq};
+}
+
+OpenFile::~OpenFile() {
+  if (fd >= 0) ::close(fd);
+}
+
+void StreamFile(httplib::Response& res, std::shared_ptr<OpenFile> file, int64_t size, const std::string& type) {
+  res.set_content_provider(static_cast<size_t>(size), type,
+                           [file = std::move(file)](size_t offset, size_t length, httplib::DataSink& sink) {
+                             char buf[65536];
+                             ssize_t n = ::pread(file->fd, buf, std::min(length, sizeof(buf)), static_cast<off_t>(offset));
+                             if (n <= 0) return false;  // the file shrank: end the answer
+                             sink.write(buf, static_cast<size_t>(n));
+                             return true;
+                           });
 }
 
 }  // namespace hone::webui

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -61,5 +62,18 @@ struct TrialTarget {
 };
 std::optional<TrialTarget> ResolveTrialOrReply(ServerState& state, const httplib::Request& req,
                                                httplib::Response& res);
+
+// An open file descriptor, closed with the last owner (a streamed answer holds one).
+struct OpenFile {
+  int fd = -1;
+  OpenFile() = default;
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile();
+};
+
+// Answers with the first `size` bytes of `file`, read in 64 KiB pieces as the client
+// takes them; a file that shrank meanwhile ends the answer early.
+void StreamFile(httplib::Response& res, std::shared_ptr<OpenFile> file, int64_t size, const std::string& type);
 
 }  // namespace hone::webui

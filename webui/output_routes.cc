@@ -29,13 +29,6 @@ constexpr int64_t kMaxOutputFileBytes = 32 << 20;
 constexpr size_t kMaxListed = 500;
 constexpr const char* kOutputFileSecurity = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // A name of a file directly in output/: 1..255 bytes, no '/', '\', '"' or control
 // characters, not starting with '.' (so neither "." nor ".." nor hidden files).
 bool IsOutputName(std::string_view name) {
@@ -70,10 +63,10 @@ std::string ContentTypeOf(std::string_view name, bool* inline_shown) {
 
 // trials/<seq>/output of the experiment as a directory descriptor; fd -1 when the trial
 // has no output directory. The trial directory and output/ must not be symlinks.
-StatusOr<std::shared_ptr<Fd>> OpenOutputDir(const TrialTarget& t) {
+StatusOr<std::shared_ptr<OpenFile>> OpenOutputDir(const TrialTarget& t) {
   auto trial_dir = std::filesystem::path(t.entry.dir) / "trials" / std::to_string(t.seq);
-  auto dir = std::make_shared<Fd>();
-  Fd trial;
+  auto dir = std::make_shared<OpenFile>();
+  OpenFile trial;
   trial.fd = ::open(trial_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (trial.fd >= 0) dir->fd = ::openat(trial.fd, "output", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir->fd >= 0 || errno == ENOENT) return dir;
@@ -111,9 +104,9 @@ json ListOutputs(int dir_fd, bool* truncated) {
 }
 
 // Opens output/<name>: a regular file of at most kMaxOutputFileBytes, not a symlink.
-StatusOr<std::shared_ptr<Fd>> OpenOutputFile(const TrialTarget& t, int dir_fd, const std::string& name,
+StatusOr<std::shared_ptr<OpenFile>> OpenOutputFile(const TrialTarget& t, int dir_fd, const std::string& name,
                                              int64_t* size) {
-  auto file = std::make_shared<Fd>();
+  auto file = std::make_shared<OpenFile>();
   const std::string what = "output file '" + name + "' of trial " + std::to_string(t.seq);
   if (dir_fd >= 0) file->fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (file->fd < 0) {
@@ -129,20 +122,13 @@ StatusOr<std::shared_ptr<Fd>> OpenOutputFile(const TrialTarget& t, int dir_fd, c
   return file;
 }
 
-void ServeOutputFile(httplib::Response& res, const std::string& name, std::shared_ptr<Fd> file, int64_t size) {
+void ServeOutputFile(httplib::Response& res, const std::string& name, std::shared_ptr<OpenFile> file, int64_t size) {
   bool shown = false;
   const std::string type = ContentTypeOf(name, &shown);
   res.set_header("Content-Security-Policy", kOutputFileSecurity);
   res.set_header("Content-Disposition", std::string(shown ? "inline" : "attachment") + "; filename=\"" + name + "\"");
   if (size == 0) return res.set_content("", type);
-  res.set_content_provider(static_cast<size_t>(size), type,
-                           [file](size_t offset, size_t length, httplib::DataSink& sink) {
-                             char buf[65536];
-                             ssize_t n = ::pread(file->fd, buf, std::min(length, sizeof(buf)), static_cast<off_t>(offset));
-                             if (n <= 0) return false;  // the file shrank: end the answer
-                             sink.write(buf, static_cast<size_t>(n));
-                             return true;
-                           });
+  StreamFile(res, std::move(file), size, type);
 }
 
 }  // namespace

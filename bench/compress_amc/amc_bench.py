@@ -22,7 +22,13 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_util  # noqa: E402
+
+
+def run(cmd, log, env=None):
+    return bench_util.run(cmd, log, env, who="bench/compress_amc")
 
 
 def parse_args():
@@ -49,26 +55,10 @@ def parse_args():
     return p.parse_args()
 
 
-def run(cmd, log, env=None):
-    start = time.perf_counter()
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
-    if proc.returncode != 0:
-        sys.exit(f"bench/compress_amc: {' '.join(cmd)} exited {proc.returncode}; see {log}")
-    return time.perf_counter() - start
 
 
-def save(path, value):
-    with open(path + ".tmp", "w") as f:
-        json.dump(value, f, indent=1)
-    os.replace(path + ".tmp", path)
 
 
-def load(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def last_json_line(log):
@@ -112,7 +102,7 @@ class Bench:
     def score_policy(self, d, base, name, params):
         """The policy's reward, and its sped-up model at d/<name>.pt."""
         path = os.path.join(d, f"{name}_policy.json")
-        save(path, params)
+        bench_util.save(path, params)
         log = os.path.join(d, f"{name}_policy.log")
         run([self.hc, "amc-trial"] + self.trial_args(base) + ["--threads", str(self.a.threads), "--latency-repeats",
                                                             "0", "--params", path, "--out",
@@ -130,7 +120,7 @@ class Bench:
         wall = run([self.hc, "prune", base, "--config", cfg, "--out", os.path.join(d, "amc.pt"), "--report", report,
                     "--threads", str(self.a.threads), "--latency-repeats", "3", "--data", "fashion-mnist",
                     "--test-subset", str(self.a.test_subset)], os.path.join(d, "amc_prune.log"))
-        summary = load(report)["amc"]
+        summary = bench_util.load(report)["amc"]
         return {"reward": summary["best_reward"], "evaluations": summary["episodes"], "seconds": wall,
                 "flops_ratio": summary["flops_after"] / summary["flops_before"]}
 
@@ -181,8 +171,8 @@ class Bench:
         os.makedirs(d, exist_ok=True)
         base = self.base(d, model)
         dense = {"test": percent(r"test accuracy ([0-9.]+)%", os.path.join(d, "train.log"))}
-        save(os.path.join(d, "dense.json"), dense)
-        space = load(os.path.join(d, "space.json"))
+        bench_util.save(os.path.join(d, "dense.json"), dense)
+        space = bench_util.load(os.path.join(d, "space.json"))
         for method in self.a.methods.split():
             result_path = os.path.join(d, f"{method}.json")
             if self.a.reuse and os.path.exists(result_path):
@@ -198,8 +188,8 @@ class Bench:
                 params, result = self.experiment(d, base, method)
                 report = self.score_policy(d, base, method, params)
                 result["flops_ratio"] = report["flops_ratio"]
-            save(result_path, self.finish(d, method, result))
-            r = load(result_path)
+            bench_util.save(result_path, self.finish(d, method, result))
+            r = bench_util.load(result_path)
             print(f"{model} {method}: reward {r['reward']:.4f}, test {r['test']}%, fine-tuned {r['test_ft']}%",
                   flush=True)
 
@@ -207,7 +197,7 @@ class Bench:
 def main():
     args = parse_args()
     os.makedirs(args.out, exist_ok=True)
-    save(os.path.join(args.out, "settings.json"), vars(args))
+    bench_util.save(os.path.join(args.out, "settings.json"), vars(args))
     bench = Bench(args)
     for model in args.models.split():
         bench.model(model)

@@ -2,29 +2,23 @@
 """Writes bench/compress_amc's table (markdown) from OUT/<model>/<method>.json, with the
 AMC issue's goals as PASS/FAIL lines.   table.py OUT
 """
-import json
 import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_util  # noqa: E402
 
 NAMES = {"amc": "AMC (`pruner: amc`)", "amc_exp": "AMC as an experiment (`tuner: amc`)", "random": "random search",
          "tpe": "`tpe`", "anneal": "`anneal`", "uniform": "uniform keep ratio"}
 
 
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
 
 
-def fmt(x, spec="{:.2f}"):
-    return "-" if x is None else spec.format(x)
 
 
 def main():
     out = sys.argv[1]
-    s = load(os.path.join(out, "settings.json")) or {}
+    s = bench_util.load(os.path.join(out, "settings.json"), missing_ok=True) or {}
     print(f"FLOPs budget {s.get('flops_ratio')} of dense; {s.get('episodes')} evaluations per search "
           f"(AMC: {s.get('warmup')} random warm-up episodes); reward: accuracy on the last {s.get('held_out')} "
           f"training images, batch norms re-estimated on {s.get('calibrate_bn')} batches; fine-tuning "
@@ -33,22 +27,22 @@ def main():
     goals = []
     for model in s.get("models", "").split():
         d = os.path.join(out, model)
-        dense = load(os.path.join(d, "dense.json"))
+        dense = bench_util.load(os.path.join(d, "dense.json"), missing_ok=True)
         if not dense:
             continue
-        print(f"**{model}** (dense {fmt(dense['test'])}%)\n")
+        print(f"**{model}** (dense {bench_util.fmt(dense['test'])}%)\n")
         print("| method | evaluations | search | best reward | FLOPs | parameters | test, no fine-tuning | "
               "test, fine-tuned |")
         print("|---|---|---|---|---|---|---|---|")
         results = {}
         for m in s.get("methods", "").split():
-            r = load(os.path.join(d, f"{m}.json"))
+            r = bench_util.load(os.path.join(d, f"{m}.json"), missing_ok=True)
             if not r:
                 continue
             results[m] = r
-            print(f"| {NAMES.get(m, m)} | {r['evaluations']} | {fmt(r.get('seconds'), '{:.0f} s')} | "
-                  f"{r['reward']:.4f} | {fmt(r.get('flops_ratio'), '{:.3f}')} | {r.get('params', '-'):,} | "
-                  f"{fmt(r.get('test'))}% | {fmt(r.get('test_ft'))}% |")
+            print(f"| {NAMES.get(m, m)} | {r['evaluations']} | {bench_util.fmt(r.get('seconds'), '{:.0f} s')} | "
+                  f"{r['reward']:.4f} | {bench_util.fmt(r.get('flops_ratio'), '{:.3f}')} | {r.get('params', '-'):,} | "
+                  f"{bench_util.fmt(r.get('test'))}% | {bench_util.fmt(r.get('test_ft'))}% |")
         print()
         amc = results.get("amc")
         if amc:

@@ -20,7 +20,13 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_util  # noqa: E402
+
+
+def run(cmd, log, env=None):
+    return bench_util.run(cmd, log, env, who="bench/nas")
 
 
 def parse_args():
@@ -55,28 +61,10 @@ def parse_args():
     return p.parse_args()
 
 
-def run(cmd, log, env=None):
-    """Runs cmd with its output in `log`; returns the wall seconds. Exits on failure."""
-    start = time.perf_counter()
-    with open(log, "w") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"bench/nas: {' '.join(cmd)} exited {proc.returncode}; see {log}")
-    return wall
 
 
-def save(path, value):
-    with open(path + ".tmp", "w") as f:
-        json.dump(value, f, indent=1)
-    os.replace(path + ".tmp", path)
 
 
-def load(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def cached(args, path):
@@ -97,10 +85,6 @@ def read_arch(path):
     return decisions
 
 
-def all_skip(decisions):
-    ops = {v for k, v in decisions.items() if not k.endswith(".inputs")}
-    return ops <= {"skip_connect", "none"}
-
 
 def oneshot(args, hone_nas):
     for s in args.strategies.split():
@@ -115,7 +99,7 @@ def oneshot(args, hone_nas):
         wall = run(cmd, os.path.join(d, "search.log"))
         text = open(os.path.join(d, "search.log")).read()
         stopped = re.findall(r"^(stopped after epoch.*|every epoch.*)$", text, re.M)
-        save(result, {"strategy": s, "seconds": wall, "stopped": stopped[0] if stopped else "",
+        bench_util.save(result, {"strategy": s, "seconds": wall, "stopped": stopped[0] if stopped else "",
                       "decisions": read_arch(os.path.join(d, "arch.yaml"))})
         print(f"oneshot {s}: {wall:.0f} s", flush=True)
 
@@ -136,7 +120,7 @@ def random_archs(args, hone_nas):
     os.makedirs(d, exist_ok=True)
     space_json = os.path.join(d, "space.json")
     run([hone_nas, "search-space", args.space, "--out", space_json], os.path.join(d, "search-space.log"))
-    space = load(space_json)
+    space = bench_util.load(space_json)
     rng = random.Random(args.seed)
     for i in range(args.random_archs):
         arch = os.path.join(d, f"arch{i}", "retrain_arch.yaml")
@@ -175,7 +159,7 @@ def retrain(args, hone_nas):
         wall = run([hone_nas, "train", arch, "--out", os.path.join(d, "model.pt")] + train_args(args), log)
         r = parse_training(log)
         r.update({"seconds": wall, "decisions": read_arch(arch)})
-        save(result, r)
+        bench_util.save(result, r)
         print(f"retrain {os.path.relpath(d, args.out)}: {r['accuracy']}% ({r['params']} parameters, {wall:.0f} s)",
               flush=True)
 
@@ -190,7 +174,7 @@ def resnet20(args, hone_compress):
     for s in args.strategies.split():
         path = os.path.join(args.out, "oneshot", s, "retrain.json")
         if os.path.exists(path):
-            found.append(load(path))
+            found.append(bench_util.load(path))
     found = [r for r in found if r["accuracy"] is not None]
     # resnet20's parameters grow with the square of its width (272,186 at width 16).
     target = max(found, key=lambda r: r["accuracy"])["params"] if found else 272186
@@ -201,7 +185,7 @@ def resnet20(args, hone_compress):
     wall = run(cmd, log)
     r = parse_training(log)
     r.update({"seconds": wall, "width": width, "target_params": target})
-    save(result, r)
+    bench_util.save(result, r)
     print(f"resnet20 width {width}: {r['accuracy']}% ({r['params']} parameters)", flush=True)
 
 
@@ -245,7 +229,7 @@ def multi(args, hone):
             finals = [row[0] for row in db.execute(
                 "SELECT final FROM trials WHERE status = 'succeeded' AND final IS NOT NULL ORDER BY seq")]
             db.close()
-            save(result, {"tuner": tuner, "seed": seed, "seconds": wall, "finals": finals})
+            bench_util.save(result, {"tuner": tuner, "seed": seed, "seconds": wall, "finals": finals})
             print(f"multi {tuner} seed {seed}: best {max(finals) if finals else None} of {len(finals)}", flush=True)
 
 
@@ -256,7 +240,7 @@ def main():
     hone_nas = os.path.join(args.build, "hone-nas")
     hone_compress = os.path.join(args.build, "hone-compress")
     steps = args.steps.split()
-    save(os.path.join(args.out, "settings.json"), vars(args))
+    bench_util.save(os.path.join(args.out, "settings.json"), vars(args))
     if "oneshot" in steps:
         oneshot(args, hone_nas)
     if "random" in steps:

@@ -4,22 +4,16 @@ of the NAS issue as PASS/FAIL lines.
 
   table.py OUT
 """
-import json
 import os
 import statistics
 import sys
 
-
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_util  # noqa: E402
 
 
-def fmt(x, spec="{:.2f}"):
-    return "-" if x is None else spec.format(x)
+
+
 
 
 def skips(decisions):
@@ -33,7 +27,7 @@ def all_skip(decisions):
 
 def main():
     out = sys.argv[1]
-    settings = load(os.path.join(out, "settings.json")) or {}
+    settings = bench_util.load(os.path.join(out, "settings.json"), missing_ok=True) or {}
     strategies = settings.get("strategies", "darts gdas enas spos").split()
     lines, goals = [], []
     epochs = settings.get("epochs")
@@ -48,20 +42,20 @@ def main():
 
     randoms = []
     for i in range(settings.get("random_archs", 0)):
-        r = load(os.path.join(out, "random", f"arch{i}", "retrain.json"))
+        r = bench_util.load(os.path.join(out, "random", f"arch{i}", "retrain.json"), missing_ok=True)
         if r and r.get("accuracy") is not None:
             randoms.append(r)
     median = statistics.median([r["accuracy"] for r in randoms]) if randoms else None
     best_found = None
     for s in strategies:
-        search = load(os.path.join(out, "oneshot", s, "search.json"))
-        r = load(os.path.join(out, "oneshot", s, "retrain.json"))
+        search = bench_util.load(os.path.join(out, "oneshot", s, "search.json"), missing_ok=True)
+        r = bench_util.load(os.path.join(out, "oneshot", s, "retrain.json"), missing_ok=True)
         if not search:
             continue
         acc = r.get("accuracy") if r else None
         decisions = search["decisions"]
-        lines.append(f"| one-shot `{s}` | {search['seconds']:.0f} s | {fmt(r and r.get('seconds'), '{:.0f} s')} | "
-                     f"{fmt(r and r.get('params'), '{:,}')} | {skips(decisions)} | {fmt(acc)}% |")
+        lines.append(f"| one-shot `{s}` | {search['seconds']:.0f} s | {bench_util.fmt(r and r.get('seconds'), '{:.0f} s')} | "
+                     f"{bench_util.fmt(r and r.get('params'), '{:,}')} | {skips(decisions)} | {bench_util.fmt(acc)}% |")
         goals.append((f"{s}: search under one hour ({search['seconds']:.0f} s)", search["seconds"] < 3600))
         goals.append((f"{s}: no all-skip cell", not all_skip(decisions)))
         if acc is not None and median is not None:
@@ -75,17 +69,17 @@ def main():
                      f"{statistics.median([r['params'] for r in randoms]):,.0f} | - | {median:.2f}% |")
         lines.append(f"| random architectures: best / worst | - | - | - | - | {accs[-1]:.2f}% / {accs[0]:.2f}% |")
         best_found = accs[-1] if best_found is None else max(best_found, accs[-1])
-    rn = load(os.path.join(out, "resnet20", "retrain.json"))
+    rn = bench_util.load(os.path.join(out, "resnet20", "retrain.json"), missing_ok=True)
     if rn:
-        lines.append(f"| zoo resnet20, width {rn['width']} | - | {rn['seconds']:.0f} s | {fmt(rn.get('params'), '{:,}')} | "
-                     f"- | {fmt(rn.get('accuracy'))}% |")
+        lines.append(f"| zoo resnet20, width {rn['width']} | - | {rn['seconds']:.0f} s | {bench_util.fmt(rn.get('params'), '{:,}')} | "
+                     f"- | {bench_util.fmt(rn.get('accuracy'))}% |")
     if best_found is not None:
         goals.append((f"the best architecture reaches 93% ({best_found:.2f}%)", best_found >= 93.0))
 
     multi = []
     tuners = settings.get("multi_tuners", "").split()
     for t in tuners:
-        runs = [load(os.path.join(out, "multi", f"{t}-{s}", "result.json")) for s in range(settings.get("multi_seeds", 0))]
+        runs = [bench_util.load(os.path.join(out, "multi", f"{t}-{s}", "result.json"), missing_ok=True) for s in range(settings.get("multi_seeds", 0))]
         runs = [r for r in runs if r and r["finals"]]
         if runs:
             multi.append((t, runs))

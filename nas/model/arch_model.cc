@@ -64,18 +64,6 @@ Module DartsCell(const std::string& path, const CellGenotype& g, int nodes, cons
   return cell;
 }
 
-// Registers a chain network's stem (conv-bn-relu6) on `m` and returns its forward line.
-std::string ChainStem(Module& m, const ModelSpace& space) {
-  m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
-  m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
-  return "    x = torch.hardtanh(self.stem_bn(self.stem(x)), 0.0, 6.0)\n";
-}
-
-std::string Classifier(Module& m, const ModelSpace& space, int64_t features) {
-  m.register_module("classifier", layers::Linear("classifier", features, space.classes));
-  return "    x = torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n    return self.classifier(x)\n";
-}
-
 Module Nb201Network(const ModelSpace& space, const Architecture& arch) {
   return Nb201Body("Nb201Network", space, "", [&](const std::string& name, int64_t channels) {
     return Nb201Cell(name, arch.normal, space.cell.nodes, channels);
@@ -90,7 +78,7 @@ Module DartsNetwork(const ModelSpace& space, const Architecture& arch) {
 
 Module ChainNetwork(const ModelSpace& space, const Architecture& arch) {
   Module m = ops::NewModule("ChainNetwork", "");
-  std::string code = "def forward(self, x):\n" + ChainStem(m, space);
+  std::string code = "def forward(self, x):\n" + AddStem(m, space, true);
   int64_t in = space.stem_channels;
   for (size_t s = 0; s < arch.stages.size(); ++s) {
     for (size_t b = 0; b < arch.stages[s].size(); ++b) {
@@ -107,7 +95,7 @@ Module ChainNetwork(const ModelSpace& space, const Architecture& arch) {
     code += "    x = torch.hardtanh(self.head_bn(self.head(x)), 0.0, 6.0)\n";
     in = space.chain.head_channels;
   }
-  layers::Define(m, code + Classifier(m, space, in));
+  layers::Define(m, code + AddClassifier(m, space, in));
   return m;
 }
 

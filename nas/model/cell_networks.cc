@@ -4,29 +4,24 @@
 #include "nas/model/nas_ops_torch.h"
 
 namespace hone::nas {
-namespace {
-
 using torch::jit::Module;
 namespace layers = compress::layers;
 
-// Registers the stem on `m` and returns its forward line.
-std::string Stem(Module& m, const ModelSpace& space) {
+std::string AddStem(Module& m, const ModelSpace& space, bool relu6) {
   m.register_module("stem", ops::Conv("stem", space.input.channels, space.stem_channels, 3, 1, 1, 1));
   m.register_module("stem_bn", layers::BatchNorm2d("stem_bn", space.stem_channels));
-  return "    x = self.stem_bn(self.stem(x))\n";
+  return relu6 ? "    x = torch.hardtanh(self.stem_bn(self.stem(x)), 0.0, 6.0)\n" : "    x = self.stem_bn(self.stem(x))\n";
 }
 
-std::string Classifier(Module& m, const ModelSpace& space, int64_t features) {
+std::string AddClassifier(Module& m, const ModelSpace& space, int64_t features) {
   m.register_module("classifier", layers::Linear("classifier", features, space.classes));
   return "    x = torch.flatten(torch.adaptive_avg_pool2d(x, [1, 1]), 1)\n    return self.classifier(x)\n";
 }
 
-}  // namespace
-
 Module Nb201Body(const std::string& kind, const ModelSpace& space, const std::string& extra,
                  const Nb201CellFactory& make_cell) {
   Module m = ops::NewModule(kind, "");
-  std::string code = "def forward(self, x" + extra + "):\n" + Stem(m, space);
+  std::string code = "def forward(self, x" + extra + "):\n" + AddStem(m, space, false);
   int64_t in = space.stem_channels;
   int index = 0;
   for (size_t s = 0; s < space.cell.stages.size(); ++s) {
@@ -48,14 +43,14 @@ Module Nb201Body(const std::string& kind, const ModelSpace& space, const std::st
   }
   m.register_module("last_bn", layers::BatchNorm2d("last_bn", in));
   code += "    x = torch.relu(self.last_bn(x))\n";
-  layers::Define(m, code + Classifier(m, space, in));
+  layers::Define(m, code + AddClassifier(m, space, in));
   return m;
 }
 
 Module DartsBody(const std::string& kind, const ModelSpace& space, const std::string& extra,
                  const DartsCellFactory& make_cell) {
   Module m = ops::NewModule(kind, "");
-  std::string code = "def forward(self, x" + extra + "):\n" + Stem(m, space) + "    s0 = x\n    s1 = x\n";
+  std::string code = "def forward(self, x" + extra + "):\n" + AddStem(m, space, false) + "    s0 = x\n    s1 = x\n";
   DartsCellShape shape{space.stem_channels, space.stem_channels, 0, false, false};
   int index = 0;
   for (size_t s = 0; s < space.cell.stages.size(); ++s) {
@@ -72,7 +67,7 @@ Module DartsBody(const std::string& kind, const ModelSpace& space, const std::st
     }
   }
   code += "    x = s1\n";
-  layers::Define(m, code + Classifier(m, space, shape.prev));
+  layers::Define(m, code + AddClassifier(m, space, shape.prev));
   return m;
 }
 

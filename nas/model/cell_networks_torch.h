@@ -1,4 +1,5 @@
-// The networks around the cells of a cell space, shared by the stand-alone networks
+// The networks around the cells of a cell space (and the stem and classifier of every
+// space), shared by the stand-alone networks
 // (arch_model.h) and the supernets (nas/oneshot/), so that both have the same modules
 // under the same names and a path of a supernet can be copied into a stand-alone
 // network tensor by tensor. The caller builds the cells; these build the rest.
@@ -21,6 +22,12 @@
 #include "nas/space/model_space.h"
 
 namespace hone::nas {
+
+// The pieces every network of a space begins and ends with, registered on `m`; each
+// returns its forward lines. The stem: a 3x3 conv-bn on `x` (relu6 after it for chains).
+// The classifier: global average pooling of `x` and a linear layer, returned.
+std::string AddStem(torch::jit::Module& m, const ModelSpace& space, bool relu6);
+std::string AddClassifier(torch::jit::Module& m, const ModelSpace& space, int64_t features);
 
 // nb201: stem conv-bn; per stage, a residual stride-2 block first (stages after the first;
 // the first stage widens the stem with a 1x1 relu-conv-bn when the channels differ), then

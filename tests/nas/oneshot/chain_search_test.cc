@@ -10,6 +10,7 @@
 #include "compress/train/image_batches_torch.h"
 #include "nas/model/arch_model.h"
 #include "nas/space/space_reader.h"
+#include "oneshot_test_util.h"
 
 namespace hone::nas {
 namespace {
@@ -33,14 +34,9 @@ head: {channels: 16}
 }
 
 OneShotOptions Options() {
-  OneShotOptions o;
-  o.strategy = OneShotStrategy::kSpos;
-  o.epochs = 2;
-  o.batch_size = 32;
+  OneShotOptions o = testing::SmallSearchOptions(OneShotStrategy::kSpos);
   o.lr = 0.1;
   o.candidates = 8;
-  o.valid_batches = 2;
-  o.seed = 4;
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include "nas/oneshot/oneshot_search.h"
 #include "nas/oneshot/supernet_torch.h"
 #include "nas/space/space_reader.h"
+#include "oneshot_test_util.h"
 
 namespace hone::nas {
 namespace {
@@ -26,17 +27,7 @@ ModelSpace TinyDarts() {
   return s;
 }
 
-OneShotOptions Options(OneShotStrategy strategy) {
-  OneShotOptions o;
-  o.strategy = strategy;
-  o.epochs = 2;
-  o.batch_size = 32;
-  o.candidates = 6;
-  o.valid_batches = 2;
-  o.max_skip = -1;
-  o.seed = 4;
-  return o;
-}
+OneShotOptions Options(OneShotStrategy strategy) { return testing::SmallSearchOptions(strategy); }
 
 void ExpectValidCell(const CellGenotype& cell, int nodes) {
   ASSERT_EQ(cell.edges.size(), static_cast<size_t>(2 * nodes));

@@ -7,6 +7,7 @@
 #include "../../compress/torch_test_util.h"
 #include "compress/data/dataset_catalog.h"
 #include "nas/space/space_reader.h"
+#include "oneshot_test_util.h"
 
 namespace hone::nas {
 namespace {
@@ -22,17 +23,7 @@ ModelSpace Tiny() {
   return s;
 }
 
-OneShotOptions Options(OneShotStrategy strategy) {
-  OneShotOptions o;
-  o.strategy = strategy;
-  o.epochs = 2;
-  o.batch_size = 32;
-  o.candidates = 6;
-  o.valid_batches = 2;
-  o.max_skip = -1;
-  o.seed = 4;
-  return o;
-}
+OneShotOptions Options(OneShotStrategy strategy) { return testing::SmallSearchOptions(strategy); }
 
 TEST(OneShotSearchTest, EveryStrategyRunsDeterministically) {
   if (!compress::testing::HaveFashionMnist()) GTEST_SKIP() << "no Fashion-MNIST";
