@@ -11,6 +11,7 @@
 #include "compress/amc/amc_search.h"
 #include "compress/amc/latency_table.h"
 #include "compress/amc/policy_evaluator.h"
+#include "compress/prune/prune_schedule.h"
 #include "compress/prune/speedup.h"
 #include "compress/train/batchnorm_calibration.h"
 #include "compress/train/trainer.h"
@@ -99,14 +100,7 @@ Status Finetune(ScriptModel& model, const ImageSet& rest, const PruneConfig& con
                 nlohmann::json& summary) {
   const PruneSchedule& s = config.schedule;
   if (s.finetune_epochs <= 0) return Status::Ok();
-  TrainOptions train;
-  train.optimizer = s.optimizer;
-  train.lr = s.lr;
-  train.epochs = s.finetune_epochs;
-  train.batch_size = s.batch_size;
-  train.threads = data.threads;
-  train.seed = data.seed + 1;
-  train.progress = data.progress;
+  TrainOptions train = FinetuneOptions(s, data.threads, data.seed + 1, data.progress);
   auto history = Train(model, rest, nullptr, data.norm, train);
   if (!history.ok()) return history.status();
   nlohmann::json epochs = nlohmann::json::array();

@@ -93,8 +93,11 @@ Status RunAmcTrial(const TrialArgs& a) {
   if (!spec.ok()) return spec.status();
   auto images = LoadDataset(*spec, Split::kTrain);
   if (!images.ok()) return images.status();
-  ImageSet calibration = *images;  // the images before the held-out ones, as pruner: amc splits them
-  if (a.held_out > 0 && a.held_out < images->count) TruncateImageSet(calibration, images->count - a.held_out);
+  ImageSet calibration;  // the images before the held-out ones, as pruner: amc splits them
+  if (a.calibrate_bn > 0) {
+    calibration = *images;
+    if (a.held_out > 0 && a.held_out < images->count) TruncateImageSet(calibration, images->count - a.held_out);
+  }
   KeepLast(*images, a.held_out);
   const Normalization norm = DatasetNormalization(spec->name, images->channels);
   auto eval = PolicyEvaluator::Create(setup->net.model, setup->net.graph, setup->groups, *images, norm,

@@ -207,14 +207,8 @@ Status FinetuneStep(const StepContext& c, const PruneRun& run, PruneStep& step) 
     return InvalidArgument("pruning masks failed: " + TorchErrorMessage(e));
   }
   if (schedule.finetune_epochs > 0) {
-    TrainOptions train;
-    train.optimizer = schedule.optimizer;
-    train.lr = schedule.lr;
-    train.epochs = schedule.finetune_epochs;
-    train.batch_size = schedule.batch_size;
-    train.threads = data.threads;
-    train.seed = data.seed + static_cast<uint64_t>(step.step);
-    train.progress = data.progress;
+    TrainOptions train =
+        FinetuneOptions(schedule, data.threads, data.seed + static_cast<uint64_t>(step.step), data.progress);
     train.after_step = [&masks] { masks.Apply(); };
     auto history = Train(c.model, *data.train, nullptr, data.norm, train);
     if (!history.ok()) return history.status();
@@ -355,6 +349,18 @@ StatusOr<PruneRun> RunPruning(ScriptModel& model, const LayerGraph& graph, const
   }
   run.result = run.steps.back().result;
   return run;
+}
+
+TrainOptions FinetuneOptions(const PruneSchedule& schedule, int threads, uint64_t seed, std::FILE* progress) {
+  TrainOptions train;
+  train.optimizer = schedule.optimizer;
+  train.lr = schedule.lr;
+  train.epochs = schedule.finetune_epochs;
+  train.batch_size = schedule.batch_size;
+  train.threads = threads;
+  train.seed = seed;
+  train.progress = progress;
+  return train;
 }
 
 }  // namespace hone::compress

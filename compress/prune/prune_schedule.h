@@ -36,6 +36,10 @@
 
 namespace hone::compress {
 
+// The training options of a schedule's fine-tuning (its optimizer, lr, epochs and batch
+// size), with the caller's threads, seed and progress stream.
+TrainOptions FinetuneOptions(const PruneSchedule& schedule, int threads, uint64_t seed, std::FILE* progress);
+
 struct PruneData {
   const ImageSet* train = nullptr;  // scoring and fine-tuning (needed by the data-driven
                                     // pruners and by finetune_epochs > 0)
