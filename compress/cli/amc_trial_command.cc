@@ -143,6 +143,7 @@ void SetupAmcTrialCommand(CLI::App& app, Status* result) {
   cmd->add_option("--calibrate-bn", a->calibrate_bn,
                   "Re-estimate batch norms on N batches of the training images before the held-out ones, as "
                   "pruner: amc's calibrate_bn (0: off)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->callback([a, result] { *result = RunAmcTrial(*a); });
 }

@@ -77,9 +77,11 @@ void SetupSearchCommand(CLI::App& app, Status* result) {
   cmd->add_option("--candidates", a->options.candidates, "spos: architectures scored after training")
       ->capture_default_str();
   cmd->add_option("--max-params", a->options.max_parameters,
-                  "spos on chain spaces: pick only networks with at most this many parameters (0: any)");
+                  "spos on chain spaces: pick only networks with at most this many parameters (0: any)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-macs", a->options.max_macs,
-                  "spos on chain spaces: pick only networks with at most this many multiply-accumulates per image (0: any)");
+                  "spos on chain spaces: pick only networks with at most this many multiply-accumulates per image (0: any)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--train-subset", a->train_subset, "Use only the first N training images (0: all)");
   cmd->add_option("--threads", a->options.threads, "libtorch threads")->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "Seed")->capture_default_str();
