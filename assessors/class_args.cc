@@ -1,19 +1,10 @@
 #include "assessors/class_args.h"
 
 #include <cmath>
-#include <sstream>
+
+#include "core/number_format.h"
 
 namespace hone {
-namespace {
-
-std::string Fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-}  // namespace
-
 StatusOr<OptimizeMode> ModeArg(const AssessorContext& ctx, const std::string& assessor) {
   const auto& args = ctx.class_args;
   if (!args.is_object() || !args.contains("optimize_mode")) return ctx.mode;
@@ -31,7 +22,8 @@ StatusOr<double> NumberArg(const nlohmann::json& args, const std::string& assess
     return InvalidArgument(assessor + ": classArgs." + key + ": required, but it is missing");
   }
   const auto& v = args[key];
-  std::string want = std::string(integral ? "an integer" : "a number") + " in [" + Fmt(min) + ", " + Fmt(max) + "]";
+  std::string want =
+      std::string(integral ? "an integer" : "a number") + " in [" + FormatNumber(min) + ", " + FormatNumber(max) + "]";
   if (!v.is_number() || v.is_boolean())
     return InvalidArgument(assessor + ": classArgs." + key + ": expected " + want + ", but got " + v.dump());
   double x = v.get<double>();

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "core/number_format.h"
+
 namespace hone {
 namespace {
 
@@ -18,12 +20,6 @@ constexpr TypeInfo kTypes[] = {
     {ParamType::kNormal, "normal"},           {ParamType::kQnormal, "qnormal"},
     {ParamType::kLognormal, "lognormal"},     {ParamType::kQlognormal, "qlognormal"},
 };
-
-std::string Fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 bool IsNestedOption(const ConfigNode& n) { return n.IsMap() && n.Find("_name") != nullptr; }
 
@@ -276,26 +272,30 @@ bool ParseNumericSpec(const ConfigNode& value_node, const std::string& p, ParamS
     // Draws reach a few sigma from mu (10 sigma: once in 10^23 draws); they, and for the
     // log kinds their exponentials, must be finite doubles.
     if (!(spec.b > 0)) {
-      fail(items[1], "[1]", "sigma > 0 must hold, but got " + Fmt(spec.b));
+      fail(items[1], "[1]", "sigma > 0 must hold, but got " + FormatNumber(spec.b));
     } else if (!std::isfinite(std::fabs(spec.a) + 10 * spec.b)) {
-      fail(value_node, "", "|mu| + 10 sigma must be a finite number (it overflows a double here), but got mu=" +
-                               Fmt(spec.a) + ", sigma=" + Fmt(spec.b));
+      fail(value_node, "",
+           "|mu| + 10 sigma must be a finite number (it overflows a double here), but got mu=" + FormatNumber(spec.a) +
+               ", sigma=" + FormatNumber(spec.b));
     } else if (IsLogKind(type) && spec.a + 10 * spec.b > kMaxLogDraw) {
-      fail(value_node, "", tname + " draws exp(mu + z sigma), which overflows a double past " +
-                               Fmt(kMaxLogDraw) + ": mu + 10 sigma must be at most that, but got mu=" + Fmt(spec.a) +
-                               ", sigma=" + Fmt(spec.b));
+      fail(value_node, "",
+           tname + " draws exp(mu + z sigma), which overflows a double past " + FormatNumber(kMaxLogDraw) +
+               ": mu + 10 sigma must be at most that, but got mu=" + FormatNumber(spec.a) +
+               ", sigma=" + FormatNumber(spec.b));
     }
   } else {
     // low == high is one value (NNI's tuners take it): Parse turns it into a constant.
     if (!(spec.a <= spec.b))
-      fail(value_node, "", "low <= high must hold, but got low=" + Fmt(spec.a) + ", high=" + Fmt(spec.b));
+      fail(value_node, "",
+           "low <= high must hold, but got low=" + FormatNumber(spec.a) + ", high=" + FormatNumber(spec.b));
     else if (!std::isfinite(spec.b - spec.a))
-      fail(value_node, "", "high - low must be a finite number (it overflows a double here), but got low=" +
-                               Fmt(spec.a) + ", high=" + Fmt(spec.b));
+      fail(value_node, "",
+           "high - low must be a finite number (it overflows a double here), but got low=" + FormatNumber(spec.a) +
+               ", high=" + FormatNumber(spec.b));
     if (IsLogKind(type) && !(spec.a > 0))
-      fail(items[0], "[0]", tname + " needs low > 0, but got " + Fmt(spec.a));
+      fail(items[0], "[0]", tname + " needs low > 0, but got " + FormatNumber(spec.a));
   }
-  if (IsQuantized(type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + Fmt(spec.q));
+  if (IsQuantized(type) && !(spec.q > 0)) fail(items[2], "[2]", "q > 0 must hold, but got " + FormatNumber(spec.q));
   return param_ok;
 }
 

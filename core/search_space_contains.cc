@@ -3,17 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <string>
+
+#include "core/number_format.h"
 
 namespace hone {
 namespace {
-
-std::string Fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 bool Fail(std::string* why, std::string msg) {
   if (why) *why = std::move(msg);
@@ -62,7 +57,7 @@ bool SearchSpace::Contains(const nlohmann::json& config, std::string* why) const
         if (!v.is_number()) return Fail(why, n + ": " + v.dump() + " is not a number");
         double x = v.get<double>();
         if (!IsNormalKind(p.type) && (x < p.a || x > p.b))
-          return Fail(why, n + ": " + v.dump() + " is outside [" + Fmt(p.a) + ", " + Fmt(p.b) + "]");
+          return Fail(why, n + ": " + v.dump() + " is outside [" + FormatNumber(p.a) + ", " + FormatNumber(p.b) + "]");
         if ((p.type == ParamType::kLognormal || p.type == ParamType::kQlognormal) && x < 0)
           return Fail(why, n + ": " + v.dump() + " is negative");
         if (IsQuantized(p.type)) {
@@ -71,7 +66,7 @@ bool SearchSpace::Contains(const nlohmann::json& config, std::string* why) const
           double k = x / p.q;
           double tolerance = std::max(1e-6, std::fabs(k) * 1e-13);
           bool on_grid = std::fabs(k - std::nearbyint(k)) <= tolerance || x == p.a || x == p.b;
-          if (!on_grid) return Fail(why, n + ": " + v.dump() + " is not a multiple of q=" + Fmt(p.q));
+          if (!on_grid) return Fail(why, n + ": " + v.dump() + " is not a multiple of q=" + FormatNumber(p.q));
         }
       }
     }

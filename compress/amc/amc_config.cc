@@ -3,15 +3,13 @@
 #include <cmath>
 #include <vector>
 
+#include "compress/config/yaml_fields.h"
 #include "core/diagnostics.h"
 
 namespace hone::compress {
 namespace {
 
-std::string Got(const YAML::Node& n) {
-  if (n.IsScalar()) return "'" + n.Scalar() + "'";
-  return n.IsSequence() ? "a list" : n.IsMap() ? "a map" : "null";
-}
+using yaml_fields::Got;
 
 // A number in the interval (lo, hi) with the ends included as asked; nullopt (and an
 // error) otherwise.

@@ -11,80 +11,18 @@
 #include <regex>
 #include <sstream>
 
+#include "compress/config/yaml_fields.h"
 #include "core/diagnostics.h"
 
 namespace hone::compress {
 namespace {
 
-class Errors {
- public:
-  explicit Errors(std::string origin) : origin_(std::move(origin)) {}
-  void Add(const YAML::Node& at, const std::string& path, const std::string& what) {
-    const YAML::Mark m = at.Mark();
-    text_ += (text_.empty() ? "" : "\n") + origin_ + ":" + std::to_string(m.line + 1) + ":" +
-             std::to_string(m.column + 1) + ": error: " + path + ": " + what;
-  }
-  bool empty() const { return text_.empty(); }
-  const std::string& text() const { return text_; }
-
- private:
-  std::string origin_;
-  std::string text_;
-};
-
-std::string Got(const YAML::Node& n) {
-  if (n.IsScalar()) return "'" + n.Scalar() + "'";
-  return n.IsSequence() ? "a list" : n.IsMap() ? "a map" : "null";
-}
-
-std::vector<std::string> StringList(const YAML::Node& n, const std::string& path, Errors& errors) {
-  std::vector<std::string> out;
-  if (n.IsScalar()) return {n.Scalar()};
-  if (!n.IsSequence()) {
-    errors.Add(n, path, "must be a list of strings, but got " + Got(n));
-    return out;
-  }
-  for (const YAML::Node& item : n) {
-    if (item.IsScalar()) {
-      out.push_back(item.Scalar());
-    } else {
-      errors.Add(item, path, "must hold strings, but got " + Got(item));
-    }
-  }
-  return out;
-}
-
-double Ratio(const YAML::Node& n, const std::string& path, Errors& errors, bool allow_one = false) {
-  try {
-    double v = n.as<double>();
-    if (v >= 0 && (v < 1 || (allow_one && v == 1))) return v;
-  } catch (const YAML::Exception&) {
-  }
-  errors.Add(n, path, std::string("must be a number in [0, 1") + (allow_one ? "]" : ")") + ", but got " + Got(n));
-  return 0;
-}
-
-// An integer >= `min`.
-int64_t Integer(const YAML::Node& n, const std::string& path, Errors& errors, int64_t min, int64_t fallback) {
-  try {
-    int64_t v = n.as<int64_t>();
-    if (v >= min) return v;
-  } catch (const YAML::Exception&) {
-  }
-  errors.Add(n, path, "must be an integer >= " + std::to_string(min) + ", but got " + Got(n));
-  return fallback;
-}
-
-// A number > 0 (or >= 0 with allow_zero).
-double Positive(const YAML::Node& n, const std::string& path, Errors& errors, double fallback, bool allow_zero = false) {
-  try {
-    double v = n.as<double>();
-    if (std::isfinite(v) && (v > 0 || (allow_zero && v == 0))) return v;
-  } catch (const YAML::Exception&) {
-  }
-  errors.Add(n, path, std::string("must be a number ") + (allow_zero ? ">= 0" : "> 0") + ", but got " + Got(n));
-  return fallback;
-}
+using yaml_fields::Errors;
+using yaml_fields::Got;
+using yaml_fields::Integer;
+using yaml_fields::Positive;
+using yaml_fields::Ratio;
+using yaml_fields::StringList;
 
 void ParsePrunerOptions(const YAML::Node& v, PrunerOptions& o, Errors& errors) {
   if (!v.IsMap()) {

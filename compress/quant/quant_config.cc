@@ -18,39 +18,10 @@ namespace {
 using quant_config::Errors;
 using quant_config::Got;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-int64_t Integer(const YAML::Node& n, const std::string& path, Errors& errors, int64_t min, int64_t fallback) {
-  try {
-    int64_t v = n.as<int64_t>();
-    if (v >= min) return v;
-  } catch (const YAML::Exception&) {
-  }
-  errors.Add(n, path, "must be an integer >= " + std::to_string(min) + ", but got " + Got(n));
-  return fallback;
-}
-
-double Positive(const YAML::Node& n, const std::string& path, Errors& errors, double fallback) {
-  try {
-    double v = n.as<double>();
-    if (std::isfinite(v) && v > 0) return v;
-  } catch (const YAML::Exception&) {
-  }
-  errors.Add(n, path, "must be a number > 0, but got " + Got(n));
-  return fallback;
-}
-
-bool Bool(const YAML::Node& n, const std::string& path, Errors& errors) {
-  try {
-    return n.as<bool>();
-  } catch (const YAML::Exception&) {
-    errors.Add(n, path, "must be true or false, but got " + Got(n));
-  }
-  return false;
-}
+using yaml_fields::Bool;
+using yaml_fields::Integer;
+using yaml_fields::Lower;
+using yaml_fields::Positive;
 
 // Reads `v` as a map, calling `on(key, value, path)` for each entry.
 template <typename F>
@@ -184,7 +155,7 @@ StatusOr<QuantConfig> ParseQuantConfig(const std::string& yaml_text, const std::
                            ": error: " + e.msg);
   }
   if (!root.IsMap()) return InvalidArgument(origin + ":1:1: error: the configuration must be a map");
-  Errors errors(origin);
+  Errors errors(origin, /*once_per_key=*/true);
   QuantConfig config;
   config.origin = origin;
   for (const auto& kv : root) {

@@ -10,11 +10,6 @@
 
 namespace hone::compress::quant_config {
 
-std::string Got(const YAML::Node& n) {
-  if (n.IsScalar()) return "'" + n.Scalar() + "'";
-  return n.IsSequence() ? "a list" : n.IsMap() ? "a map" : "null";
-}
-
 namespace {
 
 enum Target { kInput, kWeight, kOutput };
@@ -28,19 +23,7 @@ struct TargetSetting {
 // Whether a node was written (a default-constructed YAML::Node counts as defined).
 bool Has(const YAML::Node& n) { return n.IsDefined() && !n.IsNull(); }
 
-std::vector<std::string> StringList(const YAML::Node& n, const std::string& path, Errors& errors) {
-  if (n.IsScalar()) return {n.Scalar()};
-  std::vector<std::string> out;
-  if (!n.IsSequence()) {
-    errors.Add(n, path, "must be a list of strings, but got " + Got(n));
-    return out;
-  }
-  for (const YAML::Node& item : n) {
-    if (item.IsScalar()) out.push_back(item.Scalar());
-    if (!item.IsScalar()) errors.Add(item, path, "must hold strings, but got " + Got(item));
-  }
-  return out;
-}
+using yaml_fields::StringList;
 
 std::vector<std::string> OpTypes(const YAML::Node& v, const std::string& path, Errors& errors) {
   std::vector<std::string> out;

@@ -57,7 +57,7 @@ void CheckNames(const QuantConfig& config, const std::vector<QuantLayerRef>& lay
 
 StatusOr<std::vector<LayerQuantPlan>> PlanQuantization(const QuantConfig& config,
                                                        const std::vector<QuantLayerRef>& layers) {
-  quant_config::Errors errors(config.origin);
+  quant_config::Errors errors(config.origin, /*once_per_key=*/true);
   CheckNames(config, layers, errors);
   bool any_activations = false;
   for (const QuantRule& r : config.rules) any_activations = any_activations || r.input || r.output;
