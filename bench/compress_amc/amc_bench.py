@@ -9,6 +9,10 @@ Per model (trained once, cached):
              experiments over `amc-space`'s space with `amc-trial` trials, as many
              evaluations as AMC's episodes
   uniform    one keep ratio for every group (the action wall makes it meet the budget)
+  amc_latency
+             `pruner: amc` with `target: latency`: the budget is LATENCY_RATIO of the dense
+             model's measured batch-256 latency; the sped-up model's speedup is timed again
+             here with `hone compress profile`, dense and pruned in turn
 Every method's reward is the same: accuracy on the last HELD_OUT training images of the
 model masked to the policy, with batch norms re-estimated on CALIBRATE_BN batches. Each
 method's best policy is sped up, scored on the 10,000 test images, fine-tuned FT_EPOCHS
@@ -36,10 +40,12 @@ def parse_args():
     p.add_argument("--build", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--models", default="resnet20 vgg-small")
-    p.add_argument("--methods", default="amc amc_exp random tpe anneal uniform")
+    p.add_argument("--methods", default="amc amc_exp random tpe anneal uniform amc_latency")
     p.add_argument("--epochs", type=int, default=2, help="training of the dense model")
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--flops-ratio", type=float, default=0.5)
+    p.add_argument("--latency-ratio", type=float, default=0.6, help="amc_latency: the latency to keep")
+    p.add_argument("--latency-batch", type=int, default=256)
     p.add_argument("--round-to", type=int, default=8)
     p.add_argument("--episodes", type=int, default=300)
     p.add_argument("--warmup", type=int, default=100)
@@ -109,20 +115,44 @@ class Bench:
                                                             os.path.join(d, f"{name}.pt")], log)
         return last_json_line(log)
 
-    def amc(self, d, base):
-        cfg = os.path.join(d, "amc.yaml")
+    def amc(self, d, base, name="amc"):
+        """`pruner: amc`; name amc_latency: with `target: latency`."""
+        budget = f"  flops_ratio: {self.a.flops_ratio}\n"
+        if name == "amc_latency":
+            budget = (f"  target: latency\n  latency_ratio: {self.a.latency_ratio}\n"
+                      f"  latency_batch: {self.a.latency_batch}\n")
+        cfg = os.path.join(d, f"{name}.yaml")
         with open(cfg, "w") as f:
-            f.write(f"pruner: amc\namc:\n  flops_ratio: {self.a.flops_ratio}\n  round_to: {self.a.round_to}\n"
+            f.write(f"pruner: amc\namc:\n{budget}  round_to: {self.a.round_to}\n"
                     f"  episodes: {self.a.episodes}\n  warmup_episodes: {self.a.warmup}\n"
                     f"  held_out: {self.a.held_out}\n  calibrate_bn: {self.a.calibrate_bn}\n  seed: {self.a.seed}\n")
-        report = os.path.join(d, "amc_prune.json")
+        report = os.path.join(d, f"{name}_prune.json")
         # All the training images, as amc-trial takes its held-out images: the same reward.
-        wall = run([self.hc, "prune", base, "--config", cfg, "--out", os.path.join(d, "amc.pt"), "--report", report,
-                    "--threads", str(self.a.threads), "--latency-repeats", "3", "--data", "fashion-mnist",
-                    "--test-subset", str(self.a.test_subset)], os.path.join(d, "amc_prune.log"))
+        wall = run([self.hc, "prune", base, "--config", cfg, "--out", os.path.join(d, f"{name}.pt"), "--report",
+                    report, "--threads", str(self.a.threads), "--latency-repeats", "3", "--data", "fashion-mnist",
+                    "--test-subset", str(self.a.test_subset)], os.path.join(d, f"{name}_prune.log"))
         summary = bench_util.load(report)["amc"]
-        return {"reward": summary["best_reward"], "evaluations": summary["episodes"], "seconds": wall,
-                "flops_ratio": summary["flops_after"] / summary["flops_before"]}
+        result = {"reward": summary["best_reward"], "evaluations": summary["episodes"], "seconds": wall,
+                  "flops_ratio": summary["flops_after"] / summary["flops_before"]}
+        if name == "amc_latency":
+            result["latency"] = summary["latency"]
+            result["speedup"] = self.speedup(d, base, os.path.join(d, f"{name}.pt"))
+        return result
+
+    def profile_ms(self, model, log):
+        run([self.hc, "profile", model, "--input", f"{self.a.latency_batch},1,28,28", "--repeats", "10",
+             "--threads", "1"], log)
+        return percent(r"latency ([0-9.]+) ms", log)
+
+    def speedup(self, d, base, pruned):
+        """Dense and pruned timed in turn, twice each, at the latency batch on one thread; the
+        ratio of the medians' minima."""
+        dense, fast = [], []
+        for i in range(2):
+            dense.append(self.profile_ms(base, os.path.join(d, f"profile_dense_{i}.log")))
+            fast.append(self.profile_ms(pruned, os.path.join(d, f"profile_pruned_{i}.log")))
+        return {"batch": self.a.latency_batch, "dense_ms": min(dense), "pruned_ms": min(fast),
+                "speedup": min(dense) / min(fast)}
 
     def experiment(self, d, base, method):
         home = os.path.join(d, f"{method}_home")
@@ -177,8 +207,8 @@ class Bench:
             result_path = os.path.join(d, f"{method}.json")
             if self.a.reuse and os.path.exists(result_path):
                 continue
-            if method == "amc":
-                result = self.amc(d, base)
+            if method in ("amc", "amc_latency"):
+                result = self.amc(d, base, method)
             elif method == "uniform":
                 keep = math.sqrt(self.a.flops_ratio)
                 report = self.score_policy(d, base, "uniform", {k: keep for k in space})
