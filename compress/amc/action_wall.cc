@@ -55,15 +55,20 @@ StatusOr<ActionWall> ActionWall::Create(std::shared_ptr<const AmcCostModel> cost
   for (int g : wall.decisions_) wall.widths_.push_back(WidthRange(c.DenseWidths()[static_cast<size_t>(g)], options));
   wall.target_ = options.flops_ratio * c.Dense();
   if (flops) wall.target_ = std::floor(wall.target_);
-  std::vector<int64_t> lowest = c.DenseWidths();
-  for (size_t t = 0; t < wall.decisions_.size(); ++t) lowest[static_cast<size_t>(wall.decisions_[t])] = wall.widths_[t][0];
-  const double min_cost = c.Cost(lowest);
+  std::vector<int64_t> cheapest = c.DenseWidths();
+  for (size_t t = 0; t < wall.decisions_.size(); ++t) {
+    wall.cheapest_.push_back(c.CheapestWidth(wall.decisions_[t], wall.widths_[t]));
+    cheapest[static_cast<size_t>(wall.decisions_[t])] = wall.cheapest_.back();
+  }
+  const double min_cost = c.Cost(cheapest);
   if (min_cost > wall.target_) {
     const std::string unit = c.Unit();
     return InvalidArgument("amc: the target of " + c.Amount(wall.target_) + " " + unit + " (" +
                            std::to_string(options.flops_ratio) + " of " + c.Amount(c.Dense()) + ") is below " +
-                           c.Amount(min_cost) + ", the " + (flops ? unit : "estimated " + unit) +
-                           " with every layer at its lowest width; raise the ratio or lower the per-layer lower bound");
+                           c.Amount(min_cost) + ", the " +
+                           (flops ? unit + " with every layer at its lowest width"
+                                  : "estimated " + unit + " with every layer at its fastest allowed width") +
+                           "; raise the ratio or lower the per-layer lower bound");
   }
   return wall;
 }
@@ -72,10 +77,11 @@ int64_t ActionWall::Channels(int t) const {
   return cost_->DenseWidths()[static_cast<size_t>(decisions_[static_cast<size_t>(t)])];
 }
 
-double ActionWall::CostWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const {
+// The cost with decision t at `width` and every later one at its cheapest width.
+double ActionWall::CostWithRestCheapest(std::vector<int64_t> kept, int t, int64_t width) const {
   kept[static_cast<size_t>(decisions_[static_cast<size_t>(t)])] = width;
   for (size_t u = static_cast<size_t>(t) + 1; u < decisions_.size(); ++u) {
-    kept[static_cast<size_t>(decisions_[u])] = widths_[u][0];
+    kept[static_cast<size_t>(decisions_[u])] = cheapest_[u];
   }
   return cost_->Cost(kept);
 }
@@ -89,7 +95,10 @@ int64_t ActionWall::Clip(const std::vector<int64_t>& kept, int t, double action)
   for (size_t j = 1; j < widths.size(); ++j) {
     if (std::abs(static_cast<double>(widths[j]) - want) <= std::abs(static_cast<double>(widths[i]) - want)) i = j;
   }
-  while (i > 0 && CostWithRestLowest(kept, t, widths[i]) > target_) --i;
+  while (i > 0 && CostWithRestCheapest(kept, t, widths[i]) > target_) --i;
+  // A measured cost can rise as the width falls: then the cheapest width keeps the
+  // budget reachable (it did when decision t began).
+  if (CostWithRestCheapest(kept, t, widths[i]) > target_) return cheapest_[static_cast<size_t>(t)];
   return widths[i];
 }
 

@@ -11,10 +11,13 @@
 //   1. clamps a to [lower_keep, upper_keep] (NaN -> lower_keep),
 //   2. rounds a x channels to the nearest allowed width in the decision's range (ties up),
 //   3. lowers it, one allowed width at a time, while the network with decisions before t
-//      at `kept`, decision t at the width and every later decision at its lowest width
-//      would exceed the target FLOPs.
-// Create refuses a budget the network cannot meet with every decision at its lowest
-// width; from then on step 3 always finds a width (by induction: the lowest width of
+//      at `kept`, decision t at the width and every later decision at its cheapest width
+//      would exceed the target FLOPs; if even the lowest width would, it takes decision
+//      t's cheapest width.
+// The cheapest width is the cost model's (AmcCostModel::CheapestWidth): for FLOPs the
+// lowest; for a measured latency table the fastest, which need not be the narrowest.
+// Create refuses a budget the network cannot meet with every decision at its cheapest
+// width; from then on step 3 always finds a width (by induction: the cheapest width of
 // decision t met the budget when decision t-1 was clipped), so a finished policy never
 // misses the budget, and rounding never pushes it over (the rounded width is checked).
 //
@@ -78,8 +81,8 @@ class ActionWall {
   int64_t Clip(const std::vector<int64_t>& kept, int t, double action) const;
 
   // The cost with decisions before t at `kept`, decision t at `width` and every later
-  // decision at its lowest width.
-  double CostWithRestLowest(std::vector<int64_t> kept, int t, int64_t width) const;
+  // decision at its cheapest width.
+  double CostWithRestCheapest(std::vector<int64_t> kept, int t, int64_t width) const;
 
  private:
   ActionWall(std::shared_ptr<const AmcCostModel> cost, std::vector<int> decisions, const WallOptions& options)
@@ -89,6 +92,7 @@ class ActionWall {
   std::vector<int> decisions_;
   WallOptions options_;
   std::vector<std::vector<int64_t>> widths_;  // per decision
+  std::vector<int64_t> cheapest_;              // per decision: the cost model's cheapest of widths_
   double target_ = 0;
 };
 

@@ -64,7 +64,7 @@ class AmcEnvironment {
 
   // Decisions are the AmcLayers with more than one allowed width in their keep range.
   // Errors: invalid options; a model with no decision; a budget the network cannot meet
-  // with every decision at its lowest width.
+  // with every decision at its cheapest width (for FLOPs the lowest).
   static StatusOr<AmcEnvironment> Create(const LayerGraph& graph, const ChannelAnalysis& groups,
                                          const AmcOptions& options);
   // The budget is options.flops_ratio x cost->Dense() in the cost's unit (null: FLOPs, as

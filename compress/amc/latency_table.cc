@@ -21,6 +21,14 @@ LatencyTable::LatencyTable(std::vector<int64_t> dense_widths, double dense_ms, s
       saved_ms_(std::move(saved_ms)),
       batch_(batch) {}
 
+int64_t LatencyTable::CheapestWidth(int g, const std::vector<int64_t>& allowed) const {
+  int64_t best = allowed.front();
+  for (int64_t w : allowed) {
+    if (SavedMs(g, w) > SavedMs(g, best)) best = w;
+  }
+  return best;
+}
+
 double LatencyTable::SavedMs(int g, int64_t width) const {
   const std::vector<int64_t>& w = Widths(g);
   const std::vector<double>& s = Saved(g);

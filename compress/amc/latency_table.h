@@ -62,6 +62,8 @@ class LatencyTable final : public AmcCostModel {
   double Cost(const std::vector<int64_t>& kept) const override;
   std::string Unit() const override { return "ms"; }
   std::string Amount(double cost) const override;
+  // The allowed width with the largest saving (the narrowest of equal ones).
+  int64_t CheapestWidth(int g, const std::vector<int64_t>& allowed) const override;
 
   // The measured widths of group g (ascending) and their savings.
   const std::vector<int64_t>& Widths(int g) const { return widths_[static_cast<size_t>(g)]; }
