@@ -128,7 +128,7 @@ TEST(AmcLatencyWallTest, NoPolicyMissesTheLatencyBudget) {
 // A table where a group's narrowest width is slower than a wider one (as libtorch's
 // convolutions can be): the wall completes policies with the fastest widths, so a
 // budget only they can meet is accepted and met.
-TEST(AmcLatencyWallTest, NarrowerButSlowerWidthsAreNotTheCheapest) {
+TEST(AmcLatencyWallTest, AWiderButFasterWidthIsTheCheapest) {
   auto table = std::make_shared<LatencyTable>(std::vector<int64_t>{16, 16}, 10.0,
                                               std::vector<std::vector<int64_t>>{{4, 8, 16}, {4, 8, 16}},
                                               std::vector<std::vector<double>>{{-1.0, 2.0, 0.0}, {3.0, 1.0, 0.0}}, 1);
