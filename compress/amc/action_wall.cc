@@ -95,10 +95,12 @@ int64_t ActionWall::Clip(const std::vector<int64_t>& kept, int t, double action)
   for (size_t j = 1; j < widths.size(); ++j) {
     if (std::abs(static_cast<double>(widths[j]) - want) <= std::abs(static_cast<double>(widths[i]) - want)) i = j;
   }
-  while (i > 0 && CostWithRestCheapest(kept, t, widths[i]) > target_) --i;
-  // A measured cost can rise as the width falls: then the cheapest width keeps the
-  // budget reachable (it did when decision t began).
-  if (CostWithRestCheapest(kept, t, widths[i]) > target_) return cheapest_[static_cast<size_t>(t)];
+  while (CostWithRestCheapest(kept, t, widths[i]) > target_) {
+    // A measured cost can rise as the width falls: then the cheapest width keeps the
+    // budget reachable (it did when decision t began).
+    if (i == 0) return cheapest_[static_cast<size_t>(t)];
+    --i;
+  }
   return widths[i];
 }
 

@@ -36,10 +36,7 @@ class AmcCostModel {
   // Of `allowed` (ascending, not empty), the width that costs group g the least, the
   // others fixed: the lowest for FLOPs, which fall with every channel removed. A
   // measured cost need not (a narrower convolution can be slower).
-  virtual int64_t CheapestWidth(int g, const std::vector<int64_t>& allowed) const {
-    (void)g;
-    return allowed.front();
-  }
+  virtual int64_t CheapestWidth(int /*g*/, const std::vector<int64_t>& allowed) const { return allowed.front(); }
 };
 
 // GroupFlopsModel behind the interface: Cost(kept) == flops.Flops(kept).

@@ -15,17 +15,8 @@
 namespace hone::compress {
 namespace {
 
+using testing::FirstChannels;
 using testing::ZooNet;
-
-// Per group, the first `widths[g]` channels (empty: all).
-std::vector<std::vector<int64_t>> FirstChannels(const ChannelAnalysis& groups, const std::vector<int64_t>& widths) {
-  std::vector<std::vector<int64_t>> kept(groups.groups.size());
-  for (size_t g = 0; g < kept.size(); ++g) {
-    if (widths[g] == groups.groups[g].channels) continue;
-    for (int64_t c = 0; c < widths[g]; ++c) kept[g].push_back(c);
-  }
-  return kept;
-}
 
 TEST(AmcGroupFlopsTest, MatchesTheGraphOfTheSpedUpModel) {
   std::mt19937_64 rng(7);

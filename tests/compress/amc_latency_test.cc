@@ -23,6 +23,7 @@
 namespace hone::compress {
 namespace {
 
+using testing::FirstChannels;
 using testing::ZooNet;
 
 constexpr LatencyTableOptions kQuick{.batch = 2, .warmup = 0, .repeats = 1, .threads = 1};
@@ -231,16 +232,6 @@ TEST(AmcLatencyPruneCommandTest, MeetsItsLatencyBudgetByTheTable) {
   EXPECT_LE(lat["estimated_ms"].get<double>(), lat["budget_ms"].get<double>()) << lat.dump();
   EXPECT_GT(lat["measured_ms"].get<double>(), 0.0);
   EXPECT_LT(report["speedup"]["params_after"].get<int64_t>(), report["speedup"]["params_before"].get<int64_t>());
-}
-
-// Per group, the first widths[g] channels (empty: all).
-std::vector<std::vector<int64_t>> FirstChannels(const ChannelAnalysis& groups, const std::vector<int64_t>& widths) {
-  std::vector<std::vector<int64_t>> kept(groups.groups.size());
-  for (size_t g = 0; g < kept.size(); ++g) {
-    if (widths[g] == groups.groups[g].channels) continue;
-    for (int64_t c = 0; c < widths[g]; ++c) kept[g].push_back(c);
-  }
-  return kept;
 }
 
 // The figures of the additive estimate: resnet20 (width 16, 28x28) at batch 64 (or

@@ -13,6 +13,7 @@
 
 #include "compress/graph/layer_graph.h"
 #include "compress/model/script_model_torch.h"
+#include "compress/prune/channel_groups.h"
 #include "compress/prune/prune_config.h"
 #include "compress/zoo/model_zoo.h"
 #include "compress_test_util.h"
@@ -74,6 +75,18 @@ inline Net ZooNet(const std::string& name, int64_t width = 4, int64_t size = 8, 
   auto g = BuildLayerGraph(*m, {1, 1, size, size});
   EXPECT_TRUE(g.ok()) << g.status().message();
   return {std::move(*m), std::move(*g)};
+}
+
+// Per channel group, the first `widths[g]` channels (empty: all), as speedup's kept
+// channels for a policy of widths.
+inline std::vector<std::vector<int64_t>> FirstChannels(const ChannelAnalysis& groups,
+                                                       const std::vector<int64_t>& widths) {
+  std::vector<std::vector<int64_t>> kept(groups.groups.size());
+  for (size_t g = 0; g < kept.size(); ++g) {
+    if (widths[g] == groups.groups[g].channels) continue;
+    for (int64_t c = 0; c < widths[g]; ++c) kept[g].push_back(c);
+  }
+  return kept;
 }
 
 // The normalization the tests apply to Noise images.
