@@ -49,6 +49,8 @@ def parse_args():
     p.add_argument("--round-to", type=int, default=8)
     p.add_argument("--episodes", type=int, default=300)
     p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--noise-decay", type=float, default=0.95, help="the agent's sigma factor per episode")
+    p.add_argument("--min-noise", type=float, default=0.0, help="the agent's sigma floor")
     p.add_argument("--held-out", type=int, default=1000)
     p.add_argument("--calibrate-bn", type=int, default=50)
     p.add_argument("--ft-epochs", type=int, default=2)
@@ -125,6 +127,7 @@ class Bench:
         with open(cfg, "w") as f:
             f.write(f"pruner: amc\namc:\n{budget}  round_to: {self.a.round_to}\n"
                     f"  episodes: {self.a.episodes}\n  warmup_episodes: {self.a.warmup}\n"
+                    f"  noise_decay: {self.a.noise_decay}\n  min_noise: {self.a.min_noise}\n"
                     f"  held_out: {self.a.held_out}\n  calibrate_bn: {self.a.calibrate_bn}\n  seed: {self.a.seed}\n")
         report = os.path.join(d, f"{name}_prune.json")
         # All the training images, as amc-trial takes its held-out images: the same reward.
@@ -162,7 +165,8 @@ class Bench:
         args = "{optimize_mode: maximize}"
         if tuner == "amc":
             args = (f"{{optimize_mode: maximize, model: {base}, flops_ratio: {self.a.flops_ratio}, "
-                    f"round_to: {self.a.round_to}, warmup_episodes: {self.a.warmup}}}")
+                    f"round_to: {self.a.round_to}, warmup_episodes: {self.a.warmup}, "
+                    f"noise_decay: {self.a.noise_decay}, min_noise: {self.a.min_noise}}}")
         exp = os.path.join(d, f"{method}_exp.yaml")
         with open(exp, "w") as f:
             f.write(f"experimentName: amc-bench-{method}\nsearchSpaceFile: {os.path.join(d, 'space.json')}\n"

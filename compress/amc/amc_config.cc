@@ -86,6 +86,12 @@ bool ParseKey(const std::string& k, const YAML::Node& v, AmcConfig& c, const Amc
     if (auto n = Integer(v, path, error, 1)) c.episodes = static_cast<int>(*n);
   } else if (k == "warmup_episodes") {
     if (auto n = Integer(v, path, error, 0)) c.warmup_episodes = static_cast<int>(*n);
+  } else if (k == "noise") {
+    if (auto x = Number(v, path, error, 0, true, 1, true)) c.noise = *x;
+  } else if (k == "noise_decay") {
+    if (auto x = Number(v, path, error, 0, false, 1, true)) c.noise_decay = *x;
+  } else if (k == "min_noise") {
+    if (auto x = Number(v, path, error, 0, true, 1, true)) c.min_noise = *x;
   } else if (k == "held_out") {
     if (auto n = Integer(v, path, error, 1)) c.held_out = *n;
   } else if (k == "batch_size") {
@@ -133,8 +139,8 @@ void CheckBudgetKeys(const YAML::Node& block, const AmcConfig& c, const AmcError
 const std::vector<std::string>& AmcKeys() {
   static const std::vector<std::string> kKeys = {
       "total_sparsity", "flops_ratio", "target", "latency_ratio", "latency_batch", "latency_repeats",
-      "latency_threads", "max_sparsity_per_layer", "round_to", "episodes", "warmup_episodes", "base_pruner",
-      "held_out", "batch_size", "calibrate_bn", "seed"};
+      "latency_threads", "max_sparsity_per_layer", "round_to", "episodes", "warmup_episodes", "noise", "noise_decay",
+      "min_noise", "base_pruner", "held_out", "batch_size", "calibrate_bn", "seed"};
   return kKeys;
 }
 
@@ -149,8 +155,8 @@ void ParseAmcBlock(const YAML::Node& block, AmcConfig& c, const AmcErrorSink& er
     const std::string near = DidYouMean(k, AmcKeys());
     error(e.first, "amc." + k,
           "is not a key of amc (total_sparsity, flops_ratio, target, latency_ratio, latency_batch, latency_repeats, "
-          "latency_threads, max_sparsity_per_layer, round_to, episodes, warmup_episodes, base_pruner, held_out, "
-          "batch_size, calibrate_bn, seed)" +
+          "latency_threads, max_sparsity_per_layer, round_to, episodes, warmup_episodes, noise, noise_decay, min_noise, "
+          "base_pruner, held_out, batch_size, calibrate_bn, seed)" +
               (near.empty() ? "" : "; did you mean '" + near + "'?"));
   }
   CheckBudgetKeys(block, c, error);

@@ -15,6 +15,9 @@
 //     round_to: 8                  # widths are multiples of this (or the full width)
 //     episodes: 300
 //     warmup_episodes: 100         # random policies before the agent acts
+//     noise: 0.5                   # exploration sigma of the first episode after warm-up
+//     noise_decay: 0.95            # sigma's factor per episode
+//     min_noise: 0                 # sigma's floor (0: the noise dies out, as in AMC's paper)
 //     base_pruner: l1              # which channels a width keeps: l1 | l2 | fpgm
 //     held_out: 1000               # reward images, split off the END of the training data
 //     batch_size: 500              # of the held-out evaluation
@@ -52,6 +55,9 @@ struct AmcConfig {
   LatencyTableOptions latency;        // target latency: the table's batch, repeats, threads
   int episodes = 300;
   int warmup_episodes = 100;
+  double noise = 0.5;
+  double noise_decay = 0.95;
+  double min_noise = 0;
   PrunerKind base_pruner = PrunerKind::kL1;
   int64_t held_out = 1000;
   int64_t batch_size = 500;

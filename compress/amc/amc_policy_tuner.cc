@@ -31,6 +31,7 @@ struct AmcPolicyTuner::Agent {
                                                      .warmup_episodes = o.warmup_episodes,
                                                      .init_sigma = o.init_sigma,
                                                      .sigma_decay = o.sigma_decay,
+                                                     .min_sigma = o.min_sigma,
                                                      .seed = o.seed}) {}
   DdpgAgent ddpg;
 };

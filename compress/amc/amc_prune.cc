@@ -77,6 +77,7 @@ nlohmann::json SummaryJson(const AmcConfig& amc, uint64_t seed, const AmcEnviron
   for (const AmcEpisode& e : result.history) rewards.push_back(e.reward);
   return {{"target", amc.target}, {"flops_ratio", amc.wall.flops_ratio}, {"lower_keep", amc.wall.lower_keep},
           {"round_to", amc.wall.round_to}, {"episodes", amc.episodes}, {"warmup_episodes", amc.warmup_episodes},
+          {"noise", amc.noise}, {"noise_decay", amc.noise_decay}, {"min_noise", amc.min_noise},
           {"calibrate_bn", amc.calibrate_bn},
           {"base_pruner", PrunerName(amc.base_pruner)}, {"held_out", held_out}, {"seed", seed},
           {"dense_reward", dense_reward}, {"best_episode", best.episode + 1}, {"best_reward", best.reward},
@@ -89,7 +90,11 @@ StatusOr<AmcSearchResult> Search(AmcEnvironment& env, PolicyEvaluator& eval, con
                                  std::FILE* out) {
   AmcProgress progress(out, amc.episodes, env.DenseFlops());
   auto result = RunAmcSearch(
-      env, {.warmup_episodes = amc.warmup_episodes, .seed = seed}, amc.episodes,
+      env, {.warmup_episodes = amc.warmup_episodes,
+            .init_sigma = amc.noise,
+            .sigma_decay = amc.noise_decay,
+            .min_sigma = amc.min_noise,
+            .seed = seed}, amc.episodes,
       [&](const std::vector<int64_t>& widths) { return eval.Accuracy(widths); },
       [&](const AmcEpisode& e) { progress.Episode(e); });
   progress.Finish();

@@ -14,6 +14,7 @@ StatusOr<AmcSearchResult> RunAmcSearch(AmcEnvironment& env, const AmcAgentOption
                                                           .warmup_episodes = options.warmup_episodes,
                                                           .init_sigma = options.init_sigma,
                                                           .sigma_decay = options.sigma_decay,
+                                                          .min_sigma = options.min_sigma,
                                                           .seed = options.seed});
   AmcSearchResult result;
   for (int e = 0; e < episodes; ++e) {

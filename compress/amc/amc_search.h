@@ -24,6 +24,7 @@ struct AmcAgentOptions {
   int replay_episodes = 100;
   double init_sigma = 0.5;
   double sigma_decay = 0.95;
+  double min_sigma = 0.0;
   uint64_t seed = 0;
 };
 

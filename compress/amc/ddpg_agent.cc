@@ -86,7 +86,8 @@ double DdpgAgent::TruncatedNormal(double mean, double sigma) {
 
 double DdpgAgent::sigma() const {
   if (episodes_ < options_.warmup_episodes) return 0;
-  return options_.init_sigma * std::pow(options_.sigma_decay, episodes_ - options_.warmup_episodes);
+  return std::max(options_.min_sigma,
+                  options_.init_sigma * std::pow(options_.sigma_decay, episodes_ - options_.warmup_episodes));
 }
 
 double DdpgAgent::Policy(const std::vector<float>& state) {

@@ -23,11 +23,12 @@
 // U(+-3e-3). Adam, lr 1e-4 (actor) and 1e-3 (critic), batch 64, discount 1, soft target
 // updates with tau 0.01.
 // Exploration: uniform random actions for the first `warmup_episodes` episodes, then the
-// actor's action with truncated-normal noise on [0, 1], sigma = 0.5 x 0.95^(episodes
-// after warm-up). Learning: from the end of the warm-up-th episode on, one update per
-// transition of each finished episode, on a batch drawn from a replay buffer holding the
-// last `replay_episodes` episodes' transitions; the rewards of a batch are centred on a
-// moving average updated with the batch's mean (alpha 0.5).
+// actor's action with truncated-normal noise on [0, 1], sigma = max(min_sigma, 0.5 x
+// 0.95^(episodes after warm-up)); min_sigma is 0 by default, the reference schedule.
+// Learning: from the end of the warm-up-th episode on, one update per transition of each
+// finished episode, on a batch drawn from a replay buffer holding the last
+// `replay_episodes` episodes' transitions; the rewards of a batch are centred on a moving
+// average updated with the batch's mean (alpha 0.5).
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,7 @@ struct DdpgOptions {
   int warmup_episodes = 100;
   double init_sigma = 0.5;
   double sigma_decay = 0.95;
+  double min_sigma = 0.0;  // floor of the decayed noise
   double baseline_alpha = 0.5;
   uint64_t seed = 0;
 };

@@ -3,10 +3,10 @@
 // it (tuners/plugin/compress_tuners.h). classArgs: model (TorchScript, required), input
 // (N,C,H,W, default 1,1,28,28), flops_ratio or total_sparsity (0.5), lower_keep or
 // max_sparsity_per_layer (0.2), round_to (8), warmup_episodes (100), replay_episodes
-// (100), seed (the experiment's), optimize_mode (the experiment's). The search space
-// must be the one `hone compress amc-space` writes for the same model and options.
-// Suggestions, update order and resume: compress/amc/amc_policy_tuner.h. Each episode
-// fed to the agent prints a line on stderr.
+// (100), noise (0.5), noise_decay (0.95), min_noise (0), seed (the experiment's),
+// optimize_mode (the experiment's). The search space must be the one `hone compress
+// amc-space` writes for the same model and options. Suggestions, update order and resume:
+// compress/amc/amc_policy_tuner.h. Each episode fed to the agent prints a line on stderr.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -55,6 +55,14 @@ StatusOr<json> Init(Session& s, const json& req) {
     if (!args[key].is_number_integer() || args[key].get<int>() < 0)
       return InvalidArgument(std::string("amc: classArgs.") + key + " must be a non-negative integer");
     *out = args[key].get<int>();
+  }
+  for (auto [key, out] : {std::pair{"noise", &options.agent.init_sigma},
+                          std::pair{"noise_decay", &options.agent.sigma_decay},
+                          std::pair{"min_noise", &options.agent.min_sigma}}) {
+    if (!args.contains(key)) continue;
+    if (!args[key].is_number() || args[key].get<double>() < 0 || args[key].get<double>() > 1)
+      return InvalidArgument(std::string("amc: classArgs.") + key + " must be a number in [0, 1]");
+    *out = args[key].get<double>();
   }
   std::string mode = args.value("optimize_mode", req.value("optimize_mode", std::string("maximize")));
   options.maximize = s.maximize = mode != "minimize";

@@ -3,6 +3,7 @@
 #include "compress/amc/ddpg_agent_torch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -79,6 +80,21 @@ TEST(AmcDdpgAgentTest, SameSeedGivesTheSameActions) {
   // Past warm-up the actions explore around the actor's.
   EXPECT_GT(a.sigma(), 0.0);
   EXPECT_LT(a.sigma(), 0.5);
+}
+
+// sigma = max(min_sigma, init_sigma x decay^(episodes after warm-up)); 0 during warm-up.
+TEST(AmcDdpgAgentTest, NoiseDecaysPerEpisodeDownToItsFloor) {
+  DdpgAgent reference(kStateSize, DdpgOptions{.warmup_episodes = 2, .seed = 3});
+  DdpgAgent floored(kStateSize, DdpgOptions{.warmup_episodes = 2, .min_sigma = 0.1, .seed = 3});
+  DdpgAgent slow(kStateSize, DdpgOptions{.warmup_episodes = 2, .init_sigma = 0.4, .sigma_decay = 0.98, .seed = 3});
+  EXPECT_EQ(reference.sigma(), 0.0);
+  EXPECT_EQ(floored.sigma(), 0.0);
+  RunAgent(reference, 40);
+  RunAgent(floored, 40);
+  RunAgent(slow, 40);
+  EXPECT_NEAR(reference.sigma(), 0.5 * std::pow(0.95, 38), 1e-12);  // 0.071
+  EXPECT_DOUBLE_EQ(floored.sigma(), 0.1);
+  EXPECT_NEAR(slow.sigma(), 0.4 * std::pow(0.98, 38), 1e-12);  // 0.186
 }
 
 // 200 episodes (30 of warm-up) against random search over as many episodes. Measured

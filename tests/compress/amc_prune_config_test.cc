@@ -25,6 +25,9 @@ amc:
   round_to: 4
   episodes: 20
   warmup_episodes: 5
+  noise: 0.4
+  noise_decay: 0.98
+  min_noise: 0.1
   base_pruner: fpgm
   held_out: 300
   batch_size: 100
@@ -42,6 +45,9 @@ schedule: {finetune_epochs: 2, lr: 0.02}
   EXPECT_EQ(a.wall.round_to, 4);
   EXPECT_EQ(a.episodes, 20);
   EXPECT_EQ(a.warmup_episodes, 5);
+  EXPECT_DOUBLE_EQ(a.noise, 0.4);
+  EXPECT_DOUBLE_EQ(a.noise_decay, 0.98);
+  EXPECT_DOUBLE_EQ(a.min_noise, 0.1);
   EXPECT_EQ(a.base_pruner, PrunerKind::kFpgm);
   EXPECT_EQ(c->pruner, PrunerKind::kFpgm);
   EXPECT_EQ(a.held_out, 300);
@@ -63,6 +69,9 @@ TEST(AmcPruneConfigTest, DefaultsFollowAmcsReferenceAndNnisClassNameWorks) {
   EXPECT_EQ(c->amc->wall.round_to, 8);
   EXPECT_EQ(c->amc->episodes, 300);
   EXPECT_EQ(c->amc->warmup_episodes, 100);
+  EXPECT_DOUBLE_EQ(c->amc->noise, 0.5);
+  EXPECT_DOUBLE_EQ(c->amc->noise_decay, 0.95);
+  EXPECT_DOUBLE_EQ(c->amc->min_noise, 0.0);
   EXPECT_EQ(c->amc->held_out, 1000);
   EXPECT_EQ(c->amc->calibrate_bn, 0);
   EXPECT_EQ(c->amc->base_pruner, PrunerKind::kL1);

@@ -162,6 +162,17 @@ TEST_F(AmcTunerContractTest, BadClassArgsAndAMissingExecutableFailWithAMessage) 
   ASSERT_FALSE(batch.ok());
   EXPECT_NE(batch.status().message().find("classArgs.model"), std::string::npos) << batch.status().message();
 
+  auto noisy = Make(1, json{{"model", env_.work() + "/m.pt"}, {"round_to", 4}, {"min_noise", 1.5}});
+  ASSERT_TRUE(noisy);
+  batch = noisy->Suggest(1);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_NE(batch.status().message().find("classArgs.min_noise must be a number in [0, 1]"), std::string::npos)
+      << batch.status().message();
+  auto scheduled = Make(1, json{{"model", env_.work() + "/m.pt"}, {"round_to", 4}, {"warmup_episodes", 1},
+                                {"noise", 0.3}, {"noise_decay", 0.9}, {"min_noise", 0.1}});
+  ASSERT_TRUE(scheduled);
+  EXPECT_EQ(RunSequentially(*scheduled, 3).size(), 3u);
+
   Registry elsewhere;
   plugin::RegisterCompressTuners(elsewhere, env_.work());
   TunerContext ctx;
