@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "compress/cli/compress_commands.h"
+#include "compress/cli/tool_main.h"
 #include "compress/model/tensor_allocator.h"
 #include "core/diagnostics.h"
 
@@ -58,18 +59,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hone compress: error: %s\nRun `hone compress --help` for the commands.\n", unknown.c_str());
     return 2;
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (!result.ok()) {
-    // Config diagnostics already carry "file:line:col: error:"; others get a prefix.
-    const std::string& msg = result.message();
-    std::fprintf(stderr, "%s%s\n", msg.find(": error: ") == std::string::npos ? "hone compress: error: " : "",
-                 msg.c_str());
-  }
-  if (result.ok()) return 0;
-  return result.code() == hone::StatusCode::kInvalidArgument ? 2 : 1;
+  return hone::compress::ParseAndFinish(app, argc, argv, result, "hone compress");
 }
