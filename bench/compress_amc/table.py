@@ -21,7 +21,8 @@ def main():
     out = sys.argv[1]
     s = bench_util.load(os.path.join(out, "settings.json"), missing_ok=True) or {}
     print(f"FLOPs budget {s.get('flops_ratio')} of dense; {s.get('episodes')} evaluations per search "
-          f"(AMC: {s.get('warmup')} random warm-up episodes); reward: accuracy on the last {s.get('held_out')} "
+          f"(AMC: {s.get('warmup')} random warm-up episodes, then noise 0.5 x {s.get('noise_decay', 0.95)}^k, "
+          f"at least {s.get('min_noise', 0.0)}); reward: accuracy on the last {s.get('held_out')} "
           f"training images, batch norms re-estimated on {s.get('calibrate_bn')} batches; fine-tuning "
           f"{s.get('ft_epochs')} epochs at lr {s.get('ft_lr')}; test accuracy on "
           f"{s.get('test_subset') or 10000} test images.\n")

@@ -36,6 +36,16 @@ int Succeeded(const HoneEnv& env, const std::string& id) {
   return std::stoi(env.Query(id, "SELECT COUNT(*) AS n FROM trials WHERE status = 'succeeded'")[0]["n"]);
 }
 
+// Succeeded() while the manager may still be creating its database: 0 until the trials
+// table exists (a poll that comes first must not read a half-made database as a failure).
+int SucceededSoFar(const HoneEnv& env, const std::string& id) {
+  std::error_code ec;
+  if (!std::filesystem::exists(env.ExperimentDir(id) + "/hone.db", ec)) return 0;
+  auto tables = env.Query(id, "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'trials'");
+  if (tables.empty() || tables[0]["n"] != "1") return 0;
+  return Succeeded(env, id);
+}
+
 TEST(AmcExperimentTest, AgentSearchesPoliciesAsTrialsAndResumesAfterAKill) {
   const std::string build = HONE_BUILD_DIR;
   if (!std::filesystem::exists(build + "/hone-compress")) GTEST_SKIP() << "built without libtorch";
@@ -67,7 +77,7 @@ TEST(AmcExperimentTest, AgentSearchesPoliciesAsTrialsAndResumesAfterAKill) {
     if (id.empty() && std::filesystem::exists(env.home() + "/experiments", ec) &&
         !std::filesystem::is_empty(env.home() + "/experiments", ec))
       id = env.OnlyExperimentId();
-    if (id.empty() || Succeeded(env, id) < 3) continue;
+    if (id.empty() || SucceededSoFar(env, id) < 3) continue;
     ASSERT_EQ(kill(manager, SIGKILL), 0);
     waitpid(manager, nullptr, 0);
     killed = true;
