@@ -27,12 +27,7 @@ double TruncatedNormal(std::mt19937_64& rng, double mean, double sigma) {
 
 struct AmcPolicyTuner::Agent {
   explicit Agent(const AmcAgentOptions& o)
-      : ddpg(AmcEnvironment::kStateSize, DdpgOptions{.replay_episodes = o.replay_episodes,
-                                                     .warmup_episodes = o.warmup_episodes,
-                                                     .init_sigma = o.init_sigma,
-                                                     .sigma_decay = o.sigma_decay,
-                                                     .min_sigma = o.min_sigma,
-                                                     .seed = o.seed}) {}
+      : ddpg(AmcEnvironment::kStateSize, ToDdpgOptions(o)) {}
   DdpgAgent ddpg;
 };
 

@@ -10,12 +10,7 @@ StatusOr<AmcSearchResult> RunAmcSearch(AmcEnvironment& env, const AmcAgentOption
                                        const AmcReward& reward,
                                        const std::function<void(const AmcEpisode&)>& on_episode) {
   if (episodes <= 0) return InvalidArgument("amc: episodes must be positive, but got " + std::to_string(episodes));
-  DdpgAgent agent(AmcEnvironment::kStateSize, DdpgOptions{.replay_episodes = options.replay_episodes,
-                                                          .warmup_episodes = options.warmup_episodes,
-                                                          .init_sigma = options.init_sigma,
-                                                          .sigma_decay = options.sigma_decay,
-                                                          .min_sigma = options.min_sigma,
-                                                          .seed = options.seed});
+  DdpgAgent agent(AmcEnvironment::kStateSize, ToDdpgOptions(options));
   AmcSearchResult result;
   for (int e = 0; e < episodes; ++e) {
     env.Reset();

@@ -38,6 +38,8 @@
 #include <ATen/ATen.h>
 #include <torch/optim/adam.h>
 
+#include "compress/amc/amc_search.h"
+
 namespace hone::compress {
 
 struct DdpgOptions {
@@ -55,6 +57,17 @@ struct DdpgOptions {
   double baseline_alpha = 0.5;
   uint64_t seed = 0;
 };
+
+// The torch-free AmcAgentOptions (amc_search.h) as the agent's options, the network and
+// learning settings at their defaults.
+inline DdpgOptions ToDdpgOptions(const AmcAgentOptions& o) {
+  return DdpgOptions{.replay_episodes = o.replay_episodes,
+                     .warmup_episodes = o.warmup_episodes,
+                     .init_sigma = o.init_sigma,
+                     .sigma_decay = o.sigma_decay,
+                     .min_sigma = o.min_sigma,
+                     .seed = o.seed};
+}
 
 class DdpgAgent {
  public:

@@ -60,8 +60,12 @@ StatusOr<json> Init(Session& s, const json& req) {
                           std::pair{"noise_decay", &options.agent.sigma_decay},
                           std::pair{"min_noise", &options.agent.min_sigma}}) {
     if (!args.contains(key)) continue;
-    if (!args[key].is_number() || args[key].get<double>() < 0 || args[key].get<double>() > 1)
-      return InvalidArgument(std::string("amc: classArgs.") + key + " must be a number in [0, 1]");
+    // As the amc block: noise and min_noise in [0, 1], noise_decay in (0, 1].
+    const bool decay = std::string(key) == "noise_decay";
+    if (!args[key].is_number() || args[key].get<double>() < 0 || (decay && args[key].get<double>() == 0) ||
+        args[key].get<double>() > 1)
+      return InvalidArgument(std::string("amc: classArgs.") + key + " must be a number in " +
+                             (decay ? "(0, 1]" : "[0, 1]"));
     *out = args[key].get<double>();
   }
   std::string mode = args.value("optimize_mode", req.value("optimize_mode", std::string("maximize")));

@@ -168,6 +168,12 @@ TEST_F(AmcTunerContractTest, BadClassArgsAndAMissingExecutableFailWithAMessage) 
   ASSERT_FALSE(batch.ok());
   EXPECT_NE(batch.status().message().find("classArgs.min_noise must be a number in [0, 1]"), std::string::npos)
       << batch.status().message();
+  auto frozen = Make(1, json{{"model", env_.work() + "/m.pt"}, {"round_to", 4}, {"noise_decay", 0}});
+  ASSERT_TRUE(frozen);
+  batch = frozen->Suggest(1);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_NE(batch.status().message().find("classArgs.noise_decay must be a number in (0, 1]"), std::string::npos)
+      << batch.status().message();
   auto scheduled = Make(1, json{{"model", env_.work() + "/m.pt"}, {"round_to", 4}, {"warmup_episodes", 1},
                                 {"noise", 0.3}, {"noise_decay", 0.9}, {"min_noise", 0.1}});
   ASSERT_TRUE(scheduled);
